@@ -1,0 +1,189 @@
+"""The `agent-console` command: the TUI by default, subcommands for scripts; user errors as one line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from console import i18n
+from console.exports import EXPORT_FORMATS, complaint_json, export_complaints, list_table, show_text, to_json
+from console.importing import ImportFileError, read_complaints
+from console.playbooks import PlaybookError, Playbooks, load_playbooks
+from console.store import Store, StoreError, UnknownComplaint
+from console.store.atomic import write_atomically
+
+PROG = "agent-console"
+EXIT_USER_ERROR = 2
+EXIT_STORE_ERROR = 1
+
+
+class UserError(Exception):
+    """Something the user asked for cannot be done; shown as one line."""
+
+    def __init__(self, message: str, status: int = EXIT_USER_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def default_data_dir() -> Path:
+    configured = os.environ.get("AGENT_CONSOLE_DATA")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("agent-console", appauthor=False)
+
+
+def default_agent() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "agent"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help="data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)")
+    common.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
+                        help="language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)")
+    common.add_argument("--agent", default=argparse.SUPPRESS, metavar="NAME",
+                        help="your name on notes and changes (default: your login name)")
+
+    parser = argparse.ArgumentParser(prog=PROG, parents=[common],
+                                     description="Work through customer complaints with handling checklists.")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the TUI on a temporary copy of the bundled demo data")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    importer = commands.add_parser("import", parents=[common], help="import complaints from JSON, JSONL or CSV")
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    lister = commands.add_parser("list", parents=[common], help="list complaints")
+    lister.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    shower = commands.add_parser("show", parents=[common], help="show one complaint with its steps and notes")
+    shower.add_argument("id")
+    shower.add_argument("--format", choices=("text", "json"), default="text")
+
+    noter = commands.add_parser("note", parents=[common], help="add a note to a complaint")
+    noter.add_argument("id")
+    noter.add_argument("text")
+
+    exporter = commands.add_parser("export", parents=[common], help="export every complaint with steps and notes")
+    exporter.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    exporter.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    return parser
+
+
+def _language(requested: str | None) -> str:
+    try:
+        return i18n.negotiate(requested)
+    except i18n.UnknownLanguage as error:
+        supported = ", ".join(i18n.LANGUAGES)
+        print(f"{PROG}: unknown language {error.requested!r} (supported: {supported}); using English",
+              file=sys.stderr)
+        return "en"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        write_atomically(output, text.encode("utf-8"))
+    except OSError as error:
+        raise UserError(f"cannot write {output}: {error.strerror}") from None
+
+
+def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
+    complaints = []
+    for path in files:  # every file is read and checked before anything is stored
+        complaints.extend(read_complaints(path, playbooks.kinds()))
+    result = store.add_complaints(complaints)
+    print(f"imported {result.added}, already present {result.already_present}")
+    return 0
+
+
+def run(arguments: argparse.Namespace) -> int:
+    language = _language(getattr(arguments, "lang", None))
+    i18n.set_language(language)
+    agent = getattr(arguments, "agent", None) or default_agent()
+    playbooks = load_playbooks()
+    command = arguments.command
+
+    if command is None:
+        return _run_tui(arguments, playbooks, agent, language)
+
+    store = Store(getattr(arguments, "data_dir", None) or default_data_dir())
+    if command == "import":
+        return _import(store, playbooks, arguments.files)
+    if command == "list":
+        complaints = store.complaints()
+        if arguments.format == "table":
+            width = shutil.get_terminal_size((100, 24)).columns
+            _write(list_table(complaints, playbooks, width), None)
+        else:
+            _write(export_complaints(store, playbooks, complaints, arguments.format, with_notes=False), None)
+        return 0
+    if command == "show":
+        complaint = store.complaint(arguments.id)
+        notes = store.notes(arguments.id)
+        if arguments.format == "json":
+            _write(to_json(complaint_json(complaint, notes, playbooks)), None)
+        else:
+            _write(show_text(complaint, notes, playbooks), None)
+        return 0
+    if command == "note":
+        if not arguments.text.strip():
+            raise UserError("a note needs some text")
+        note = store.add_note(arguments.id, agent, arguments.text)
+        print(f"note added to {note.complaint_id} by {note.author}")
+        return 0
+    if command == "export":
+        _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)
+        return 0
+    raise UserError(f"unknown command {command!r}")
+
+
+def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str) -> int:
+    demo_dir: Path | None = None
+    if arguments.demo:
+        from console.demo import create_demo_desk
+
+        demo_dir = create_demo_desk(playbooks)
+        data_dir = demo_dir
+    else:
+        data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
+    try:
+        store = Store(data_dir)
+        store.complaints()  # a damaged file is reported here, before the screen is taken over
+        from console.app import ConsoleApp
+
+        ConsoleApp(store, playbooks, agent, language).run()
+    finally:
+        if demo_dir is not None:
+            shutil.rmtree(demo_dir, ignore_errors=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    try:
+        return run(arguments)
+    except UnknownComplaint as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except (ImportFileError, UserError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return getattr(error, "status", EXIT_USER_ERROR)
+    except (StoreError, PlaybookError) as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return EXIT_STORE_ERROR
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,148 @@
+"""The desk written out for people (tables, text) and for programs (JSON, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from rich.cells import cell_len, set_cell_size
+
+from console import labels
+from console.i18n import _, current_language, format_moment, language_name
+from console.playbooks import Playbooks
+from console.safe_text import clean, clean_line
+from console.store import Complaint, Note, Store
+
+EXPORT_FORMATS = ("json", "csv")
+CSV_COLUMNS = (
+    "id", "received", "customer_name", "customer_email", "customer_phone", "channel", "language", "subject",
+    "body", "kind", "priority", "status", "assignee", "playbook", "steps_done", "steps_total", "notes",
+)
+
+
+def complaint_json(complaint: Complaint, notes: Sequence[Note] | None, playbooks: Playbooks) -> dict[str, Any]:
+    """A complaint with its playbook's steps (done, by, at) and, if given, its notes."""
+    playbook = playbooks.get(complaint.playbook, complaint.kind)
+    steps = []
+    for step in playbook.steps:
+        tick = complaint.tick(playbook.id, step.id)
+        steps.append({
+            "id": step.id,
+            "title": step.title("en"),
+            "done": tick is not None,
+            "by": tick.by if tick else None,
+            "at": tick.at.isoformat() if tick else None,
+        })
+    record: dict[str, Any] = {
+        "id": complaint.id,
+        "received": complaint.received.isoformat(),
+        "customer_name": complaint.customer_name,
+        "customer_email": complaint.customer_email,
+        "customer_phone": complaint.customer_phone,
+        "channel": complaint.channel,
+        "language": complaint.language,
+        "subject": complaint.subject,
+        "body": complaint.body,
+        "kind": complaint.kind,
+        "priority": complaint.priority,
+        "status": complaint.status,
+        "assignee": complaint.assignee,
+        "playbook": playbook.id,
+        "steps": steps,
+    }
+    if notes is not None:
+        record["notes"] = [{"text": n.text, "author": n.author, "at": n.at.isoformat()} for n in notes]
+    return record
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+
+
+def export_complaints(
+    store: Store, playbooks: Playbooks, complaints: Sequence[Complaint], format: str, with_notes: bool = True
+) -> str:
+    notes = store.notes_by_complaint() if with_notes else {}
+    records = [
+        complaint_json(complaint, notes.get(complaint.id, []) if with_notes else None, playbooks)
+        for complaint in complaints
+    ]
+    if format == "json":
+        return to_json(records)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for record in records:
+        writer.writerow({
+            **record,
+            "steps_done": sum(1 for step in record["steps"] if step["done"]),
+            "steps_total": len(record["steps"]),
+            "notes": len(record.get("notes", [])),
+        })
+    return buffer.getvalue()
+
+
+def _progress(complaint: Complaint, playbooks: Playbooks) -> str:
+    playbook = playbooks.get(complaint.playbook, complaint.kind)
+    return f"{complaint.done_count(playbook.id, playbook.step_ids())}/{len(playbook.steps)}"
+
+
+def _cell(text: str, width: int) -> str:
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"
+
+
+def list_table(complaints: Sequence[Complaint], playbooks: Playbooks, width: int) -> str:
+    """A plain-text table that fits `width` columns; untrusted text made inert."""
+    header = ("ID", _("Received"), _("Status"), _("Priority"), _("Steps"), _("Customer"), _("Subject"))
+    rows = [
+        (
+            clean_line(c.id),
+            format_moment(c.received, width="short"),
+            labels.status(c.status),
+            labels.priority(c.priority),
+            _progress(c, playbooks),
+            clean_line(c.customer_name),
+            clean_line(c.subject),
+        )
+        for c in complaints
+    ]
+    widths = [max(cell_len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    widths[5] = min(widths[5], 20)
+    widths[6] = max(width - sum(widths[:6]) - 2 * 6, 10)
+    lines = ["  ".join(_cell(value, widths[i]) for i, value in enumerate(row)).rstrip() for row in [header, *rows]]
+    return "\n".join(lines) + "\n"
+
+
+def show_text(complaint: Complaint, notes: Sequence[Note], playbooks: Playbooks) -> str:
+    language = current_language()
+    playbook = playbooks.get(complaint.playbook, complaint.kind)
+    assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
+    lines = [
+        f"{clean_line(complaint.id)}  {clean_line(complaint.subject)}",
+        f"{clean_line(complaint.customer_name)} <{clean_line(complaint.customer_email)}>"
+        + (f" {clean_line(complaint.customer_phone)}" if complaint.customer_phone else ""),
+        f"{labels.channel(complaint.channel)} · {format_moment(complaint.received)} · "
+        f"{language_name(complaint.language)}",
+        _("Status: {status} · Priority: {priority} · Assigned: {agent}").format(
+            status=labels.status(complaint.status), priority=labels.priority(complaint.priority), agent=assignee
+        ),
+        "",
+        clean(complaint.body),
+        "",
+        f"{playbook.title(language)} · {_progress(complaint, playbooks)}",
+    ]
+    for number, step in enumerate(playbook.steps, start=1):
+        tick = complaint.tick(playbook.id, step.id)
+        mark = "[x]" if tick else "[ ]"
+        done = f"  ({clean_line(tick.by)}, {format_moment(tick.at, width='short')})" if tick else ""
+        lines.append(f"{mark} {number}. {step.title(language)}{done}")
+    lines.append("")
+    for note in notes:
+        lines.append(f"{clean_line(note.author)} · {format_moment(note.at, width='short')}")
+        lines.extend("    " + line for line in clean(note.text).splitlines())
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,169 @@
+"""Language negotiation, gettext catalogs and Babel formatting for people-facing text.
+
+`_`, `ngettext` and the `format_*` functions always use the current language, so switching language at
+run time (`set_language`) changes every string produced afterwards.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from babel import Locale
+from babel.core import UnknownLocaleError, negotiate_locale
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+from console.resources import locales_dir
+
+LANGUAGES: tuple[str, ...] = ("en", "fi", "et", "hr")
+"""Every language the UI and the playbooks exist in; English is the source language."""
+DOMAIN = "console"
+_ENV_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+class UnknownLanguage(ValueError):
+    """A language was asked for that the desk has no catalog for."""
+
+    def __init__(self, requested: str) -> None:
+        super().__init__(requested)
+        self.requested = requested
+
+
+class CatalogMissing(RuntimeError):
+    """A supported language's catalog is not where it should be: a packaging bug, never silent."""
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; it is translated later, where it is shown."""
+    return message
+
+
+def _normalise(tag: str) -> str:
+    # "fi_FI.UTF-8@euro" -> "fi_FI"; "fi-FI" -> "fi_FI"
+    return tag.split(".", 1)[0].split("@", 1)[0].replace("-", "_").strip()
+
+
+def match_language(tag: str) -> str | None:
+    """The supported language for a tag like `fi`, `fi_FI.UTF-8` or `hr-HR`, or None."""
+    tag = _normalise(tag)
+    if not tag:
+        return None
+    return negotiate_locale([tag], list(LANGUAGES), sep="_")
+
+
+def negotiate(requested: str | None, environ: Mapping[str, str] | None = None) -> str:
+    """The language to use: `--lang` if given (UnknownLanguage if we lack it), else the POSIX locale
+    variables in gettext's order, else English."""
+    if requested is not None:
+        language = match_language(requested)
+        if language is None:
+            raise UnknownLanguage(requested)
+        return language
+    environ = os.environ if environ is None else environ
+    for variable in _ENV_VARIABLES:
+        value = environ.get(variable, "")
+        if not value:
+            continue
+        # LANGUAGE is a priority list ("fi:en"); the others hold one locale. C/POSIX mean "no preference".
+        for tag in value.split(":") if variable == "LANGUAGE" else [value]:
+            language = match_language(tag)
+            if language is not None:
+                return language
+        if variable != "LANGUAGE":
+            break
+    return "en"
+
+
+def load_translations(language: str) -> _gettext.NullTranslations:
+    """The catalog for `language`: the compiled .mo of an installed wheel, else the .po of a source tree
+    compiled in memory. English is the source language and needs none."""
+    if language not in LANGUAGES:
+        raise UnknownLanguage(language)
+    if language == "en":
+        return _gettext.NullTranslations()
+    folder = locales_dir() / language / "LC_MESSAGES"
+    mo_path = folder / f"{DOMAIN}.mo"
+    po_path = folder / f"{DOMAIN}.po"
+    if mo_path.is_file():
+        with mo_path.open("rb") as mo_file:
+            return Translations(mo_file, domain=DOMAIN)
+    if po_path.is_file():
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=language, domain=DOMAIN)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return Translations(buffer, domain=DOMAIN)
+    raise CatalogMissing(f"no catalog for {language!r} in {folder}")
+
+
+@dataclass
+class _State:
+    language: str
+    translations: _gettext.NullTranslations
+    locale: Locale
+
+
+_state = _State("en", _gettext.NullTranslations(), Locale.parse("en"))
+_cache: dict[str, _gettext.NullTranslations] = {}
+
+
+def set_language(language: str) -> None:
+    """Make `language` current for every string and format produced from now on."""
+    if language not in _cache:
+        _cache[language] = load_translations(language)
+    _state.language = language
+    _state.translations = _cache[language]
+    _state.locale = Locale.parse(language)
+
+
+def current_language() -> str:
+    return _state.language
+
+
+def next_language(language: str) -> str:
+    """The language after `language` in the `L` key's cycle."""
+    return LANGUAGES[(LANGUAGES.index(language) + 1) % len(LANGUAGES)]
+
+
+def _(message: str) -> str:
+    return _state.translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, count: int) -> str:
+    return _state.translations.ngettext(singular, plural, count)
+
+
+def language_name(language: str) -> str:
+    """The language's own name for itself, e.g. `suomi`, `eesti`, `hrvatski`."""
+    try:
+        return Locale.parse(language).get_display_name(language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+def format_age(received: datetime, now: datetime) -> str:
+    """How long ago, compact: `3 hr`, `3 t`, `3 h`; CLDR units in the current language."""
+    delta = max(now - received, timedelta(0))
+    if delta < timedelta(minutes=1):
+        delta = timedelta(minutes=1)
+    return format_timedelta(delta, format="short", locale=_state.locale)
+
+
+def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:
+    """A date and time in the reader's time zone, written the way the current language writes it."""
+    zone = tz if tz is not None else datetime.now().astimezone().tzinfo
+    return format_datetime(moment, width, tzinfo=zone, locale=_state.locale)
+
+
+def format_count(number: int) -> str:
+    return format_decimal(number, locale=_state.locale)

@@ -1,0 +1,164 @@
+"""Reading complaints from JSON (an array or JSON Lines) and CSV files, all-or-nothing.
+
+A file is parsed and validated completely before anything is stored; the first problem stops the import
+with one message naming the file and the line or record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from console.i18n import LANGUAGES, match_language
+from console.store import CHANNELS, PRIORITIES, Complaint
+
+REQUIRED = ("id", "received", "customer_name", "customer_email", "channel", "language", "subject", "body")
+OPTIONAL = ("kind", "priority", "customer_phone")
+_ALIASES = {
+    "name": "customer_name",
+    "customer": "customer_name",
+    "email": "customer_email",
+    "phone": "customer_phone",
+    "lang": "language",
+}
+
+
+class ImportFileError(ValueError):
+    """One line saying which file, where in it, and what is wrong."""
+
+    def __init__(self, path: Path, where: str | None, problem: str) -> None:
+        location = f"{path}: {where}: " if where else f"{path}: "
+        super().__init__(location + problem)
+
+
+def _field_name(name: str) -> str:
+    key = name.strip().lower().replace(" ", "_").replace("-", "_")
+    return _ALIASES.get(key, key)
+
+
+def _text(record: dict[str, Any], name: str) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"field {name!r} must be text")
+    return str(value).strip() if name != "body" else str(value).strip("\r\n")
+
+
+def _received(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"received {value!r} is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # documented: times without an offset are UTC
+    return moment.astimezone(timezone.utc)
+
+
+def _one_of(name: str, value: str, allowed: Iterable[str]) -> str:
+    allowed = tuple(allowed)
+    if value.lower() not in allowed:
+        raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+    return value.lower()
+
+
+def complaint_from_record(raw: Any, kinds: tuple[str, ...]) -> Complaint:
+    """A validated Complaint from one imported record; ValueError says what is wrong."""
+    if not isinstance(raw, dict):
+        raise ValueError("a record must be an object with named fields")
+    record = {_field_name(str(key)): value for key, value in raw.items() if key is not None}
+    values = {name: _text(record, name) for name in REQUIRED + OPTIONAL}
+    missing = [name for name in REQUIRED if not values[name]]
+    if missing:
+        raise ValueError(f"missing {', '.join(missing)}")
+    if "@" not in values["customer_email"]:
+        raise ValueError(f"customer_email {values['customer_email']!r} is not an e-mail address")
+    language = match_language(values["language"])
+    if language is None:
+        raise ValueError(f"language {values['language']!r} is not one of {', '.join(LANGUAGES)}")
+    return Complaint(
+        id=values["id"],
+        received=_received(values["received"]),
+        customer_name=values["customer_name"],
+        customer_email=values["customer_email"],
+        customer_phone=values["customer_phone"],
+        channel=_one_of("channel", values["channel"], CHANNELS),
+        language=language,
+        subject=values["subject"],
+        body=values["body"],
+        kind=_one_of("kind", values["kind"], kinds) if values["kind"] else "complaint",
+        priority=_one_of("priority", values["priority"], PRIORITIES) if values["priority"] else "normal",
+    )
+
+
+def _json_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    if text.lstrip().startswith("["):
+        try:
+            records = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(path, f"line {error.lineno}", f"not valid JSON: {error.msg}") from None
+        for number, record in enumerate(records, start=1):
+            yield f"record {number}", record
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"line {number}", json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ImportFileError(path, f"line {number}", f"not valid JSON: {error.msg}") from None
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    try:
+        names = [_field_name(name) for name in reader.fieldnames or []]
+        missing = [name for name in REQUIRED if name not in names]
+        if missing:
+            raise ImportFileError(path, "line 1", f"header lacks column {', '.join(missing)}")
+        for record in reader:
+            if None in record:
+                raise ImportFileError(path, f"line {reader.line_num}", "more values than columns")
+            if any(value is None for value in record.values()):
+                raise ImportFileError(path, f"line {reader.line_num}", "fewer values than columns")
+            yield f"line {reader.line_num}", record
+    except csv.Error as error:
+        raise ImportFileError(path, f"line {reader.line_num}", f"not valid CSV: {error}") from None
+
+
+def read_complaints(path: Path, kinds: tuple[str, ...]) -> list[Complaint]:
+    """Every complaint in the file, or ImportFileError for the first problem found."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImportFileError(path, None, f"cannot be read: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportFileError(path, f"line {line}", "is not UTF-8 text") from None
+    if not text.strip():
+        raise ImportFileError(path, None, "is empty")
+    parse: Callable[[Path, str], Iterator[tuple[str, Any]]]
+    parse = _csv_records if path.suffix.lower() in (".csv", ".tsv") else _json_records
+    if path.suffix.lower() not in (".csv", ".json", ".jsonl", ".ndjson"):
+        parse = _json_records if text.lstrip()[:1] in "[{" else _csv_records
+    complaints: list[Complaint] = []
+    seen: dict[str, str] = {}
+    for where, record in parse(path, text):
+        try:
+            complaint = complaint_from_record(record, kinds)
+        except ValueError as error:
+            raise ImportFileError(path, where, str(error)) from None
+        if complaint.id in seen:
+            raise ImportFileError(path, where, f"id {complaint.id!r} already used at {seen[complaint.id]}")
+        seen[complaint.id] = where
+        complaints.append(complaint)
+    if not complaints:
+        raise ImportFileError(path, None, "holds no complaints")
+    return complaints

@@ -1,0 +1,41 @@
+"""The one place where untrusted text (subjects, bodies, names, notes) is made inert for a terminal.
+
+Textual does not strip escape sequences even from plain `Content`, so an OSC in a complaint body could set
+the agent's window title or clipboard. Everything from outside passes through `clean` or `clean_line`
+before it reaches a widget or stdout, and is only ever wrapped in `Text`/`Content`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole escape sequences first (so "ESC [ 2 J" leaves nothing behind), then any control left over.
+_ESCAPE_SEQUENCE = re.compile(
+    r"""
+    \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?     # OSC ... BEL / ST
+    | \x9d[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?     # C1 OSC
+    | \x1b[P^_X][^\x1b\x9c]*(?:\x1b\\|\x9c)?        # DCS, PM, APC, SOS ... ST
+    | [\x90\x9e\x9f\x98][^\x1b\x9c]*(?:\x1b\\|\x9c)?
+    | \x1b\[[0-?]*[ -/]*[@-~]?                      # CSI
+    | \x9b[0-?]*[ -/]*[@-~]?                        # C1 CSI
+    | \x1b[ -/]*[0-~]?                              # other ESC sequences (and a lone ESC)
+    """,
+    re.VERBOSE,
+)
+# C0 controls except tab and newline, DEL, C1 controls, and bidi overrides/isolates that reorder text.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile("\r\n|\r|\u2028|\u2029|\x85")
+_TAB_WIDTH = 4
+
+
+def clean(text: str) -> str:
+    """Multi-line text with every terminal control removed; newlines kept, tabs expanded."""
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _ESCAPE_SEQUENCE.sub("", text)
+    text = _CONTROL.sub("", text)
+    return text.expandtabs(_TAB_WIDTH)
+
+
+def clean_line(text: str) -> str:
+    """One line of text: like `clean`, with line breaks and runs of white space folded into one space."""
+    return " ".join(clean(text).split())

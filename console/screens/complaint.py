@@ -1,0 +1,205 @@
+"""One complaint: who and how, the message, the playbook's checklist beside it, and the notes."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, Static
+
+from console import labels
+from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
+from console.playbooks import Playbook
+from console.safe_text import clean, clean_line
+from console.screens.desk import DeskScreen
+from console.store import Complaint, StoreError
+from console.store.records import utc_now
+from console.widgets.checklist import Checklist, ChecklistView, StepView
+from console.widgets.notes import NotesPane, NoteView
+
+
+class MessageBody(VerticalScroll, inherit_bindings=False):
+    BINDINGS = [
+        Binding("j,down", "scroll_down", N_("Down"), show=False),
+        Binding("k,up", "scroll_up", N_("Up"), show=False),
+        Binding("g,home", "scroll_home", N_("First"), show=False),
+        Binding("G,end", "scroll_end", N_("Last"), show=False),
+        Binding("pagedown,ctrl+d", "page_down", N_("Page down"), show=False),
+        Binding("pageup,ctrl+u", "page_up", N_("Page up"), show=False),
+    ]
+
+
+class ComplaintScreen(DeskScreen):
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), show=True),
+        Binding("n", "write_note", N_("Note"), show=True),
+        Binding("tab", "app.focus_next", N_("Next pane"), show=False),
+        Binding("shift+tab", "app.focus_previous", N_("Previous pane"), show=False),
+        *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
+    ]
+
+    DEFAULT_CSS = """
+    ComplaintScreen #who { height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    ComplaintScreen #state { height: 1; padding: 0 1; color: $text-muted; }
+    ComplaintScreen #main { height: 1fr; }
+    ComplaintScreen #body { width: 1fr; padding: 0 1; }
+    ComplaintScreen #side { width: 36; border-left: vkey $panel-lighten-2; }
+    ComplaintScreen #side-title { height: auto; max-height: 2; text-style: bold; padding: 0 1; background: $panel; }
+    ComplaintScreen #notes-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    ComplaintScreen #notes { height: 5; padding: 0 1; }
+    ComplaintScreen #note-input { height: 1; border: none; padding: 0 1; }
+    ComplaintScreen.-narrow #main { layout: vertical; }
+    ComplaintScreen.-narrow #side { width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2; }
+    ComplaintScreen.-narrow #body { height: 1fr; }
+    ComplaintScreen.-short #notes { height: 3; }
+    ComplaintScreen:focus-within #body:focus, ComplaintScreen #notes:focus { background: $boost; }
+    """
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+
+    def __init__(self, complaint_id: str, write_note: bool = False) -> None:
+        super().__init__(id=f"complaint-{complaint_id}")
+        self.complaint_id = complaint_id
+        self._write_note = write_note
+        self._complaint: Complaint | None = None
+        self._playbook: Playbook | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="who")
+        yield Static(id="state")
+        with Horizontal(id="main"):
+            with MessageBody(id="body"):
+                yield Static(id="body-text")
+            with Vertical(id="side"):
+                yield Static(id="side-title")
+                yield Checklist(id="checklist")
+        yield Static(id="notes-title")
+        yield NotesPane(id="notes")
+        yield Input(id="note-input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        if self._write_note:
+            self.query_one("#note-input", Input).focus()
+        else:
+            self.query_one(Checklist).focus()
+
+    def current_complaint_id(self) -> str | None:
+        return self.complaint_id
+
+    def reload(self) -> None:
+        try:
+            complaint = self.desk.store.complaint(self.complaint_id)
+            notes = self.desk.store.notes(self.complaint_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error", timeout=10)
+            return
+        language = self.desk.language
+        playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)
+        self._complaint, self._playbook = complaint, playbook
+        now = utc_now()
+
+        who = Text()
+        who.append(f"{complaint.id}  ", style="bold")
+        who.append(clean_line(complaint.subject), style="bold")
+        contact = [clean_line(complaint.customer_name), f"<{clean_line(complaint.customer_email)}>"]
+        if complaint.customer_phone:
+            contact.append(clean_line(complaint.customer_phone))
+        who.append("\n" + " ".join(contact))
+        who.append(
+            " · " + labels.channel(complaint.channel)
+            + " · " + format_moment(complaint.received)
+            + " (" + format_age(complaint.received, now) + ")"
+            + " · " + language_name(complaint.language)
+        )
+        self.query_one("#who", Static).update(who)
+
+        assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
+        state = _("Status: {status} · Priority: {priority} · Assigned: {agent}").format(
+            status=labels.status(complaint.status), priority=labels.priority(complaint.priority), agent=assignee
+        )
+        self.query_one("#state", Static).update(Text(state))
+        self.query_one("#body-text", Static).update(Text(clean(complaint.body)))
+
+        done = complaint.done_count(playbook.id, playbook.step_ids())
+        self.query_one("#side-title", Static).update(
+            Text(f"{playbook.title(language)} · {done}/{len(playbook.steps)}")
+        )
+        steps = []
+        for step in playbook.steps:
+            tick = complaint.tick(playbook.id, step.id)
+            done_by = f"{clean_line(tick.by)} · {format_moment(tick.at, width='short')}" if tick else ""
+            steps.append(StepView(step.title(language), step.guidance(language), done_by))
+        level = playbook.level_reached(done)
+        self.query_one(Checklist).show(
+            ChecklistView(
+                summary=playbook.summary(language),
+                steps=tuple(steps),
+                level=_("Level reached: {level}").format(level=level.label(language)) if level else "",
+                avoid_heading=_("Avoid:"),
+                avoid=tuple((item.title(language), item.guidance(language)) for item in playbook.avoid),
+            )
+        )
+
+        self.query_one("#notes-title", Static).update(
+            Text(ngettext("{count} note", "{count} notes", len(notes)).format(count=len(notes)))
+        )
+        self.query_one(NotesPane).show(
+            [NoteView(clean_line(note.author), format_moment(note.at, width="short"), clean(note.text))
+             for note in notes],
+            _("No notes yet."),
+        )
+        self.query_one("#note-input", Input).placeholder = _("Write a note; Enter saves, Esc leaves")
+
+    def _tick(self, index: int) -> None:
+        complaint, playbook = self._complaint, self._playbook
+        if complaint is None or playbook is None:
+            return
+        if not 0 <= index < len(playbook.steps):
+            self.notify(_("This playbook has no step {number}.").format(number=index + 1), severity="warning")
+            return
+        step = playbook.steps[index]
+        done = complaint.tick(playbook.id, step.id) is None
+        changed = self._change(
+            lambda cid: self.desk.store.set_step(cid, playbook.id, step.id, done, self.desk.agent)
+        )
+        if changed is not None:
+            message = _("Step {number} done: {title}") if done else _("Step {number} not done: {title}")
+            self.notify(message.format(number=index + 1, title=step.title(self.desk.language)))
+
+    @on(Checklist.Toggled)
+    def step_toggled(self, event: Checklist.Toggled) -> None:
+        self._tick(event.index)
+
+    def action_tick(self, number: int) -> None:
+        self._tick(number - 1)
+
+    def action_write_note(self) -> None:
+        self.query_one("#note-input", Input).focus()
+
+    @on(Input.Submitted, "#note-input")
+    def note_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.notify(_("An empty note is not saved."), severity="warning")
+            return
+        try:
+            self.desk.store.add_note(self.complaint_id, self.desk.agent, text)
+        except StoreError as error:
+            self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
+            return
+        event.input.value = ""
+        self.reload()
+        self.notify(_("Note saved."))
+
+    def action_back(self) -> None:
+        note_input = self.query_one("#note-input", Input)
+        if note_input.has_focus:
+            self.query_one(Checklist).focus()
+            return
+        self.dismiss(None)

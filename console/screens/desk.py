@@ -1,0 +1,118 @@
+"""What the inbox and the complaint screen share: the keys that change one complaint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
+
+from textual.binding import Binding
+from textual.screen import Screen
+
+from console import labels
+from console.i18n import N_, _
+from console.keys import translate_tree
+from console.screens.dialogs import AssignDialog, PlaybookDialog
+from console.store import PRIORITIES, STATUSES, Complaint, StoreError
+from console.store.records import next_in_cycle
+
+if TYPE_CHECKING:
+    from console.app import ConsoleApp
+
+
+class DeskScreen(Screen[None]):
+    """A screen that has a current complaint and re-renders itself from the store."""
+
+    BINDINGS = [
+        Binding("s", "cycle_status", N_("Status"), show=True),
+        Binding("p", "cycle_priority", N_("Priority"), show=True),
+        Binding("a", "assign", N_("Assign"), show=True),
+        Binding("b", "switch_playbook", N_("Playbook"), show=False),
+    ]
+
+    @property
+    def desk(self) -> ConsoleApp:
+        return cast("ConsoleApp", self.app)
+
+    def current_complaint_id(self) -> str | None:
+        raise NotImplementedError
+
+    def reload(self) -> None:
+        """Fetch what the screen shows from the store and render it."""
+        raise NotImplementedError
+
+    def retranslate(self) -> None:
+        """Render again in the current language, key labels included."""
+        translate_tree(self)
+        self.reload()
+
+    def on_mount(self) -> None:
+        translate_tree(self)
+
+    def _change(self, change: Callable[[str], Complaint]) -> Complaint | None:
+        complaint_id = self.current_complaint_id()
+        if complaint_id is None:
+            self.notify(_("No complaint selected."), severity="warning")
+            return None
+        try:
+            complaint = change(complaint_id)
+        except StoreError as error:
+            self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
+            return None
+        self.reload()
+        return complaint
+
+    def _set(self, field: str, value: str | None) -> Complaint | None:
+        return self._change(lambda cid: self.desk.store.set_field(cid, field, value, self.desk.agent))
+
+    def _current(self) -> Complaint | None:
+        complaint_id = self.current_complaint_id()
+        if complaint_id is None:
+            return None
+        try:
+            return self.desk.store.complaint(complaint_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error")
+            return None
+
+    def action_cycle_status(self) -> None:
+        complaint = self._current()
+        if complaint and (changed := self._set("status", next_in_cycle(STATUSES, complaint.status))):
+            self.notify(_("{id}: status {status}").format(id=changed.id, status=labels.status(changed.status)))
+
+    def action_cycle_priority(self) -> None:
+        complaint = self._current()
+        if complaint and (changed := self._set("priority", next_in_cycle(PRIORITIES, complaint.priority))):
+            self.notify(
+                _("{id}: priority {priority}").format(id=changed.id, priority=labels.priority(changed.priority))
+            )
+
+    def action_assign(self) -> None:
+        complaint = self._current()
+        if complaint is None:
+            return
+
+        def assign(agent: str | None) -> None:
+            if agent is None:
+                return
+            changed = self._set("assignee", agent or None)
+            if changed is not None:
+                message = _("{id}: assigned to {agent}") if changed.assignee else _("{id}: unassigned")
+                self.notify(message.format(id=changed.id, agent=changed.assignee))
+
+        self.app.push_screen(AssignDialog(complaint.assignee, self.desk.agent), assign)
+
+    def action_switch_playbook(self) -> None:
+        complaint = self._current()
+        if complaint is None:
+            return
+        current = self.desk.playbooks.get(complaint.playbook, complaint.kind)
+
+        def switch(playbook_id: str | None) -> None:
+            if playbook_id is None:
+                return
+            changed = self._set("playbook", playbook_id)
+            if changed is not None:
+                title = self.desk.playbooks[playbook_id].title(self.desk.language)
+                self.notify(_("{id}: playbook {title}").format(id=changed.id, title=title))
+
+        self.app.push_screen(PlaybookDialog(self.desk.playbooks, current.id, self.desk.language), switch)

@@ -1,0 +1,95 @@
+"""Small modal questions: who to assign to, which playbook to use."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.i18n import N_, _
+from console.keys import translate_tree
+from console.playbooks import Playbooks
+from console.safe_text import clean_line
+
+
+class _Dialog(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
+
+    DEFAULT_CSS = """
+    _Dialog { align: center middle; }
+    _Dialog > Vertical {
+        width: 60; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1;
+    }
+    _Dialog .hint { color: $text-muted; }
+    """
+
+    def on_mount(self) -> None:
+        translate_tree(self)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AssignDialog(_Dialog):
+    """Asks for an agent's name; Enter with the name assigns, an empty name unassigns."""
+
+    def __init__(self, current: str | None, me: str) -> None:
+        super().__init__()
+        self.current = current
+        self.me = me
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(_("Assign to")), classes="title")
+            yield Input(value=self.current or self.me, placeholder=_("agent name"), id="agent")
+            yield Static(Text(_("Enter: assign · empty: unassign · Esc: cancel")), classes="hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(clean_line(event.value))
+
+
+class PlaybookDialog(_Dialog):
+    """Lists the playbooks in the current language; Enter picks one."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", N_("Down"), show=False),
+        Binding("k", "cursor_up", N_("Up"), show=False),
+    ]
+
+    def __init__(self, playbooks: Playbooks, current: str, language: str) -> None:
+        super().__init__()
+        self.playbooks = playbooks
+        self.current = current
+        self.language = language
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(Text(f"{playbook.title(self.language)} ({len(playbook.steps)})"), id=playbook.id)
+            for playbook in self.playbooks.all
+        ]
+        with Vertical():
+            yield Static(Text(_("Choose a playbook")), classes="title")
+            yield OptionList(*options, id="playbooks")
+            yield Static(Text(_("Enter: choose · Esc: cancel")), classes="hint")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        option_list = self.query_one(OptionList)
+        option_list.highlighted = option_list.get_option_index(self.current)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)

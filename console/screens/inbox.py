@@ -1,0 +1,172 @@
+"""The inbox: every complaint a row, newest open first, with a live text filter."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Input, Static
+
+from console import labels
+from console.i18n import N_, _, format_age, ngettext
+from console.playbooks import Playbooks
+from console.safe_text import clean_line
+from console.screens.desk import DeskScreen
+from console.store import STATUSES, Complaint, StoreError
+from console.store.records import utc_now
+from console.widgets.inbox_list import InboxList, InboxRow
+
+
+def fold(text: str) -> str:
+    """Lower-case text without diacritics, so `cokolada` finds `čokolada`."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def matches(complaint: Complaint, words: list[str]) -> bool:
+    haystack = fold(
+        " ".join((complaint.id, complaint.customer_name, complaint.customer_email, complaint.subject,
+                  complaint.body, complaint.assignee or ""))
+    )
+    return all(word in haystack for word in words)
+
+
+def inbox_order(complaints: Iterable[Complaint]) -> list[Complaint]:
+    """Open first, then waiting, then resolved; newest first within each."""
+    rank = {status: index for index, status in enumerate(STATUSES)}
+    by_age = sorted(complaints, key=lambda complaint: complaint.received, reverse=True)
+    return sorted(by_age, key=lambda complaint: rank.get(complaint.status, len(rank)))
+
+
+def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> InboxRow:
+    playbook = playbooks.get(complaint.playbook, complaint.kind)
+    done = complaint.done_count(playbook.id, playbook.step_ids())
+    return InboxRow(
+        id=complaint.id,
+        age=format_age(complaint.received, now),
+        customer=clean_line(complaint.customer_name),
+        subject=clean_line(complaint.subject),
+        channel=labels.channel(complaint.channel, short=True),
+        language=complaint.language,
+        status=labels.status(complaint.status),
+        status_key=complaint.status,
+        priority=labels.priority(complaint.priority),
+        priority_key=complaint.priority,
+        progress=f"{done}/{len(playbook.steps)}",
+    )
+
+
+def column_titles() -> dict[str, str]:
+    return {
+        "age": _("Age"),
+        "customer": _("Customer"),
+        "subject": _("Subject"),
+        "channel": _("Via"),
+        "language": _("Lang"),
+        "status": _("Status"),
+        "priority": _("Priority"),
+        "progress": _("Steps"),
+    }
+
+
+class InboxScreen(DeskScreen):
+    BINDINGS = [
+        Binding("slash", "filter", N_("Filter"), show=True),
+        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
+        Binding("n", "note", N_("Note"), show=False),
+    ]
+
+    DEFAULT_CSS = """
+    InboxScreen #inbox-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    InboxScreen #filter { display: none; height: 1; border: none; padding: 0 1; }
+    InboxScreen #filter.shown { display: block; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="inbox")
+        self._complaints: list[Complaint] = []
+        self._filter = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="inbox-title")
+        yield Input(id="filter", placeholder=_("Filter: words to find"))
+        yield InboxList(id="inbox-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        self.query_one(InboxList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    def current_complaint_id(self) -> str | None:
+        return self.inbox.current_id
+
+    def reload(self) -> None:
+        try:
+            self._complaints = inbox_order(self.desk.store.complaints())
+        except StoreError as error:
+            self.notify(str(error), severity="error", timeout=10)
+        self._render_rows()
+
+    def _render_rows(self) -> None:
+        words = fold(self._filter).split()
+        shown = [complaint for complaint in self._complaints if matches(complaint, words)]
+        now = utc_now()
+        rows = [inbox_row(complaint, self.desk.playbooks, now) for complaint in shown]
+        inbox = self.inbox
+        inbox.empty_text = _("Nothing matches the filter.") if words else _("The inbox is empty.")
+        inbox.show(rows, column_titles(), keep_id=inbox.current_id)
+        open_count = sum(1 for complaint in self._complaints if complaint.status == "open")
+        title = ngettext("{count} complaint", "{count} complaints", len(self._complaints)).format(
+            count=len(self._complaints)
+        )
+        title += " · " + ngettext("{count} open", "{count} open", open_count).format(count=open_count)
+        if words:
+            title += " · " + ngettext("{count} shown", "{count} shown", len(rows)).format(count=len(rows))
+        self.query_one("#inbox-title", Static).update(Text(_("Inbox") + " — " + title))
+        self.query_one("#filter", Input).placeholder = _("Filter: words to find")
+
+    @on(InboxList.Selected)
+    def open_complaint(self, event: InboxList.Selected) -> None:
+        self.desk.open_complaint(event.complaint_id)
+
+    def action_note(self) -> None:
+        if self.inbox.current_id is not None:
+            self.desk.open_complaint(self.inbox.current_id, write_note=True)
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.add_class("shown")
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self._filter = event.value
+        self._render_rows()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self) -> None:
+        self.inbox.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.has_focus and field.value:
+            self.inbox.focus()
+            return
+        field.value = ""
+        field.remove_class("shown")
+        self._filter = ""
+        self._render_rows()
+        self.inbox.focus()

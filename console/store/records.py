@@ -1,0 +1,90 @@
+"""The desk's records: plain frozen dataclasses, free of any storage or UI library."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import MappingProxyType
+
+STATUSES: tuple[str, ...] = ("open", "waiting", "resolved")
+PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
+CHANNELS: tuple[str, ...] = ("email", "phone", "chat", "web")
+FIELDS_WITH_HISTORY: tuple[str, ...] = ("status", "priority", "assignee", "playbook")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def next_in_cycle(values: tuple[str, ...], current: str) -> str:
+    """The value after `current` (status and priority keys cycle through their values)."""
+    index = values.index(current) if current in values else -1
+    return values[(index + 1) % len(values)]
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A checklist step marked done: which step of which playbook, by whom, when."""
+
+    playbook: str
+    step: str
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Complaint:
+    id: str
+    received: datetime
+    customer_name: str
+    customer_email: str
+    channel: str
+    language: str
+    subject: str
+    body: str
+    kind: str = "complaint"
+    priority: str = "normal"
+    customer_phone: str = ""
+    status: str = "open"
+    assignee: str | None = None
+    playbook: str | None = None
+    ticks: Mapping[str, Tick] = field(default_factory=lambda: MappingProxyType({}))
+
+    @staticmethod
+    def tick_key(playbook: str, step: str) -> str:
+        return f"{playbook}/{step}"
+
+    def tick(self, playbook: str, step: str) -> Tick | None:
+        return self.ticks.get(self.tick_key(playbook, step))
+
+    def done_count(self, playbook: str, steps: tuple[str, ...]) -> int:
+        return sum(1 for step in steps if self.tick_key(playbook, step) in self.ticks)
+
+
+@dataclass(frozen=True)
+class Note:
+    """An internal note; notes are only ever added, never edited or removed."""
+
+    complaint_id: str
+    author: str
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One recorded change of a complaint's status, priority, assignee, playbook or a step."""
+
+    complaint_id: str
+    field: str
+    old: str | None
+    new: str | None
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    already_present: int

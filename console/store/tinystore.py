@@ -1,0 +1,302 @@
+"""The only module that talks to TinyDB: a desk in one data directory, safe against crashes and neighbours.
+
+Every change is one transaction: take the directory's lock, read the file once, apply the change in memory,
+write it back atomically (temporary file, fsync, os.replace, fsync of the directory). A reader therefore sees
+either the old file or the new one, and two agents never overwrite each other's work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from filelock import FileLock, Timeout
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Document, Table
+
+from console.store.atomic import write_atomically
+from console.store.records import Change, Complaint, ImportResult, Note, Tick, utc_now
+
+SCHEMA_VERSION = 1
+DESK_FILE = "desk.json"
+LOCK_FILE = ".desk.lock"
+LOCK_TIMEOUT_SECONDS = 10.0
+
+
+class StoreError(Exception):
+    """A problem with the data directory that the user can act on."""
+
+
+class StoreCorrupt(StoreError):
+    """A data file cannot be read as the desk's JSON; it is left exactly as it was."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path} is damaged ({problem}); it was left untouched")
+        self.path = path
+
+
+class StoreLocked(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} is locked by another agent-console for too long; try again")
+        self.path = path
+
+
+class UnknownComplaint(StoreError, KeyError):
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__(f"no complaint with id {complaint_id!r}")
+        self.complaint_id = complaint_id
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that reads the file fresh, and inside `batch()` writes it once, atomically."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._batch: dict[str, Any] | None = None
+        self._in_batch = False
+        self._dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        if self._in_batch and self._batch is not None:
+            return self._batch
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise StoreCorrupt(self.path, f"not valid JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise StoreCorrupt(self.path, "not a TinyDB document")
+        if self._in_batch:
+            self._batch = data
+        return data
+
+    def write(self, data: dict[str, Any]) -> None:
+        if self._in_batch:
+            self._batch = data
+            self._dirty = True
+            return
+        write_atomically(self.path, _dump(data))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Every write inside becomes one atomic write at the end; nothing is written if it fails."""
+        self._in_batch, self._batch, self._dirty = True, None, False
+        try:
+            yield
+            if self._dirty and self._batch is not None:
+                write_atomically(self.path, _dump(self._batch))
+        finally:
+            self._in_batch, self._batch, self._dirty = False, None, False
+
+    def close(self) -> None:
+        pass
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _complaint_document(complaint: Complaint) -> dict[str, Any]:
+    document = {field.name: getattr(complaint, field.name) for field in fields(complaint)}
+    document["received"] = complaint.received.isoformat()
+    document["ticks"] = {
+        key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": tick.at.isoformat()}
+        for key, tick in complaint.ticks.items()
+    }
+    return document
+
+
+def _complaint(document: dict[str, Any]) -> Complaint:
+    values = dict(document)
+    values["received"] = _time(values["received"])
+    values["ticks"] = MappingProxyType(
+        {
+            key: Tick(tick["playbook"], tick["step"], tick["by"], _time(tick["at"]))
+            for key, tick in values.get("ticks", {}).items()
+        }
+    )
+    return Complaint(**values)
+
+
+def _note_document(note: Note) -> dict[str, Any]:
+    return {"complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(), "text": note.text}
+
+
+def _note(document: dict[str, Any]) -> Note:
+    return Note(document["complaint_id"], document["author"], _time(document["at"]), document["text"])
+
+
+class _Desk:
+    """The tables of one open transaction."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self.complaints: Table = db.table("complaints", cache_size=0)
+        self.notes: Table = db.table("notes", cache_size=0)
+        self.history: Table = db.table("history", cache_size=0)
+        self.meta: Table = db.table("meta", cache_size=0)
+
+    def find(self, complaint_id: str) -> Document:
+        document = self.complaints.get(Query().id == complaint_id)
+        if not isinstance(document, Document):
+            raise UnknownComplaint(complaint_id)
+        return document
+
+
+class Store:
+    """The desk's data in one directory. Every method is a whole transaction, safe to call from several
+    processes at once; records returned are snapshots."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"cannot create data directory {self.directory}: {error.strerror}") from None
+        self.path = self.directory / DESK_FILE
+        self._lock = FileLock(self.directory / LOCK_FILE, timeout=LOCK_TIMEOUT_SECONDS)
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        with self._read() as desk:
+            rows = desk.meta.all()
+        version = rows[0].get("schema") if rows else None
+        if version is not None and version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path} has schema version {version}; this agent-console reads {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _read(self) -> Iterator[_Desk]:
+        db = TinyDB(storage=AtomicJSONStorage, path=self.path)
+        with db.storage.batch():  # one read of the file for the whole look-up
+            yield _Desk(db)
+
+    @contextmanager
+    def _write(self) -> Iterator[_Desk]:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreLocked(self.path) from None
+        try:
+            db = TinyDB(storage=AtomicJSONStorage, path=self.path)
+            with db.storage.batch():
+                desk = _Desk(db)
+                if not desk.meta.all():
+                    desk.meta.insert({"schema": SCHEMA_VERSION})
+                yield desk
+        finally:
+            self._lock.release()
+
+    # Reading
+
+    def complaints(self) -> list[Complaint]:
+        """Every complaint, newest first."""
+        with self._read() as desk:
+            documents = desk.complaints.all()
+        complaints = [_complaint(document) for document in documents]
+        complaints.sort(key=lambda complaint: complaint.received, reverse=True)
+        return complaints
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        with self._read() as desk:
+            return _complaint(desk.find(complaint_id))
+
+    def notes(self, complaint_id: str) -> list[Note]:
+        """The complaint's notes, oldest first."""
+        with self._read() as desk:
+            desk.find(complaint_id)
+            documents = desk.notes.search(Query().complaint_id == complaint_id)
+        return sorted((_note(document) for document in documents), key=lambda note: note.at)
+
+    def notes_by_complaint(self) -> dict[str, list[Note]]:
+        """Every note, grouped by complaint, oldest first (one read for an export)."""
+        with self._read() as desk:
+            documents = desk.notes.all()
+        grouped: dict[str, list[Note]] = {}
+        for note in sorted((_note(document) for document in documents), key=lambda note: note.at):
+            grouped.setdefault(note.complaint_id, []).append(note)
+        return grouped
+
+    def history(self, complaint_id: str) -> list[Change]:
+        with self._read() as desk:
+            documents = desk.history.search(Query().complaint_id == complaint_id)
+        changes = [
+            Change(d["complaint_id"], d["field"], d["old"], d["new"], d["by"], _time(d["at"])) for d in documents
+        ]
+        return sorted(changes, key=lambda change: change.at)
+
+    # Writing
+
+    def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
+        """Add complaints whose id is new (with their notes) in one transaction; known ids are skipped."""
+        with self._write() as desk:
+            known = {document["id"] for document in desk.complaints.all()}
+            fresh: dict[str, Complaint] = {}
+            present = 0
+            for complaint in complaints:
+                if complaint.id in known:
+                    present += 1
+                else:
+                    fresh.setdefault(complaint.id, complaint)
+            desk.complaints.insert_multiple(_complaint_document(complaint) for complaint in fresh.values())
+            desk.notes.insert_multiple(_note_document(note) for note in notes if note.complaint_id in fresh)
+            return ImportResult(added=len(fresh), already_present=present)
+
+    def add_note(self, complaint_id: str, author: str, text: str) -> Note:
+        note = Note(complaint_id, author, utc_now(), text)
+        with self._write() as desk:
+            desk.find(complaint_id)
+            desk.notes.insert(_note_document(note))
+        return note
+
+    def set_step(self, complaint_id: str, playbook: str, step: str, done: bool, by: str) -> Complaint:
+        """Tick (or untick) one step of a playbook; records who and when, and keeps it as history."""
+        key = Complaint.tick_key(playbook, step)
+        now = utc_now()
+        with self._write() as desk:
+            document = desk.find(complaint_id)
+            ticks = dict(document.get("ticks", {}))
+            if done == (key in ticks):
+                return _complaint(document)
+            if done:
+                ticks[key] = {"playbook": playbook, "step": step, "by": by, "at": now.isoformat()}
+            else:
+                del ticks[key]
+            desk.complaints.update({"ticks": ticks}, doc_ids=[document.doc_id])
+            self._record(desk, Change(complaint_id, "step", None if done else key, key if done else None, by, now))
+            return _complaint({**document, "ticks": ticks})
+
+    def set_field(self, complaint_id: str, field: str, value: str | None, by: str) -> Complaint:
+        """Change status, priority, assignee or playbook, recording the change as history."""
+        if field not in ("status", "priority", "assignee", "playbook"):
+            raise ValueError(f"{field} cannot be changed")
+        with self._write() as desk:
+            document = desk.find(complaint_id)
+            old = document.get(field)
+            if old == value:
+                return _complaint(document)
+            desk.complaints.update({field: value}, doc_ids=[document.doc_id])
+            self._record(desk, Change(complaint_id, field, old, value, by, utc_now()))
+            return _complaint({**document, field: value})
+
+    @staticmethod
+    def _record(desk: _Desk, change: Change) -> None:
+        document = asdict(change)
+        document["at"] = change.at.isoformat()
+        desk.history.insert(document)
+

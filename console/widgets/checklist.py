@@ -1,0 +1,108 @@
+"""The side panel's checklist: the playbook's steps with ticks, and the habits to avoid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from console.i18n import N_
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step as shown: translated title and guidance, and who ticked it when (empty if not done)."""
+
+    title: str
+    guidance: str
+    done_by: str
+
+
+@dataclass(frozen=True)
+class ChecklistView:
+    summary: str
+    steps: tuple[StepView, ...]
+    level: str
+    avoid_heading: str
+    avoid: tuple[tuple[str, str], ...]
+
+
+class Checklist(OptionList, inherit_bindings=False):
+    """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", N_("Down"), show=False),
+        Binding("k,up", "cursor_up", N_("Up"), show=False),
+        Binding("g,home", "first", N_("First"), show=False),
+        Binding("G,end", "last", N_("Last"), show=False),
+        Binding("space,enter", "toggle", N_("Tick step"), show=True),
+    ]
+
+    DEFAULT_CSS = """
+    Checklist { height: 1fr; border: none; padding: 0; }
+    """
+
+    @dataclass
+    class Toggled(Message):
+        checklist: Checklist
+        index: int
+
+        @property
+        def control(self) -> Checklist:
+            return self.checklist
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._view: ChecklistView | None = None
+
+    def show(self, view: ChecklistView) -> None:
+        """Render `view`, keeping the highlighted step where it was."""
+        keep = self.highlighted if self.highlighted is not None else 0
+        self._view = view
+        self.set_options(self._options(view, keep))
+        if view.steps:
+            self.highlighted = min(keep, len(view.steps) - 1)
+
+    def _step_prompt(self, number: int, step: StepView, expanded: bool) -> Text:
+        text = Text()
+        text.append("[x] " if step.done_by else "[ ] ", style="bold" if step.done_by else "")
+        text.append(f"{number}. {step.title}", style="bold" if expanded else "")
+        if step.done_by:
+            text.append(f"\n    ✓ {step.done_by}", style="dim")
+        if expanded:
+            text.append(f"\n    {step.guidance}", style="italic")
+        return text
+
+    def _options(self, view: ChecklistView, highlighted: int) -> list[Option | None]:
+        options: list[Option | None] = [
+            Option(self._step_prompt(number, step, number - 1 == highlighted), id=f"step-{number}")
+            for number, step in enumerate(view.steps, start=1)
+        ]
+        extra: list[Option | None] = []
+        if view.level:
+            extra.append(Option(Text(view.level, style="bold"), disabled=True))
+        if view.summary:
+            extra.append(Option(Text(view.summary, style="dim italic"), disabled=True))
+        if view.avoid:
+            extra.append(Option(Text(view.avoid_heading, style="bold"), disabled=True))
+            for title, guidance in view.avoid:
+                prompt = Text("✗ ")
+                prompt.append(title, style="bold")
+                prompt.append(f"\n  {guidance}", style="dim")
+                extra.append(Option(prompt, disabled=True))
+        return options + ([None] if extra else []) + extra
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        if self._view is None or highlighted is None:
+            return
+        for index, step in enumerate(self._view.steps):
+            self.replace_option_prompt_at_index(index, self._step_prompt(index + 1, step, index == highlighted))
+
+    def action_toggle(self) -> None:
+        if self._view is not None and self.highlighted is not None and self.highlighted < len(self._view.steps):
+            self.post_message(self.Toggled(self, self.highlighted))
