@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from console.i18n import N_, _, current_language, language_name, next_language, set_language
@@ -69,6 +70,10 @@ class ConsoleApp(App[None]):
                 screen.retranslate()
         self.refresh_bindings()
         self.notify(_("Language: {name}").format(name=language_name(self.language)))
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of the current screen as a palette command, in the current language."""

@@ -106,7 +106,11 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     for path in files:  # every file is read and checked before anything is stored
         complaints.extend(read_complaints(path, playbooks.kinds()))
     result = store.add_complaints(complaints)
-    print(f"imported {result.added}, already present {result.already_present}")
+    added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
+    present = i18n.ngettext(
+        "{count} was already present.", "{count} were already present.", result.already_present
+    )
+    print(added.format(count=result.added), present.format(count=result.already_present))
     return 0
 
 
@@ -143,7 +147,7 @@ def run(arguments: argparse.Namespace) -> int:
         if not arguments.text.strip():
             raise UserError("a note needs some text")
         note = store.add_note(arguments.id, agent, arguments.text)
-        print(f"note added to {note.complaint_id} by {note.author}")
+        print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
     if command == "export":
         _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)

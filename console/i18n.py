@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from babel import Locale
 from babel.core import UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
 from babel.numbers import format_decimal
 from babel.support import Translations
 
@@ -160,9 +160,12 @@ def format_age(received: datetime, now: datetime) -> str:
 
 
 def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:
-    """A date and time in the reader's time zone, written the way the current language writes it."""
+    """A date and time (to the minute) in the reader's time zone, as the current language writes it."""
     zone = tz if tz is not None else datetime.now().astimezone().tzinfo
-    return format_datetime(moment, width, tzinfo=zone, locale=_state.locale)
+    local = moment.astimezone(zone)
+    pattern = get_datetime_format(width, locale=_state.locale)
+    date = format_date(local, width, locale=_state.locale)
+    return pattern.replace("{1}", date).replace("{0}", format_time(local, "short", locale=_state.locale))
 
 
 def format_count(number: int) -> str:

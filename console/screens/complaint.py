@@ -53,7 +53,8 @@ class ComplaintScreen(DeskScreen):
     ComplaintScreen.-narrow #main { layout: vertical; }
     ComplaintScreen.-narrow #side { width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2; }
     ComplaintScreen.-narrow #body { height: 1fr; }
-    ComplaintScreen.-short #notes { height: 3; }
+    ComplaintScreen.-short #notes { height: 2; }
+    ComplaintScreen.-short #who { max-height: 2; }
     ComplaintScreen:focus-within #body:focus, ComplaintScreen #notes:focus { background: $boost; }
     """
 
@@ -79,10 +80,9 @@ class ComplaintScreen(DeskScreen):
         yield Static(id="notes-title")
         yield NotesPane(id="notes")
         yield Input(id="note-input")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.reload()
         if self._write_note:
             self.query_one("#note-input", Input).focus()

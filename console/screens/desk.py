@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Static
 
 from console import labels
 from console.i18n import N_, _
@@ -18,14 +21,17 @@ from console.store.records import next_in_cycle
 if TYPE_CHECKING:
     from console.app import ConsoleApp
 
+MIN_WIDTH = 40
+MIN_HEIGHT = 12
+
 
 class DeskScreen(Screen[None]):
     """A screen that has a current complaint and re-renders itself from the store."""
 
     BINDINGS = [
-        Binding("s", "cycle_status", N_("Status"), show=True),
-        Binding("p", "cycle_priority", N_("Priority"), show=True),
-        Binding("a", "assign", N_("Assign"), show=True),
+        Binding("s", "cycle_status", N_("Status"), show=False),
+        Binding("p", "cycle_priority", N_("Priority"), show=False),
+        Binding("a", "assign", N_("Assign"), show=False),
         Binding("b", "switch_playbook", N_("Playbook"), show=False),
     ]
 
@@ -47,6 +53,21 @@ class DeskScreen(Screen[None]):
 
     def on_mount(self) -> None:
         translate_tree(self)
+        self.mount(Static(id="too-small"))
+        self._check_size(self.size.width, self.size.height)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._check_size(event.size.width, event.size.height)
+
+    def _check_size(self, width: int, height: int) -> None:
+        """Below the smallest usable size, say so plainly instead of drawing a broken layout."""
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        self.set_class(small, "-too-small")
+        if small:
+            message = _("The terminal is too small: {width}×{height}. agent-console needs at least {min_width}×{min_height}.")
+            self.query_one("#too-small", Static).update(
+                Text(message.format(width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT))
+            )
 
     def _change(self, change: Callable[[str], Complaint]) -> Complaint | None:
         complaint_id = self.current_complaint_id()

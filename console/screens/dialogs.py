@@ -80,7 +80,6 @@ class PlaybookDialog(_Dialog):
             yield Static(Text(_("Enter: choose · Esc: cancel")), classes="hint")
 
     def on_mount(self) -> None:
-        super().on_mount()
         option_list = self.query_one(OptionList)
         option_list.highlighted = option_list.get_option_index(self.current)
 

@@ -96,10 +96,9 @@ class InboxScreen(DeskScreen):
         yield Static(id="inbox-title")
         yield Input(id="filter", placeholder=_("Filter: words to find"))
         yield InboxList(id="inbox-list")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.reload()
         self.query_one(InboxList).focus()
 

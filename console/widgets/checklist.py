@@ -43,7 +43,7 @@ class Checklist(OptionList, inherit_bindings=False):
     ]
 
     DEFAULT_CSS = """
-    Checklist { height: 1fr; border: none; padding: 0; }
+    Checklist, Checklist:focus { height: 1fr; border: none; padding: 0; }
     """
 
     @dataclass
@@ -63,7 +63,7 @@ class Checklist(OptionList, inherit_bindings=False):
         """Render `view`, keeping the highlighted step where it was."""
         keep = self.highlighted if self.highlighted is not None else 0
         self._view = view
-        self.set_options(self._options(view, keep))
+        self.set_options(self._build_options(view, keep))
         if view.steps:
             self.highlighted = min(keep, len(view.steps) - 1)
 
@@ -74,10 +74,10 @@ class Checklist(OptionList, inherit_bindings=False):
         if step.done_by:
             text.append(f"\n    ✓ {step.done_by}", style="dim")
         if expanded:
-            text.append(f"\n    {step.guidance}", style="italic")
+            text.append(f"\n{step.guidance}", style="italic")
         return text
 
-    def _options(self, view: ChecklistView, highlighted: int) -> list[Option | None]:
+    def _build_options(self, view: ChecklistView, highlighted: int) -> list[Option | None]:
         options: list[Option | None] = [
             Option(self._step_prompt(number, step, number - 1 == highlighted), id=f"step-{number}")
             for number, step in enumerate(view.steps, start=1)

@@ -88,7 +88,7 @@ class InboxList(ScrollView, can_focus=True):
         Binding("G,end", "last", N_("Last"), show=False),
         Binding("pagedown", "page_down", N_("Page down"), show=False),
         Binding("pageup", "page_up", N_("Page up"), show=False),
-        Binding("enter", "select", N_("Open"), show=True),
+        Binding("enter", "select", N_("Open"), show=False),
     ]
 
     COMPONENT_CLASSES = {
