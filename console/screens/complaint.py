@@ -35,8 +35,6 @@ class ComplaintScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back"), show=True),
         Binding("n", "write_note", N_("Note"), show=True),
-        Binding("tab", "app.focus_next", N_("Next pane"), show=False),
-        Binding("shift+tab", "app.focus_previous", N_("Previous pane"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
     ]
 

@@ -25,10 +25,12 @@ MIN_WIDTH = 40
 MIN_HEIGHT = 12
 
 
-class DeskScreen(Screen[None]):
+class DeskScreen(Screen[None], inherit_bindings=False):
     """A screen that has a current complaint and re-renders itself from the store."""
 
     BINDINGS = [
+        Binding("tab", "app.focus_next", N_("Next pane"), show=False),
+        Binding("shift+tab", "app.focus_previous", N_("Previous pane"), show=False),
         Binding("s", "cycle_status", N_("Status"), show=False),
         Binding("p", "cycle_priority", N_("Priority"), show=False),
         Binding("a", "assign", N_("Assign"), show=False),

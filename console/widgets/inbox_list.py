@@ -78,7 +78,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
     return [*fixed[:2], subject, *fixed[2:]]
 
 
-class InboxList(ScrollView, can_focus=True):
+class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of complaints with a cursor; posts `Selected` when a row is opened."""
 
     BINDINGS = [

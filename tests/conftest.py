@@ -1,0 +1,64 @@
+"""Shared fixtures: every test gets its own data directory and a fresh language state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from console import i18n
+from console.app import ConsoleApp
+from console.demo import create_demo_desk
+from console.playbooks import Playbooks, load_playbooks
+from console.store import Complaint, Store
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test() -> Iterator[None]:
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def playbooks() -> Playbooks:
+    return load_playbooks()
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path, playbooks: Playbooks) -> Store:
+    return Store(create_demo_desk(playbooks, tmp_path / "desk"))
+
+
+def make_complaint(number: int, **values: object) -> Complaint:
+    defaults: dict[str, object] = {
+        "id": f"T-{number}",
+        "received": datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc) + timedelta(hours=number),
+        "customer_name": f"Customer {number}",
+        "customer_email": f"c{number}@example.com",
+        "channel": "email",
+        "language": "en",
+        "subject": f"Subject {number}",
+        "body": f"Body of complaint {number}.",
+        "kind": "cancellation",
+    }
+    defaults.update(values)
+    return Complaint(**defaults)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def small_store(tmp_path: Path) -> Store:
+    """Three complaints of known content: T-3 newest, all open, cancellation playbook (5 steps)."""
+    store = Store(tmp_path / "small")
+    store.add_complaints([make_complaint(number) for number in (1, 2, 3)])
+    return store
+
+
+def make_app(store: Store, playbooks: Playbooks, language: str = "en", agent: str = "tester") -> ConsoleApp:
+    return ConsoleApp(store, playbooks, agent, language)
+
+
+def screen_text(app: ConsoleApp) -> str:
+    """What the terminal shows right now, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -1,0 +1,178 @@
+"""The command line, run in-process as a script would run it."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+HEADER = "id,received,customer_name,customer_email,channel,language,subject,body,kind,priority\n"
+ROWS = [
+    'A-1,2026-11-20T08:00:00+02:00,Aino Aalto,aino@example.fi,email,fi,Laskutusvirhe,"Lasku on väärin.",complaint,high\n',
+    'A-2,2026-11-21T09:30:00Z,Ivo Ivić,ivo@example.hr,phone,hr,Otkaz,"Želim otkazati ugovor.",cancellation,\n',
+]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "desk"
+    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    return directory
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_import_then_list_show_and_export(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path, "in.csv", HEADER + "".join(ROWS))
+    status, out, _ = run(capsys, "import", str(source))
+    assert status == 0 and "Imported 2 new complaints" in out
+
+    status, out, _ = run(capsys, "list", "--format", "json")
+    records = json.loads(out)
+    assert [record["id"] for record in records] == ["A-2", "A-1"]  # newest first
+    assert records[1]["received"] == "2026-11-20T06:00:00+00:00"  # stored in UTC
+    assert records[0]["priority"] == "normal" and records[0]["kind"] == "cancellation"
+
+    status, out, _ = run(capsys, "list")
+    assert status == 0 and "Ivo Ivić" in out and "Laskutusvirhe" in out
+
+
+def test_importing_the_same_file_twice_adds_nothing(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write(tmp_path, "in.csv", HEADER + "".join(ROWS))
+    run(capsys, "import", str(source))
+    status, out, _ = run(capsys, "import", str(source))
+    assert status == 0 and "Imported 0 new complaints" in out and "2 were already present" in out
+    _, out, _ = run(capsys, "list", "--format", "csv")
+    assert len(list(csv.DictReader(io.StringIO(out)))) == 2
+
+
+def test_json_array_and_json_lines_import(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = {
+        "id": "J-1", "received": "2026-11-22T10:00:00+00:00", "customer name": "Jaan Tamm",
+        "customer email": "jaan@example.ee", "channel": "chat", "language": "et_EE", "subject": "Arve",
+        "body": "Arve on vale.",
+    }
+    array = write(tmp_path, "a.json", json.dumps([record]))
+    lines = write(tmp_path, "b.jsonl", json.dumps({**record, "id": "J-2"}) + "\n\n" + json.dumps({**record, "id": "J-3"}))
+    status, out, err = run(capsys, "import", str(array), str(lines))
+    assert (status, err) == (0, "") and "Imported 3 new complaints" in out
+    _, out, _ = run(capsys, "show", "J-1", "--format", "json")
+    assert json.loads(out)["language"] == "et"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("bad.csv", HEADER + ROWS[0] + ROWS[1].replace("phone", "fax"), "line 3: channel 'fax'"),
+        ("bad.csv", HEADER + ROWS[0].replace("2026-11-20T08:00:00+02:00", "yesterday"), "line 2: received 'yesterday'"),
+        ("bad.csv", HEADER.replace(",body", "") + ROWS[0], "header lacks column body"),
+        ("bad.csv", HEADER + ROWS[0] + ROWS[0], "line 3: id 'A-1' already used at line 2"),
+        ("bad.csv", HEADER + ROWS[0].replace(",fi,", ",sv,"), "line 2: language 'sv'"),
+        ("bad.json", '[{"id": "X"}, 3]', "record 1: missing received"),
+        ("bad.json", '[\n{"id": 1,\n', "line 3: not valid JSON"),
+        ("bad.jsonl", '{"id": "X"}\n{oops}\n', "line 1: missing received"),
+        ("empty.json", "  \n", "is empty"),
+    ],
+)
+def test_a_malformed_file_is_rejected_whole_with_one_line(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, where: str
+) -> None:
+    good = write(tmp_path, "good.csv", HEADER + ROWS[0])
+    bad = write(tmp_path, name, text)
+    status, out, err = run(capsys, "import", str(good), str(bad))
+    assert status == 2
+    assert err.count("\n") == 1 and name in err and where in err, err
+    assert "Traceback" not in err
+    _, out, _ = run(capsys, "list", "--format", "json")
+    assert json.loads(out) == []  # not even the good file was imported
+
+
+def test_missing_import_file_is_one_line(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "import", str(tmp_path / "nope.csv"))
+    assert status == 2 and "nope.csv" in err and err.count("\n") == 1
+
+
+def test_note_then_show_json_has_steps_and_notes(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[1])))
+    status, out, _ = run(capsys, "note", "A-2", "Nazvao kupca [b]sutra[/b]", "--agent", "ivana")
+    assert status == 0 and "ivana" in out
+    _, out, _ = run(capsys, "show", "A-2", "--format", "json")
+    shown = json.loads(out)
+    assert shown["notes"][0]["text"] == "Nazvao kupca [b]sutra[/b]"
+    assert shown["notes"][0]["author"] == "ivana" and shown["notes"][0]["at"].endswith("+00:00")
+    assert [step["id"] for step in shown["steps"]] == ["apologise", "ask", "instruct", "confirm", "thank"]
+    assert all(step["done"] is False and step["by"] is None for step in shown["steps"])
+
+
+def test_unknown_id_is_one_line_and_exit_2(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["show", "NOPE"], ["note", "NOPE", "text"]):
+        status, _, err = run(capsys, *command)
+        assert status == 2 and err == "agent-console: no complaint with id 'NOPE'\n"
+
+
+def test_show_text_makes_hostile_text_inert(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = {
+        "id": "H-1", "received": "2026-11-22T10:00:00Z", "customer_name": "Eve \x1b]0;pwned\x07",
+        "customer_email": "eve@example.com", "channel": "web", "language": "en",
+        "subject": "[bold]Hi[/bold]", "body": "clear\x1b[2J screen \x9b31m",
+    }
+    run(capsys, "import", str(write(tmp_path, "h.json", json.dumps([record]))))
+    _, out, _ = run(capsys, "show", "H-1")
+    assert "\x1b" not in out and "\x9b" not in out
+    assert "[bold]Hi[/bold]" in out and "clear screen" in out
+
+
+def test_export_to_a_file_in_both_formats(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + "".join(ROWS))))
+    run(capsys, "note", "A-1", "first note")
+    run(capsys, "export", "--format", "json", "-o", str(tmp_path / "out.json"))
+    exported = json.loads((tmp_path / "out.json").read_text("utf-8"))
+    assert {record["id"]: len(record["notes"]) for record in exported} == {"A-1": 1, "A-2": 0}
+    run(capsys, "export", "--format", "csv", "-o", str(tmp_path / "out.csv"))
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert {row["id"]: row["notes"] for row in rows} == {"A-1": "1", "A-2": "0"}
+    # An export is itself importable into a fresh desk.
+    status, out, _ = run(capsys, "import", str(tmp_path / "out.csv"), "--data-dir", str(tmp_path / "other"))
+    assert status == 0 and "Imported 2 new complaints" in out
+
+
+def test_unknown_language_warns_in_one_line_and_uses_english(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[0])))
+    status, out, err = run(capsys, "list", "--lang", "klingon")
+    assert status == 0
+    assert err == "agent-console: unknown language 'klingon' (supported: en, fi, et, hr); using English\n"
+    assert "Status" in out
+
+
+def test_language_comes_from_the_environment(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[0])))
+    monkeypatch.setenv("LANG", "fi_FI.UTF-8")
+    _, out, _ = run(capsys, "show", "A-1")
+    assert "Tila: avoin" in out
+
+
+def test_a_damaged_store_is_one_line_and_left_alone(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    desk.mkdir(parents=True)
+    (desk / "desk.json").write_text('{"complaints": {"1": {"id"', encoding="utf-8")
+    status, _, err = run(capsys, "list")
+    assert status == 1 and "desk.json is damaged" in err and err.count("\n") == 1
+    assert (desk / "desk.json").read_text("utf-8") == '{"complaints": {"1": {"id"'

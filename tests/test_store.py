@@ -1,0 +1,93 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from console.store import Store, StoreCorrupt, UnknownComplaint
+from tests.conftest import make_complaint
+
+
+def test_notes_ticks_and_changes_survive_reopening(small_store: Store) -> None:
+    small_store.add_note("T-1", "anna", "Called back, left a message.")
+    small_store.set_step("T-1", "cancellation", "apologise", True, "anna")
+    small_store.set_field("T-1", "status", "waiting", "anna")
+    small_store.set_field("T-1", "priority", "high", "bob")
+
+    reopened = Store(small_store.directory)
+    complaint = reopened.complaint("T-1")
+    tick = complaint.tick("cancellation", "apologise")
+    assert tick is not None and tick.by == "anna" and tick.at.tzinfo is not None
+    assert (complaint.status, complaint.priority) == ("waiting", "high")
+    [note] = reopened.notes("T-1")
+    assert (note.author, note.text) == ("anna", "Called back, left a message.")
+    assert note.at.utcoffset().total_seconds() == 0
+    changes = [(change.field, change.old, change.new, change.by) for change in reopened.history("T-1")]
+    assert changes == [
+        ("step", None, "cancellation/apologise", "anna"),
+        ("status", "open", "waiting", "anna"),
+        ("priority", "normal", "high", "bob"),
+    ]
+
+
+def test_unticking_removes_the_tick_and_is_recorded(small_store: Store) -> None:
+    small_store.set_step("T-2", "cancellation", "ask", True, "anna")
+    complaint = small_store.set_step("T-2", "cancellation", "ask", False, "bob")
+    assert complaint.tick("cancellation", "ask") is None
+    assert [change.new for change in small_store.history("T-2")] == ["cancellation/ask", None]
+
+
+def test_notes_are_appended_in_order_and_never_replaced(small_store: Store) -> None:
+    for text in ("first", "second", "third"):
+        small_store.add_note("T-3", "anna", text)
+    assert [note.text for note in small_store.notes("T-3")] == ["first", "second", "third"]
+    assert small_store.notes("T-1") == []
+
+
+def test_adding_the_same_complaints_again_adds_nothing(small_store: Store) -> None:
+    again = small_store.add_complaints([make_complaint(1), make_complaint(4), make_complaint(4)])
+    assert (again.added, again.already_present) == (1, 1)
+    assert sorted(complaint.id for complaint in small_store.complaints()) == ["T-1", "T-2", "T-3", "T-4"]
+
+
+def test_complaints_come_newest_first(small_store: Store) -> None:
+    assert [complaint.id for complaint in small_store.complaints()] == ["T-3", "T-2", "T-1"]
+
+
+def test_an_unknown_id_is_a_clear_error(small_store: Store) -> None:
+    with pytest.raises(UnknownComplaint, match="'T-9'"):
+        small_store.add_note("T-9", "anna", "x")
+
+
+def test_writes_leave_no_temporary_files_and_private_permissions(small_store: Store) -> None:
+    small_store.add_note("T-1", "anna", "x")
+    leftovers = [path.name for path in small_store.directory.iterdir() if path.name.endswith(".tmp")]
+    assert leftovers == []
+    assert small_store.path.stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("damage", [b"{\"complaints\": {\"1\": ", b"\x00\x00garbage", b"[1, 2]"])
+def test_a_damaged_file_is_reported_and_left_untouched(tmp_path: Path, damage: bytes) -> None:
+    directory = tmp_path / "desk"
+    directory.mkdir()
+    (directory / "desk.json").write_bytes(damage)
+    with pytest.raises(StoreCorrupt, match="desk.json"):
+        Store(directory).complaints()
+    assert (directory / "desk.json").read_bytes() == damage
+
+
+def test_a_failed_write_changes_nothing_on_disk(small_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = small_store.path.read_bytes()
+
+    def broken_replace(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.replace", broken_replace)
+    with pytest.raises(OSError):
+        small_store.add_note("T-1", "anna", "lost?")
+    assert small_store.path.read_bytes() == before
+    assert [path.name for path in small_store.directory.iterdir() if path.suffix == ".tmp"] == []
+
+
+def test_the_file_records_its_schema_version(small_store: Store) -> None:
+    data = json.loads(small_store.path.read_text("utf-8"))
+    assert list(data["meta"].values()) == [{"schema": 1}]
