@@ -62,3 +62,8 @@ def make_app(store: Store, playbooks: Playbooks, language: str = "en", agent: st
 def screen_text(app: ConsoleApp) -> str:
     """What the terminal shows right now, as plain text lines."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def notifications(app: ConsoleApp) -> list[str]:
+    """The messages of the toasts the app has raised and not yet expired."""
+    return [notification.message for notification in app._notifications]

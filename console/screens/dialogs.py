@@ -61,6 +61,8 @@ class PlaybookDialog(_Dialog):
     BINDINGS = [
         Binding("j", "cursor_down", N_("Down"), show=False),
         Binding("k", "cursor_up", N_("Up"), show=False),
+        Binding("g", "first", N_("First"), show=False),
+        Binding("G", "last", N_("Last"), show=False),
     ]
 
     def __init__(self, playbooks: Playbooks, current: str, language: str) -> None:
@@ -88,6 +90,12 @@ class PlaybookDialog(_Dialog):
 
     def action_cursor_up(self) -> None:
         self.query_one(OptionList).action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one(OptionList).action_first()
+
+    def action_last(self) -> None:
+        self.query_one(OptionList).action_last()
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:

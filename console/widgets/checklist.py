@@ -103,6 +103,10 @@ class Checklist(OptionList, inherit_bindings=False):
         for index, step in enumerate(self._view.steps):
             self.replace_option_prompt_at_index(index, self._step_prompt(index + 1, step, index == highlighted))
 
+    def action_cursor_up(self) -> None:
+        if self.highlighted:  # stop at the first step instead of wrapping round to the end
+            super().action_cursor_up()
+
     def action_toggle(self) -> None:
         if self._view is not None and self.highlighted is not None and self.highlighted < len(self._view.steps):
             self.post_message(self.Toggled(self, self.highlighted))

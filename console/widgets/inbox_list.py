@@ -51,30 +51,31 @@ def _fit(text: str, width: int) -> str:
 
 
 def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow]) -> list[Column]:
-    """Column widths for a terminal `width` wide: subject takes what is left; narrow terminals drop the
-    least needed columns first so 80 columns stay readable."""
+    """Column widths for a terminal `width` wide. Each column is as wide as its values; a title longer
+    than its cap is shortened with an ellipsis. The subject takes what is left; below 70 columns the least
+    needed columns are dropped so the subject stays readable."""
 
-    def widest(field: str, cap: int) -> int:
-        values = [cell_len(getattr(row, field)) for row in rows[:500]]
-        return min(max([cell_len(titles[field]), *values]), cap)
+    def sized(field: str, cap: int, least: int = 1) -> Column:
+        values = max((cell_len(getattr(row, field)) for row in rows[:500]), default=least)
+        return Column(field, titles[field], max(values, least, min(cell_len(titles[field]), cap)))
 
     fixed = [
-        Column("age", titles["age"], widest("age", 8)),
-        Column("customer", titles["customer"], 18 if width >= 100 else 14),
-        Column("channel", titles["channel"], widest("channel", 6)),
-        Column("language", titles["language"], max(cell_len(titles["language"]), 2)),
-        Column("status", titles["status"], widest("status", 11)),
-        Column("priority", titles["priority"], widest("priority", 9)),
-        Column("progress", titles["progress"], widest("progress", 5)),
+        sized("age", 7),
+        Column("customer", titles["customer"], 18 if width >= 100 else 13),
+        sized("channel", 5),
+        sized("language", 4, least=2),
+        sized("status", 10),
+        sized("priority", 9),
+        sized("progress", 5),
     ]
     droppable = ["channel", "language", "priority", "age"]
     while True:
         used = sum(column.width + 1 for column in fixed) + 2
-        if width - used >= 16 or not droppable:
+        if width >= 70 or width - used >= 16 or not droppable:
             break
         drop = droppable.pop(0)
         fixed = [column for column in fixed if column.field != drop]
-    subject = Column("subject", titles["subject"], max(width - used - 1, 8))
+    subject = Column("subject", titles["subject"], max(width - used, 8))
     return [*fixed[:2], subject, *fixed[2:]]
 
 
@@ -100,7 +101,7 @@ class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
     }
 
     DEFAULT_CSS = """
-    InboxList { height: 1fr; }
+    InboxList { height: 1fr; scrollbar-size-vertical: 1; }
     InboxList > .inbox-list--header { text-style: bold underline; }
     InboxList > .inbox-list--cursor { background: $block-cursor-blurred-background; text-style: bold; }
     InboxList:focus > .inbox-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }

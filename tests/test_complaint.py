@@ -1,0 +1,144 @@
+"""The complaint screen: header, body, checklist side panel and notes."""
+
+from console.playbooks import Playbooks
+from console.screens.complaint import ComplaintScreen
+from console.store import Store
+from console.widgets.checklist import Checklist
+from tests.conftest import make_app, make_complaint, notifications, screen_text
+
+
+async def open_first(pilot) -> ComplaintScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("enter")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, ComplaintScreen)
+    return screen
+
+
+async def test_header_body_checklist_and_notes_fit_at_80x24(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_note("T-3", "anna", "Customer wants the final invoice by e-mail.")
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(pilot)
+        text = screen_text(app)
+        for expected in ("T-3", "Subject 3", "Customer 3", "<c3@example.com>", "e-mail", "Nov",
+                         "Body of complaint 3.", "Cancellation", "1. Apologise", "5. Thank",
+                         "anna", "Customer wants the final invoice", "1 note"):
+            assert expected in text, expected
+        side = screen.query_one("#side")
+        assert side.region.right <= 80 and side.region.width >= 30
+
+
+async def test_side_panel_stacks_below_the_body_when_narrow(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(60, 24)) as pilot:
+        screen = await open_first(pilot)
+        body, side = screen.query_one("#body"), screen.query_one("#side")
+        assert side.region.y > body.region.y and side.region.width >= 55
+        assert side.region.bottom <= 24 and screen.query_one(Checklist).region.height >= 2
+
+
+async def test_space_ticks_the_focused_step_and_it_survives_restart(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("j", "space")
+        await pilot.pause()
+        assert "[x] 2. Ask why" in screen_text(app) and "1/5" in screen_text(app)
+    tick = small_store.complaint("T-3").tick("cancellation", "ask")
+    assert tick is not None and tick.by == "anna"
+
+    again = make_app(Store(small_store.directory), playbooks)
+    async with again.run_test(size=(80, 24)) as pilot:
+        assert "1/5" in screen_text(again)
+        await open_first(pilot)
+        assert "[x] 2. Ask why" in screen_text(again) and "✓ anna" in screen_text(again)
+        await pilot.press("k", "j", "space")  # k stays on the first step; j moves to step 2; untick
+        await pilot.pause()
+        assert small_store.complaint("T-3").tick("cancellation", "ask") is None
+
+
+async def test_number_keys_tick_step_n(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("1", "3", "5", "9")
+        await pilot.pause()
+        complaint = small_store.complaint("T-3")
+        done = [step for step in ("apologise", "ask", "instruct", "confirm", "thank")
+                if complaint.tick("cancellation", step)]
+        assert done == ["apologise", "instruct", "thank"]
+        assert "This playbook has no step 9." in notifications(app)
+
+
+async def test_n_writes_a_note_that_persists_with_author_and_time(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, agent="juha")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"Soitin [b]takaisin[/b]", "enter")
+        await pilot.pause()
+        assert "Soitin [b]takaisin[/b]" in screen_text(app) and "1 note" in screen_text(app)
+        await pilot.press("enter")  # an empty note is refused
+        await pilot.pause()
+        await pilot.press("escape")  # leaves the input, stays on the complaint
+        assert isinstance(app.screen, ComplaintScreen)
+    [note] = Store(small_store.directory).notes("T-3")
+    assert (note.author, note.text) == ("juha", "Soitin [b]takaisin[/b]")
+
+
+async def test_tab_moves_between_body_checklist_notes_and_note_input(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        visited = []
+        for _ in range(4):
+            await pilot.press("tab")
+            visited.append(app.focused.id if app.focused else None)
+        assert visited == ["notes", "note-input", "body", "checklist"]
+
+
+async def test_status_priority_assign_and_playbook_keys_on_the_complaint(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks, agent="ivana")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("s", "s", "p", "a", "enter", "b", "G", "enter")
+        await pilot.pause()
+        complaint = small_store.complaint("T-3")
+        assert (complaint.status, complaint.priority, complaint.assignee, complaint.playbook) == (
+            "resolved", "high", "ivana", "service")
+        text = screen_text(app)
+        assert "Status: resolved" in text and "Assigned: ivana" in text
+        assert playbooks["service"].title("en") in text and "0/8" in text
+
+
+async def test_avoid_list_and_quality_level_are_shown(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([make_complaint(7, kind="complaint")])
+    small_store.add_complaints([make_complaint(8, kind="service")])
+    for step in ("answer", "no-empty-promises", "listen", "handle-reclamations"):
+        small_store.set_step("T-8", "service", step, True, "tom")
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)  # T-8, newest
+        checklist = app.screen.query_one(Checklist)
+        prompts = " ".join(str(option.prompt) for option in checklist.options)
+        assert "Good service" in prompts
+        await pilot.press("escape", "j", "enter")
+        checklist = app.screen.query_one(Checklist)
+        prompts = " ".join(str(option.prompt) for option in checklist.options)
+        assert "Avoid:" in prompts and "72" in prompts
+
+
+async def test_hostile_body_is_literal_and_cannot_break_the_layout(small_store: Store, playbooks: Playbooks) -> None:
+    body = ("[bold]not bold[/bold] \x1b]0;title\x07\x1b[2J\x1b[31mred?\x1b[0m \u202eevil\n"
+            + "x" * 5000 + "\n" + "line\n" * 400)
+    small_store.add_complaints([make_complaint(9, body=body, subject="[link=http://x]click[/link]")])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(pilot)
+        text = screen_text(app)
+        assert "[bold]not bold[/bold]" in text and "red?" in text and "[link=http://x]click[/link]" in text
+        assert "\x1b" not in text and "\u202e" not in text and "title" not in text
+        assert screen.query_one("#side").region.right <= 80
+        assert "Cancellation" in text  # the checklist is still there next to a 5000-character line

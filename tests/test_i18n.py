@@ -1,0 +1,117 @@
+"""Languages: negotiation, complete catalogs, CLDR plurals and dates, and a wheel that carries them."""
+
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from babel.messages.pofile import read_po
+
+from console import i18n
+from console.resources import locales_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"LANG": "fi_FI.UTF-8"}, "fi"),
+        ({"LC_MESSAGES": "et_EE.UTF-8", "LANG": "fi_FI.UTF-8"}, "et"),
+        ({"LC_ALL": "hr_HR.UTF-8", "LC_MESSAGES": "et_EE"}, "hr"),
+        ({"LANGUAGE": "de:hr", "LANG": "fi_FI"}, "hr"),
+        ({"LC_ALL": "C", "LANG": "fi_FI.UTF-8"}, "en"),
+        ({"LANG": "POSIX"}, "en"),
+        ({"LANG": "sv_FI.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_language_is_negotiated_from_the_environment(environ: dict[str, str], expected: str) -> None:
+    assert i18n.negotiate(None, environ) == expected
+
+
+def test_lang_option_wins_and_accepts_regional_tags() -> None:
+    assert i18n.negotiate("hr-HR", {"LANG": "fi_FI"}) == "hr"
+    assert i18n.negotiate("et_EE.UTF-8") == "et"
+    with pytest.raises(i18n.UnknownLanguage):
+        i18n.negotiate("tlh")
+
+
+def catalog(language: str):  # type: ignore[no-untyped-def]
+    with (locales_dir() / language / "LC_MESSAGES" / "console.po").open("rb") as file:
+        return read_po(file, locale=language)
+
+
+@pytest.mark.parametrize("language", ["fi", "et", "hr"])
+def test_every_catalog_entry_is_translated_and_none_is_fuzzy(language: str) -> None:
+    template_ids = {message.id for message in read_po((locales_dir() / "console.pot").open("rb")) if message.id}
+    entries = [message for message in catalog(language) if message.id]
+    assert {message.id for message in entries} == template_ids
+    for message in entries:
+        assert not message.fuzzy, message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), message.id
+
+
+@pytest.mark.parametrize("language", ["fi", "et", "hr"])
+def test_plural_forms_follow_cldr(language: str) -> None:
+    forms = catalog(language).num_plurals
+    assert forms == len(Locale.parse(language).plural_form.tags) + 1  # 'other' is implicit
+    for message in catalog(language):
+        if message.pluralizable:
+            assert len(message.string) == forms, message.id
+
+
+def test_croatian_uses_three_plural_forms() -> None:
+    i18n.set_language("hr")
+    forms = {i18n.ngettext("{count} note", "{count} notes", count).format(count=count) for count in (1, 3, 5)}
+    assert len(forms) == 3
+    assert i18n.ngettext("{count} note", "{count} notes", 21).format(count=21).split()[1] == (
+        i18n.ngettext("{count} note", "{count} notes", 1).split()[1]
+    )
+
+
+@pytest.mark.parametrize(("language", "quit_label"), [("fi", "Lopeta"), ("et", "Välju"), ("hr", "Izlaz"), ("en", "Quit")])
+def test_a_known_message_is_translated(language: str, quit_label: str) -> None:
+    i18n.set_language(language)
+    assert i18n._("Quit") == quit_label
+
+
+def test_ages_and_dates_use_cldr_in_each_language() -> None:
+    received = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    now = received + timedelta(hours=3)
+    ages = {}
+    for language in i18n.LANGUAGES:
+        i18n.set_language(language)
+        ages[language] = i18n.format_age(received, now)
+    assert ages == {"en": "3 hr", "fi": "3 t", "et": "3 t", "hr": "3 h"}
+    i18n.set_language("fi")
+    assert i18n.format_moment(received, tz=timezone.utc) == "23.11.2026 9.00"
+    i18n.set_language("en")
+    assert i18n.format_moment(received, tz=timezone.utc) == "Nov 23, 2026, 9:00 AM"
+
+
+def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
+    """Built and installed as a user gets it, the package translates without the source tree."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                    "-w", str(tmp_path), str(ROOT)], check=True)
+    [wheel] = tmp_path.glob("agent_console-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for language in ("fi", "et", "hr"):
+        assert f"console/locales/{language}/LC_MESSAGES/console.mo" in names
+    assert "console/data/playbooks/complaint.toml" in names and "console/data/demo/complaints.json" in names
+
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True)
+    probe = (
+        "import console.i18n as i, console.resources as r, console.playbooks as p;"
+        "assert str(r.locales_dir()).startswith(%r), r.locales_dir();"
+        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all))" % str(target)
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(target)},
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["Izlaz", "5"]

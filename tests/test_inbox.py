@@ -1,0 +1,205 @@
+"""The inbox, driven by keys as an agent drives it."""
+
+from console.playbooks import Playbooks
+from console.screens.complaint import ComplaintScreen
+from console.screens.help import HelpScreen
+from console.screens.inbox import InboxScreen
+from console.store import Store
+from console.widgets.inbox_list import InboxList
+from tests.conftest import make_app, make_complaint, screen_text
+
+
+def inbox(app) -> InboxList:  # type: ignore[no-untyped-def]
+    return app.screen.query_one(InboxList)
+
+
+async def test_newest_open_complaints_come_first(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)):
+        rows = inbox(app).rows
+        complaints = {complaint.id: complaint for complaint in demo_store.complaints()}
+        statuses = [complaints[row.id].status for row in rows]
+        assert statuses == sorted(statuses, key=["open", "waiting", "resolved"].index)
+        open_rows = [complaints[row.id] for row in rows if complaints[row.id].status == "open"]
+        assert open_rows == sorted(open_rows, key=lambda complaint: complaint.received, reverse=True)
+        assert len(rows) == 48
+
+
+async def test_a_row_shows_age_customer_subject_channel_language_status_priority_progress(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    small_store.set_step("T-3", "cancellation", "apologise", True, "anna")
+    small_store.set_field("T-3", "priority", "high", "anna")
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)):
+        lines = screen_text(app).splitlines()
+        header = lines[1]
+        for title in ("Age", "Customer", "Subject", "Via", "Lang", "Status", "Priority", "Steps"):
+            assert title in header
+        first = lines[2]
+        assert first.startswith("›")
+        for value in ("Customer 3", "Subject 3", "mail", "en", "open", "high", "1/5"):
+            assert value in first
+        assert "day" in first  # received days ago, in words from CLDR
+
+
+async def test_j_k_arrows_g_and_G_move_the_cursor(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = inbox(app)
+        await pilot.press("j", "j", "down")
+        assert listing.cursor == 3
+        await pilot.press("k", "up")
+        assert listing.cursor == 1
+        await pilot.press("G")
+        assert listing.cursor == 47
+        assert listing.rows[47].id in screen_text(app) or listing.rows[47].customer[:10] in screen_text(app)
+        await pilot.press("g")
+        assert listing.cursor == 0 and listing.scroll_offset.y == 0
+        await pilot.press("k")
+        assert listing.cursor == 0
+
+
+async def test_enter_opens_and_escape_goes_back(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j", "enter")
+        assert isinstance(app.screen, ComplaintScreen)
+        opened = app.screen.complaint_id
+        await pilot.press("escape")
+        assert isinstance(app.screen, InboxScreen)
+        assert inbox(app).current_id == opened == inbox(app).rows[1].id
+
+
+async def test_slash_filters_ignoring_case_and_diacritics(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([make_complaint(4, subject="Čokolada je stigla otopljena")])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"COKOLADA")
+        assert [row.id for row in inbox(app).rows] == ["T-4"]
+        assert "1 shown" in screen_text(app)
+        await pilot.press("enter")  # keep the filter, back to the list
+        assert inbox(app).has_focus and len(inbox(app).rows) == 1
+        await pilot.press("escape")  # clears the filter
+        assert len(inbox(app).rows) == 4
+        await pilot.press("slash", *"zzz")
+        assert "Nothing matches the filter." in screen_text(app)
+
+
+async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.press("p", "p")
+        await pilot.press("a", "enter")  # the dialog offers me
+        await pilot.press("b", "j", "enter")  # the playbook after cancellation
+        complaint = small_store.complaint("T-3")
+        assert (complaint.status, complaint.priority, complaint.assignee) == ("waiting", "urgent", "anna")
+        assert complaint.playbook == "upset"
+        history = [(change.field, change.new) for change in small_store.history("T-3")]
+        assert history == [("status", "waiting"), ("priority", "high"), ("priority", "urgent"),
+                           ("assignee", "anna"), ("playbook", "upset")]
+        assert "0/6" in screen_text(app)  # progress follows the new playbook
+
+
+async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "ctrl+u", *"kadri", "enter")
+        assert small_store.complaint("T-3").assignee == "kadri"
+        await pilot.press("a", "ctrl+u", "enter")
+        assert small_store.complaint("T-3").assignee is None
+        await pilot.press("a", "escape")
+        assert small_store.complaint("T-3").assignee is None and isinstance(app.screen, InboxScreen)
+
+
+async def test_n_opens_the_complaint_ready_for_a_note(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        assert isinstance(app.screen, ComplaintScreen)
+        assert app.focused is not None and app.focused.id == "note-input"
+
+
+async def test_question_mark_lists_every_key_in_the_current_language(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks, language="fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = [entry.description for entry in app.screen.keys]
+        for finnish in ("Suodata", "Tila", "Tärkeys", "Lopeta", "Kieli", "Ohje", "Komennot"):
+            assert finnish in descriptions
+        keys = " ".join(entry.keys for entry in app.screen.keys)
+        for key in ("j", "k", "g", "G", "/", "s", "p", "a", "b", "n", "L", "?", "q", "^p", "tab"):
+            assert key in keys.split(), key
+        await pilot.press("escape")
+        assert isinstance(app.screen, InboxScreen)
+
+
+async def test_L_switches_language_and_rerenders_footer_and_rows(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "Filter" in screen_text(app) and "Inbox" in screen_text(app)
+        await pilot.press("L")
+        await pilot.pause()
+        text = screen_text(app)
+        assert app.language == "fi"
+        assert "Saapuneet" in text and "Suodata" in text and "Lopeta" in text and "avoin" in text
+        await pilot.press("L")
+        await pilot.pause()
+        assert "Postkast" in screen_text(app) and "Välju" in screen_text(app)
+        await pilot.press("L")
+        await pilot.pause()
+        assert "Ulazni pretinac" in screen_text(app) and "Izlaz" in screen_text(app)
+        await pilot.press("L")
+        await pilot.pause()
+        assert "Inbox" in screen_text(app) and app.language == "en"
+
+
+async def test_command_palette_runs_a_screen_command(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"priority")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert small_store.complaint("T-3").priority == "high"
+
+
+async def test_command_palette_is_translated(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, language="hr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", *"jezik")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.language == "en"  # hr is last in the cycle
+
+
+async def test_q_quits(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_hostile_text_is_shown_literally_in_the_inbox(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([
+        make_complaint(9, customer_name="[b]Eve[/b]\x1b]0;owned\x07", subject="[bold red]URGENT[/] \x1b[2Jnow"),
+    ])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(120, 24)):
+        text = screen_text(app)
+        assert "[b]Eve[/b]" in text and "[bold red]URGENT[/] now" in text
+        assert "\x1b" not in text and "owned" not in text
+
+
+async def test_a_tiny_terminal_says_so_instead_of_breaking(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(30, 8)) as pilot:
+        assert "too small" in screen_text(app)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert "too small" not in screen_text(app) and "Subject 3" in screen_text(app)
