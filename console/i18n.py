@@ -11,6 +11,7 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
 
 from babel import Locale
@@ -153,10 +154,14 @@ def language_name(language: str) -> str:
 
 def format_age(received: datetime, now: datetime) -> str:
     """How long ago, compact: `3 hr`, `3 t`, `3 h`; CLDR units in the current language."""
-    delta = max(now - received, timedelta(0))
-    if delta < timedelta(minutes=1):
-        delta = timedelta(minutes=1)
-    return format_timedelta(delta, format="short", locale=_state.locale)
+    minutes = max(int((now - received).total_seconds() // 60), 1)
+    return _age_in_minutes(minutes, _state.language)
+
+
+@lru_cache(maxsize=4096)
+def _age_in_minutes(minutes: int, language: str) -> str:
+    # Many rows share an age ("2 days"); Babel's formatting is worth caching per minute and language.
+    return format_timedelta(timedelta(minutes=minutes), format="short", locale=Locale.parse(language))
 
 
 def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:

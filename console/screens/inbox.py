@@ -29,6 +29,8 @@ def fold(text: str) -> str:
 
 
 def matches(complaint: Complaint, words: list[str]) -> bool:
+    if not words:
+        return True
     haystack = fold(
         " ".join((complaint.id, complaint.customer_name, complaint.customer_email, complaint.subject,
                   complaint.body, complaint.assignee or ""))
@@ -99,10 +101,10 @@ class InboxScreen(DeskScreen):
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.reload()
         self.query_one(InboxList).focus()
 
     def on_screen_resume(self) -> None:
+        """Also sent when the inbox is first shown, and whenever a complaint screen closes."""
         self.reload()
 
     @property

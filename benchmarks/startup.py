@@ -1,0 +1,77 @@
+"""Start-up of `agent-console --demo` against a Textual hello-world, measured in the same run.
+
+Each sample is a fresh Python process that imports everything, starts the app headless, waits until the
+first screen has been composed and painted, and exits. Samples of the two programs alternate, so the noise
+of the machine falls on both alike; the figure to quote is the ratio of the medians.
+
+    python benchmarks/startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+AUTO_EXIT = """
+from textual.app import App
+_run = App.run
+async def _first_paint_then_exit(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+def _run_headless(self, *args, **kwargs):
+    kwargs.update(headless=True, auto_pilot=_first_paint_then_exit)
+    return _run(self, *args, **kwargs)
+App.run = _run_headless
+"""
+
+HELLO = AUTO_EXIT + """
+from textual.widgets import Static
+class Hello(App):
+    def compose(self):
+        yield Static("Hello, world")
+Hello().run()
+"""
+
+DEMO = AUTO_EXIT + """
+import sys
+from console.cli import main
+sys.exit(main(["--demo", "--lang", "fi"]))
+"""
+
+
+def sample(program: str) -> tuple[float, int]:
+    """Wall time of one whole process, and its peak RSS in KiB."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark program failed with status {process.returncode}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+    sample(HELLO), sample(DEMO)  # warm the file cache and bytecode
+    hello, demo = [], []
+    for _ in range(runs):
+        hello.append(sample(HELLO))
+        demo.append(sample(DEMO))
+    for name, samples in (("textual hello-world ", hello), ("agent-console --demo", demo)):
+        times = [seconds * 1000 for seconds, _ in samples]
+        rss = statistics.median(kib for _, kib in samples) / 1024
+        print(f"{name}  median {statistics.median(times):7.1f} ms  min {min(times):7.1f} ms  peak RSS {rss:5.1f} MiB")
+    ratio = statistics.median(s for s, _ in demo) / statistics.median(s for s, _ in hello)
+    memory = statistics.median(k for _, k in demo) / statistics.median(k for _, k in hello)
+    print(f"ratio demo / hello: start-up {ratio:.2f}x, memory {memory:.2f}x ({runs} alternating runs each)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""End to end in a real terminal: tmux at 80×24, keys sent as a person types them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+if shutil.which("tmux") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("tmux is required for the end-to-end tests; .ci/run installs it")
+    pytest.skip("tmux is not installed", allow_module_level=True)
+
+COMPLAINTS = [
+    {
+        "id": "E-1", "received": "2026-11-20T08:00:00+00:00", "customer_name": "Aino Aalto",
+        "customer_email": "aino@example.fi", "channel": "email", "language": "fi", "kind": "cancellation",
+        "subject": "Liittymän irtisanominen", "body": "Haluan irtisanoa liittymäni kuun lopussa.",
+    },
+    {
+        "id": "E-2", "received": "2026-11-19T08:00:00+00:00", "customer_name": "Mallory \u001b]2;hacked\u0007",
+        "customer_email": "m@example.com", "channel": "web", "language": "en", "kind": "complaint",
+        "subject": "[bold]Refund[/bold] \u001b[2J", "body": "Pay me \u001b]52;c;ZXZpbA==\u0007 now.",
+    },
+]
+
+
+class Terminal:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.session = f"ac-{uuid.uuid4().hex[:8]}"
+
+    def start(self, *args: str) -> None:
+        command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
+        env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        subprocess.run(["tmux", "new-session", "-d", "-x", "80", "-y", "24", "-s", self.session,
+                        *[f"-e{key}={value}" for key, value in env.items()], command], check=True)
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            subprocess.run(["tmux", "send-keys", "-t", self.session, key], check=True)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.session, "-l", text], check=True)
+
+    def screen(self) -> str:
+        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
+        return result.stdout
+
+    def title(self) -> str:
+        result = subprocess.run(["tmux", "display-message", "-p", "-t", self.session, "#{pane_title}"],
+                                capture_output=True, text=True)
+        return result.stdout.strip()
+
+    def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(text in screen for text in texts):
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{texts!r} not on screen:\n{screen}")
+
+    def wait_gone(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alive = subprocess.run(["tmux", "has-session", "-t", self.session], capture_output=True)
+            if alive.returncode != 0:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the app did not quit")
+
+    def stop(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    data_dir = tmp_path / "desk"
+    source = tmp_path / "complaints.json"
+    source.write_text(json.dumps(COMPLAINTS), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "console", "import", str(source), "--data-dir", str(data_dir)],
+                   check=True, capture_output=True)
+    term = Terminal(data_dir)
+    yield term
+    term.stop()
+
+
+def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(terminal: Terminal) -> None:
+    terminal.start("--lang", "fi", "--agent", "mari")
+    terminal.wait_for("Saapuneet", "Liittymän irtisanominen")
+    terminal.keys("Enter")
+    terminal.wait_for("Kuittaa vaihe", "[ ] 1.")
+    terminal.keys("1")
+    terminal.wait_for("[x] 1.", "1/5")
+    terminal.keys("n")
+    terminal.type("Soitin asiakkaalle")
+    terminal.keys("Enter")
+    terminal.wait_for("Soitin asiakkaalle", "mari ·")
+    terminal.keys("Escape", "q")
+    terminal.wait_gone()
+
+    expected = {
+        "fi": ("Saapuneet", "Kuittaa vaihe", "Tila: avoin"),
+        "et": ("Postkast", "Märgi samm", "Olek: avatud"),
+        "hr": ("Ulazni pretinac", "Označi korak", "Status: otvorena"),
+        "en": ("Inbox", "Tick step", "Status: open"),
+    }
+    for language, (inbox_title, footer_label, state) in expected.items():
+        terminal.start("--lang", language)
+        terminal.wait_for(inbox_title, "1/5")
+        terminal.keys("Enter")
+        screen = terminal.wait_for(footer_label, state, "[x] 1.", "Soitin asiakkaalle", "mari")
+        assert "Liittymän irtisanominen" in screen
+        terminal.keys("q")
+        terminal.wait_gone()
+
+
+def test_hostile_text_neither_sets_the_title_nor_clears_the_screen(terminal: Terminal) -> None:
+    terminal.start("--lang", "en")
+    terminal.wait_for("Inbox", "[bold]Refund[/bold]")
+    terminal.keys("j", "Enter")
+    screen = terminal.wait_for("Pay me", "now.", "[bold]Refund[/bold]")
+    assert "Mallory" in screen and "hacked" not in screen
+    assert "hacked" not in terminal.title()
+    terminal.keys("q")
+    terminal.wait_gone()
