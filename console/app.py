@@ -19,6 +19,9 @@ from console.screens.inbox import InboxScreen
 from console.store import Store
 
 
+POLL_SECONDS = 1.5
+
+
 class ConsoleApp(App[None]):
     TITLE = "agent-console"
     ENABLE_COMMAND_PALETTE = True
@@ -51,7 +54,18 @@ class ConsoleApp(App[None]):
 
     def on_mount(self) -> None:
         translate_bindings(self)
+        self._stamp = self.store.stamp()
         self.push_screen(InboxScreen())
+        self.set_interval(POLL_SECONDS, self._show_others_work)
+
+    def _show_others_work(self) -> None:
+        """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
+        stamp = self.store.stamp()
+        if stamp != self._stamp:
+            self._stamp = stamp
+            for screen in self.screen_stack:
+                if isinstance(screen, DeskScreen):
+                    screen.reload()
 
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
         self.push_screen(ComplaintScreen(complaint_id, write_note=write_note))

@@ -103,7 +103,11 @@ async def test_status_priority_assign_and_playbook_keys_on_the_complaint(
     app = make_app(small_store, playbooks, agent="ivana")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("s", "s", "p", "a", "enter", "b", "G", "enter")
+        await pilot.press("s", "s", "p", "a")
+        await pilot.pause()  # the dialog is up before Enter goes to it
+        await pilot.press("enter", "b")
+        await pilot.pause()
+        await pilot.press("G", "enter")
         await pilot.pause()
         complaint = small_store.complaint("T-3")
         assert (complaint.status, complaint.priority, complaint.assignee, complaint.playbook) == (
@@ -142,3 +146,18 @@ async def test_hostile_body_is_literal_and_cannot_break_the_layout(small_store: 
         assert "\x1b" not in text and "\u202e" not in text and "title" not in text
         assert screen.query_one("#side").region.right <= 80
         assert "Cancellation" in text  # the checklist is still there next to a 5000-character line
+
+
+async def test_another_agents_note_and_tick_appear_without_restart(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        colleague = Store(small_store.directory)  # as another process would open it
+        colleague.add_note("T-3", "kadri", "Helistasin kliendile.")
+        colleague.set_step("T-3", "cancellation", "confirm", True, "kadri")
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if "Helistasin kliendile." in screen_text(app):
+                break
+        text = screen_text(app)
+        assert "Helistasin kliendile." in text and "[x] 4. Confirm" in text and "1/5" in text

@@ -91,8 +91,13 @@ async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, play
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("s")
         await pilot.press("p", "p")
-        await pilot.press("a", "enter")  # the dialog offers me
-        await pilot.press("b", "j", "enter")  # the playbook after cancellation
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")  # the dialog offers me
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.press("j", "enter")  # the playbook after cancellation
+        await pilot.pause()
         complaint = small_store.complaint("T-3")
         assert (complaint.status, complaint.priority, complaint.assignee) == ("waiting", "urgent", "anna")
         assert complaint.playbook == "upset"
@@ -105,11 +110,18 @@ async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, play
 async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a", "ctrl+u", *"kadri", "enter")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"kadri", "enter")
         assert small_store.complaint("T-3").assignee == "kadri"
-        await pilot.press("a", "ctrl+u", "enter")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+u", "enter")
         assert small_store.complaint("T-3").assignee is None
-        await pilot.press("a", "escape")
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
         assert small_store.complaint("T-3").assignee is None and isinstance(app.screen, InboxScreen)
 
 
@@ -125,6 +137,7 @@ async def test_question_mark_lists_every_key_in_the_current_language(demo_store:
     app = make_app(demo_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("question_mark")
+        await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         descriptions = [entry.description for entry in app.screen.keys]
         for finnish in ("Suodata", "Tila", "Tärkeys", "Lopeta", "Kieli", "Ohje", "Komennot"):

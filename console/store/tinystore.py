@@ -204,6 +204,14 @@ class Store:
 
     # Reading
 
+    def stamp(self) -> tuple[int, int] | None:
+        """Changes whenever anyone writes the desk: cheap enough to poll for other agents' work."""
+        try:
+            status = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return status.st_mtime_ns, status.st_ino
+
     def complaints(self) -> list[Complaint]:
         """Every complaint, newest first."""
         with self._read() as desk:

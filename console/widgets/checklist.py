@@ -68,11 +68,11 @@ class Checklist(OptionList, inherit_bindings=False):
             self.highlighted = min(keep, len(view.steps) - 1)
 
     def _step_prompt(self, number: int, step: StepView, expanded: bool) -> Text:
-        text = Text()
+        text = Text("›" if expanded else " ")  # the highlight stays visible without colour (NO_COLOR)
         text.append("[x] " if step.done_by else "[ ] ", style="bold" if step.done_by else "")
         text.append(f"{number}. {step.title}", style="bold" if expanded else "")
         if step.done_by:
-            text.append(f"\n    ✓ {step.done_by}", style="dim")
+            text.append(f"\n     ✓ {step.done_by}", style="dim")
         if expanded:
             text.append(f"\n{step.guidance}", style="italic")
         return text
