@@ -61,11 +61,10 @@ class ConsoleApp(App[None]):
     def _show_others_work(self) -> None:
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
         stamp = self.store.stamp()
-        if stamp != self._stamp:
+        if stamp != self._stamp and isinstance(self.screen, DeskScreen) and self.screen.is_mounted:
+            # Screens underneath reload when they are shown again.
             self._stamp = stamp
-            for screen in self.screen_stack:
-                if isinstance(screen, DeskScreen):
-                    screen.reload()
+            self.screen.reload()
 
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
         self.push_screen(ComplaintScreen(complaint_id, write_note=write_note))
