@@ -75,9 +75,16 @@ class ConsoleApp(App[None]):
         title = _("Keys") + " — " + language_name(self.language)
         self.push_screen(HelpScreen(title, key_help(self, self.screen)))
 
+    def action_help_quit(self) -> None:
+        """ctrl+c copies in text fields; elsewhere say how to quit, in the current language."""
+        self.notify(_("Press q or ctrl+q to quit."))
+
     def action_switch_language(self) -> None:
         set_language(next_language(self.language))
         translate_bindings(self)
+        if isinstance(self.screen, HelpScreen):  # help lists keys of the screen below: list them anew
+            self.screen.dismiss(None)
+            self.call_later(self.action_help)
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
                 screen.retranslate()
@@ -91,8 +98,8 @@ class ConsoleApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of the current screen as a palette command, in the current language."""
         for entry in key_help(self, screen):
-            if entry.keys.isdigit() or entry.keys.replace(" ", "").isdigit():
-                continue  # "tick step N" needs the number: keys 1–9 and space cover it
+            if entry.keys[:1].isdigit():
+                continue  # "tick step N" needs the number: the keys 1–9 and "Tick step" cover it
             yield SystemCommand(
                 entry.description,
                 entry.keys,

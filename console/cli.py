@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from console import i18n
@@ -104,7 +105,8 @@ def _write(text: str, output: Path | None) -> None:
 def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     complaints = []
     for path in files:  # every file is read and checked before anything is stored
-        complaints.extend(read_complaints(path, playbooks.kinds()))
+        for complaint in read_complaints(path, playbooks.kinds()):
+            complaints.append(replace(complaint, playbook=playbooks.for_kind(complaint.kind).id))
     result = store.add_complaints(complaints)
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
     present = i18n.ngettext(
@@ -141,7 +143,7 @@ def run(arguments: argparse.Namespace) -> int:
         if arguments.format == "json":
             _write(to_json(complaint_json(complaint, notes, playbooks)), None)
         else:
-            _write(show_text(complaint, notes, playbooks), None)
+            _write(show_text(complaint, notes, store.history(arguments.id), playbooks), None)
         return 0
     if command == "note":
         if not arguments.text.strip():

@@ -36,6 +36,7 @@ def _demo_complaint(record: dict[str, Any], shift: timedelta, playbooks: Playboo
         received=received,
         status=record.get("status", "open"),
         assignee=record.get("assignee"),
+        playbook=playbook.id,
         ticks=MappingProxyType(ticks),
     )
 

@@ -14,7 +14,7 @@ from console import labels
 from console.i18n import _, current_language, format_moment, language_name
 from console.playbooks import Playbooks
 from console.safe_text import clean, clean_line
-from console.store import Complaint, Note, Store
+from console.store import Change, Complaint, Note, Store
 
 EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = (
@@ -118,7 +118,9 @@ def list_table(complaints: Sequence[Complaint], playbooks: Playbooks, width: int
     return "\n".join(lines) + "\n"
 
 
-def show_text(complaint: Complaint, notes: Sequence[Note], playbooks: Playbooks) -> str:
+def show_text(
+    complaint: Complaint, notes: Sequence[Note], history: Sequence[Change], playbooks: Playbooks
+) -> str:
     language = current_language()
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
@@ -145,4 +147,9 @@ def show_text(complaint: Complaint, notes: Sequence[Note], playbooks: Playbooks)
     for note in notes:
         lines.append(f"{clean_line(note.author)} · {format_moment(note.at, width='short')}")
         lines.extend("    " + line for line in clean(note.text).splitlines())
+    if history:
+        lines.extend(["", _("History of {id}").format(id=clean_line(complaint.id))])
+        for change in history:
+            when = format_moment(change.at, width="short")
+            lines.append(f"{when}  {clean_line(change.by)}  {labels.change(change, playbooks, language)}")
     return "\n".join(lines) + "\n"

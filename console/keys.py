@@ -49,25 +49,32 @@ class KeyHelp:
     node: DOMNode
 
 
+def _keys_text(keys: list[str]) -> str:
+    """Keys as shown in help: `j ↓`, and a run of digits as `1–9`."""
+    digits = [key for key in keys if key.isdigit()]
+    others = [key for key in keys if not key.isdigit()]
+    if len(digits) > 2:
+        others.append(f"{digits[0]}–{digits[-1]}")
+    else:
+        others.extend(digits)
+    return " ".join(others)
+
+
 def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
-    """Every key that works on `screen` (its own widgets' keys, then the screen's, then the app's)."""
-    nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node)]
-    nodes = [node for node in nodes if node is not screen] + [screen, app]
-    grouped: dict[tuple[str, str], list[Binding]] = {}
-    owner: dict[tuple[str, str], DOMNode] = {}
-    for node in nodes:
+    """Every key that works on `screen` (its widgets' keys, then the screen's, then the app's), one entry
+    per description, so `j` that scrolls the body and moves the checklist is listed once."""
+    nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
+    grouped: dict[str, list[str]] = {}
+    owner: dict[str, tuple[str, DOMNode]] = {}
+    for node in [*nodes, screen, app]:
         for key_name, binding in node._bindings:
             if not binding.description:
                 continue
-            group = (binding.action, binding.description)
-            grouped.setdefault(group, []).append(binding)
-            owner.setdefault(group, node)
-    entries = []
-    for (action, description), bindings in grouped.items():
-        keys = []
-        for binding in bindings:
+            keys = grouped.setdefault(binding.description, [])
             display = app.get_key_display(binding)
             if display not in keys:
                 keys.append(display)
-        entries.append(KeyHelp(" ".join(keys), description, action, owner[(action, description)]))
-    return entries
+            owner.setdefault(binding.description, (binding.action, node))
+    return [
+        KeyHelp(_keys_text(keys), description, *owner[description]) for description, keys in grouped.items()
+    ]

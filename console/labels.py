@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from console.i18n import N_, _
+from console.safe_text import clean_line
+
+if TYPE_CHECKING:
+    from console.playbooks import Playbooks
+    from console.store import Change
 
 _STATUS = {"open": N_("open"), "waiting": N_("waiting"), "resolved": N_("resolved")}
 _PRIORITY = {"low": N_("low"), "normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")}
@@ -21,3 +28,32 @@ def priority(key: str) -> str:
 def channel(key: str, short: bool = False) -> str:
     names = _CHANNEL_SHORT if short else _CHANNEL
     return _(names[key]) if key in names else key
+
+
+def change(record: Change, playbooks: Playbooks, language: str) -> str:
+    """One history entry as a sentence fragment: `status open → waiting`, `ticked: Apologise`."""
+
+    def step_title(key: str | None) -> str:
+        playbook_id, _slash, step_id = (key or "").partition("/")
+        if playbook_id in playbooks:
+            for step in playbooks[playbook_id].steps:
+                if step.id == step_id:
+                    return step.title(language)
+        return key or ""
+
+    def playbook_title(playbook_id: str | None) -> str:
+        return playbooks[playbook_id].title(language) if playbook_id in playbooks else (playbook_id or "–")
+
+    if record.field == "step":
+        if record.new:
+            return _("ticked: {step}").format(step=step_title(record.new))
+        return _("unticked: {step}").format(step=step_title(record.old))
+    if record.field == "assignee":
+        if record.new:
+            return _("assigned to {agent}").format(agent=clean_line(record.new))
+        return _("unassigned")
+    if record.field == "playbook":
+        return _("playbook {old} → {new}").format(old=playbook_title(record.old), new=playbook_title(record.new))
+    if record.field == "priority":
+        return _("priority {old} → {new}").format(old=priority(record.old or ""), new=priority(record.new or ""))
+    return _("status {old} → {new}").format(old=status(record.old or ""), new=status(record.new or ""))

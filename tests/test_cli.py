@@ -176,3 +176,13 @@ def test_a_damaged_store_is_one_line_and_left_alone(desk: Path, capsys: pytest.C
     status, _, err = run(capsys, "list")
     assert status == 1 and "desk.json is damaged" in err and err.count("\n") == 1
     assert (desk / "desk.json").read_text("utf-8") == '{"complaints": {"1": {"id"'
+
+
+def test_the_tui_refuses_a_damaged_store_before_taking_the_screen(
+    desk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    desk.mkdir(parents=True)
+    (desk / "desk.json").write_bytes(b"\x00\x01 not json")
+    status, out, err = run(capsys, "--lang", "en")
+    assert status == 1 and err.count("\n") == 1 and "desk.json is damaged" in err and out == ""
+    assert (desk / "desk.json").read_bytes() == b"\x00\x01 not json"

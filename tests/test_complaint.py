@@ -161,3 +161,36 @@ async def test_another_agents_note_and_tick_appear_without_restart(small_store: 
                 break
         text = screen_text(app)
         assert "Helistasin kliendile." in text and "[x] 4. Confirm" in text and "1/5" in text
+
+
+async def test_h_shows_who_changed_what_and_when(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, agent="tom", language="et")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("s", "2", "h")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Kaebuse T-3 ajalugu" in text
+        assert "olek avatud → ootel" in text and "tom" in text
+        assert f"märgitud: {playbooks['cancellation'].steps[1].title('et')}" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ComplaintScreen)
+
+
+async def test_page_keys_scroll_a_long_body(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([make_complaint(9, body="\n".join(f"line {n}" for n in range(200)))])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(pilot)
+        body = screen.query_one("#body")
+        body.focus()
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause(0.3)
+        assert body.scroll_y > 10
+        await pilot.press("G")
+        await pilot.pause(0.3)
+        assert "line 199" in screen_text(app)
+        await pilot.press("pageup", "g")
+        await pilot.pause(0.3)
+        assert body.scroll_y == 0 and "line 0" in screen_text(app)

@@ -216,3 +216,58 @@ async def test_a_tiny_terminal_says_so_instead_of_breaking(small_store: Store, p
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
         assert "too small" not in screen_text(app) and "Subject 3" in screen_text(app)
+
+
+async def test_page_down_and_up_move_a_screenful(demo_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = inbox(app)
+        await pilot.press("pagedown")
+        first_page = listing.cursor
+        assert first_page >= 15
+        await pilot.press("pagedown")
+        assert listing.cursor >= 2 * first_page and listing.scroll_offset.y > 0
+        assert listing.rows[listing.cursor].customer[:12] in screen_text(app)
+        await pilot.press("pageup", "pageup")
+        assert listing.cursor == 0
+
+
+async def test_an_empty_desk_says_how_to_fill_it(tmp_path, playbooks: Playbooks) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(Store(tmp_path / "empty"), playbooks)
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert "agent-console import FILE" in screen_text(app)
+        await pilot.press("enter", "s", "j")  # nothing to open or change: no crash
+        assert isinstance(app.screen, InboxScreen)
+
+
+async def test_every_key_description_comes_from_the_catalog(demo_store: Store, playbooks: Playbooks) -> None:
+    from babel.messages.pofile import read_po
+
+    from console.keys import key_help
+    from console.resources import locales_dir
+
+    msgids = {message.id for message in read_po((locales_dir() / "console.pot").open("rb")) if message.id}
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for screen_keys in ([], ["enter"]):
+            await pilot.press(*screen_keys)
+            await pilot.pause()
+            english = [entry.description for entry in key_help(app, app.screen)]
+            assert set(english) <= msgids, set(english) - msgids
+            await pilot.press("L")  # Finnish
+            await pilot.pause()
+            finnish = [entry.description for entry in key_help(app, app.screen)]
+            assert len(finnish) == len(english) and not set(finnish) & set(english)
+            for _ in range(3):
+                await pilot.press("L")
+            await pilot.pause()
+
+
+async def test_ctrl_c_says_how_to_quit_in_the_current_language(small_store: Store, playbooks: Playbooks) -> None:
+    from tests.conftest import notifications
+
+    app = make_app(small_store, playbooks, language="hr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert "Za izlaz pritisnite q ili ctrl+q." in notifications(app) and app.is_running

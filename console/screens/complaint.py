@@ -14,6 +14,7 @@ from console.i18n import N_, _, format_age, format_moment, language_name, ngette
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
+from console.screens.history import HistoryScreen
 from console.store import Complaint, StoreError
 from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
@@ -35,6 +36,7 @@ class ComplaintScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back"), show=True),
         Binding("n", "write_note", N_("Note"), show=True),
+        Binding("h", "history", N_("History"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
     ]
 
@@ -176,6 +178,20 @@ class ComplaintScreen(DeskScreen):
 
     def action_tick(self, number: int) -> None:
         self._tick(number - 1)
+
+    def action_history(self) -> None:
+        try:
+            changes = self.desk.store.history(self.complaint_id)
+        except StoreError as error:
+            self.notify(str(error), severity="error")
+            return
+        language = self.desk.language
+        entries = [
+            (format_moment(change.at, width="short"), clean_line(change.by),
+             labels.change(change, self.desk.playbooks, language))
+            for change in changes
+        ]
+        self.app.push_screen(HistoryScreen(_("History of {id}").format(id=self.complaint_id), entries))
 
     def action_write_note(self) -> None:
         self.query_one("#note-input", Input).focus()

@@ -60,6 +60,7 @@ def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> Inbo
         priority=labels.priority(complaint.priority),
         priority_key=complaint.priority,
         progress=f"{done}/{len(playbook.steps)}",
+        assignee=clean_line(complaint.assignee or "–"),
     )
 
 
@@ -73,6 +74,7 @@ def column_titles() -> dict[str, str]:
         "status": _("Status"),
         "priority": _("Priority"),
         "progress": _("Steps"),
+        "assignee": _("Agent"),
     }
 
 
@@ -127,7 +129,10 @@ class InboxScreen(DeskScreen):
         now = utc_now()
         rows = [inbox_row(complaint, self.desk.playbooks, now) for complaint in shown]
         inbox = self.inbox
-        inbox.empty_text = _("Nothing matches the filter.") if words else _("The inbox is empty.")
+        inbox.empty_text = (
+            _("Nothing matches the filter.") if words
+            else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
+        )
         inbox.show(rows, column_titles(), keep_id=inbox.current_id)
         open_count = sum(1 for complaint in self._complaints if complaint.status == "open")
         title = ngettext("{count} complaint", "{count} complaints", len(self._complaints)).format(

@@ -34,6 +34,7 @@ class InboxRow:
     priority: str
     priority_key: str
     progress: str
+    assignee: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
         sized("priority", 9),
         sized("progress", 5),
     ]
+    if width >= 110:  # room to spare: who has it
+        fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))
     droppable = ["channel", "language", "priority", "age"]
     while True:
         used = sum(column.width + 1 for column in fixed) + 2
