@@ -47,13 +47,13 @@ class ConsoleApp(App[None]):
         self.playbooks = playbooks
         self.agent = agent
         set_language(language)
+        translate_bindings(self)
 
     @property
     def language(self) -> str:
         return current_language()
 
     def on_mount(self) -> None:
-        translate_bindings(self)
         self._stamp = self.store.stamp()
         self.push_screen(InboxScreen())
         self.set_interval(POLL_SECONDS, self._show_others_work)

@@ -82,8 +82,8 @@ def negotiate(requested: str | None, environ: Mapping[str, str] | None = None) -
 
 
 def load_translations(language: str) -> _gettext.NullTranslations:
-    """The catalog for `language`: the compiled .mo of an installed wheel, else the .po of a source tree
-    compiled in memory. English is the source language and needs none."""
+    """The catalog for `language`: the compiled .mo (as a wheel ships it; in a source tree only while it is
+    not older than its .po), else the .po compiled in memory. English is the source language."""
     if language not in LANGUAGES:
         raise UnknownLanguage(language)
     if language == "en":
@@ -91,7 +91,7 @@ def load_translations(language: str) -> _gettext.NullTranslations:
     folder = locales_dir() / language / "LC_MESSAGES"
     mo_path = folder / f"{DOMAIN}.mo"
     po_path = folder / f"{DOMAIN}.po"
-    if mo_path.is_file():
+    if mo_path.is_file() and (not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
         with mo_path.open("rb") as mo_file:
             return Translations(mo_file, domain=DOMAIN)
     if po_path.is_file():
@@ -114,7 +114,7 @@ class _State:
     locale: Locale
 
 
-_state = _State("en", _gettext.NullTranslations(), Locale.parse("en"))
+_state = _State("en", _gettext.NullTranslations(), Locale("en"))
 _cache: dict[str, _gettext.NullTranslations] = {}
 
 
@@ -124,7 +124,7 @@ def set_language(language: str) -> None:
         _cache[language] = load_translations(language)
     _state.language = language
     _state.translations = _cache[language]
-    _state.locale = Locale.parse(language)
+    _state.locale = _locale(language)
 
 
 def current_language() -> str:
@@ -161,7 +161,13 @@ def format_age(received: datetime, now: datetime) -> str:
 @lru_cache(maxsize=4096)
 def _age_in_minutes(minutes: int, language: str) -> str:
     # Many rows share an age ("2 days"); Babel's formatting is worth caching per minute and language.
-    return format_timedelta(timedelta(minutes=minutes), format="short", locale=Locale.parse(language))
+    return format_timedelta(timedelta(minutes=minutes), format="short", locale=_locale(language))
+
+
+@lru_cache(maxsize=None)
+def _locale(language: str) -> Locale:
+    """One Locale per language: each new Locale object merges its CLDR data again."""
+    return Locale.parse(language)
 
 
 def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:

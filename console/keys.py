@@ -7,6 +7,7 @@ bindings are rebuilt with translated descriptions when it is shown and whenever 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from textual.app import App
 from textual.binding import Binding, BindingsMap
@@ -27,6 +28,16 @@ def translate_bindings(node: DOMNode) -> None:
             for key, bindings in merged.key_to_bindings.items()
         }
     )
+
+
+class TranslatedBindings:
+    """Mixin for our widgets and screens: bindings in the current language from construction on, so the
+    footer is composed once at start instead of again after every node translates itself."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assert isinstance(self, DOMNode)
+        translate_bindings(self)
 
 
 def translate_tree(node: DOMNode) -> None:

@@ -91,3 +91,28 @@ def test_a_failed_write_changes_nothing_on_disk(small_store: Store, monkeypatch:
 def test_the_file_records_its_schema_version(small_store: Store) -> None:
     data = json.loads(small_store.path.read_text("utf-8"))
     assert list(data["meta"].values()) == [{"schema": 1}]
+
+
+def _add_notes(directory: str, author: str, count: int) -> None:
+    store = Store(Path(directory))
+    for number in range(count):
+        store.add_note("T-1", author, f"{author} note {number}")
+        store.set_step("T-2", "cancellation", "ask", number % 2 == 0, author)
+
+
+def test_four_processes_writing_at_once_lose_nothing(small_store: Store) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_add_notes, args=(str(small_store.directory), f"agent{n}", 30)) for n in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    notes = small_store.notes("T-1")
+    assert len(notes) == 120
+    assert {note.text for note in notes} == {f"agent{n} note {i}" for n in range(4) for i in range(30)}
+    assert len(small_store.complaints()) == 3

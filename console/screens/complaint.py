@@ -11,6 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from console import labels
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
+from console.keys import TranslatedBindings
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
@@ -21,7 +22,7 @@ from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.notes import NotesPane, NoteView
 
 
-class MessageBody(VerticalScroll, inherit_bindings=False):
+class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
     BINDINGS = [
         Binding("j,down", "scroll_down", N_("Down"), show=False),
         Binding("k,up", "scroll_up", N_("Up"), show=False),

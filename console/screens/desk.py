@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from console import labels
 from console.i18n import N_, _
-from console.keys import translate_tree
+from console.keys import TranslatedBindings, translate_tree
 from console.screens.dialogs import AssignDialog, PlaybookDialog
 from console.store import PRIORITIES, STATUSES, Complaint, StoreError
 from console.store.records import next_in_cycle
@@ -25,7 +25,7 @@ MIN_WIDTH = 40
 MIN_HEIGHT = 12
 
 
-class DeskScreen(Screen[None], inherit_bindings=False):
+class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
     """A screen that has a current complaint and re-renders itself from the store."""
 
     BINDINGS = [
@@ -54,7 +54,6 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         self.reload()
 
     def on_mount(self) -> None:
-        translate_tree(self)
         self.mount(Static(id="too-small"))
         self._check_size(self.size.width, self.size.height)
 

@@ -12,12 +12,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.i18n import N_, _
-from console.keys import translate_tree
+from console.keys import TranslatedBindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
 
-class _Dialog(ModalScreen[str | None]):
+class _Dialog(TranslatedBindings, ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     DEFAULT_CSS = """
@@ -28,9 +28,6 @@ class _Dialog(ModalScreen[str | None]):
     }
     _Dialog .hint { color: $text-muted; }
     """
-
-    def on_mount(self) -> None:
-        translate_tree(self)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

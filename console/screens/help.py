@@ -11,10 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.i18n import N_, _
-from console.keys import KeyHelp, translate_tree
+from console.keys import KeyHelp, TranslatedBindings
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TranslatedBindings, ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark", "close", N_("Close"), show=True),
         Binding("j,down", "scroll_down", N_("Down"), show=False),
@@ -47,9 +47,6 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-keys"):
                 yield Static(table)
             yield Static(Text(_("Esc, q or ? closes this help.")), classes="hint")
-
-    def on_mount(self) -> None:
-        translate_tree(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -11,10 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.i18n import N_, _
-from console.keys import translate_tree
+from console.keys import TranslatedBindings
 
 
-class HistoryScreen(ModalScreen[None]):
+class HistoryScreen(TranslatedBindings, ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,h", "close", N_("Close"), show=True),
         Binding("j,down", "scroll_down", N_("Down"), show=False),
@@ -49,9 +49,6 @@ class HistoryScreen(ModalScreen[None]):
             with VerticalScroll(id="history-entries"):
                 yield Static(table if self.entries else Text(_("No changes yet.")))
             yield Static(Text(_("Esc or h closes the history.")), classes="hint")
-
-    def on_mount(self) -> None:
-        translate_tree(self)
 
     def action_close(self) -> None:
         self.dismiss(None)

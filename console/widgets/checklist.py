@@ -11,6 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.i18n import N_
+from console.keys import TranslatedBindings
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class ChecklistView:
     avoid: tuple[tuple[str, str], ...]
 
 
-class Checklist(OptionList, inherit_bindings=False):
+class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
     """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
 
     BINDINGS = [

@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.i18n import N_
+from console.keys import TranslatedBindings
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
     return [*fixed[:2], subject, *fixed[2:]]
 
 
-class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
+class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of complaints with a cursor; posts `Selected` when a row is opened."""
 
     BINDINGS = [

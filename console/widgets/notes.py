@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from console.i18n import N_
+from console.keys import TranslatedBindings
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class NoteView:
     text: str
 
 
-class NotesPane(VerticalScroll, inherit_bindings=False):
+class NotesPane(TranslatedBindings, VerticalScroll, inherit_bindings=False):
     BINDINGS = [
         Binding("j,down", "scroll_down", N_("Down"), show=False),
         Binding("k,up", "scroll_up", N_("Up"), show=False),
