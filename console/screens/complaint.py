@@ -81,7 +81,7 @@ class ComplaintScreen(DeskScreen):
         yield Static(id="notes-title")
         yield NotesPane(id="notes")
         yield Input(id="note-input")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.reload()

@@ -100,7 +100,7 @@ class InboxScreen(DeskScreen):
         yield Static(id="inbox-title")
         yield Input(id="filter", placeholder=_("Filter: words to find"))
         yield InboxList(id="inbox-list")
-        yield Footer(show_command_palette=False)
+        yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.query_one(InboxList).focus()
