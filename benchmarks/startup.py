@@ -28,19 +28,25 @@ def _run_headless(self, *args, **kwargs):
 App.run = _run_headless
 """
 
-HELLO = AUTO_EXIT + """
+HELLO = (
+    AUTO_EXIT
+    + """
 from textual.widgets import Static
 class Hello(App):
     def compose(self):
         yield Static("Hello, world")
 Hello().run()
 """
+)
 
-DEMO = AUTO_EXIT + """
+DEMO = (
+    AUTO_EXIT
+    + """
 import sys
 from console.cli import main
 sys.exit(main(["--demo", "--lang", "fi"]))
 """
+)
 
 
 def sample(program: str) -> tuple[float, int]:

@@ -9,7 +9,14 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.screen import Screen
 
-from console.i18n import N_, _, current_language, language_name, next_language, set_language
+from console.i18n import (
+    N_,
+    _,
+    current_language,
+    language_name,
+    next_language,
+    set_language,
+)
 from console.keys import key_help, translate_bindings
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
@@ -17,7 +24,6 @@ from console.screens.desk import DeskScreen
 from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
 from console.store import Store
-
 
 POLL_SECONDS = 1.5
 

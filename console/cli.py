@@ -12,7 +12,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from console import i18n
-from console.exports import EXPORT_FORMATS, complaint_json, export_complaints, list_table, show_text, to_json
+from console.exports import (
+    EXPORT_FORMATS,
+    complaint_json,
+    export_complaints,
+    list_table,
+    show_text,
+    to_json,
+)
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.store import Store, StoreError, UnknownComplaint
@@ -49,17 +56,30 @@ def default_agent() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, metavar="DIR",
-                        help="data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)")
-    common.add_argument("--lang", default=argparse.SUPPRESS, metavar="LANG",
-                        help="language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)")
-    common.add_argument("--agent", default=argparse.SUPPRESS, metavar="NAME",
-                        help="your name on notes and changes (default: your login name)")
+    common.add_argument(
+        "--data-dir",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar="DIR",
+        help="data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)",
+    )
+    common.add_argument(
+        "--lang",
+        default=argparse.SUPPRESS,
+        metavar="LANG",
+        help="language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)",
+    )
+    common.add_argument(
+        "--agent",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="your name on notes and changes (default: your login name)",
+    )
 
-    parser = argparse.ArgumentParser(prog=PROG, parents=[common],
-                                     description="Work through customer complaints with handling checklists.")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the TUI on a temporary copy of the bundled demo data")
+    parser = argparse.ArgumentParser(
+        prog=PROG, parents=[common], description="Work through customer complaints with handling checklists."
+    )
+    parser.add_argument("--demo", action="store_true", help="open the TUI on a temporary copy of the bundled demo data")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     importer = commands.add_parser("import", parents=[common], help="import complaints from JSON, JSONL or CSV")
@@ -87,8 +107,7 @@ def _language(requested: str | None) -> str:
         return i18n.negotiate(requested)
     except i18n.UnknownLanguage as error:
         supported = ", ".join(i18n.LANGUAGES)
-        print(f"{PROG}: unknown language {error.requested!r} (supported: {supported}); using English",
-              file=sys.stderr)
+        print(f"{PROG}: unknown language {error.requested!r} (supported: {supported}); using English", file=sys.stderr)
         return "en"
 
 
@@ -109,9 +128,7 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
             complaints.append(replace(complaint, playbook=playbooks.for_kind(complaint.kind).id))
     result = store.add_complaints(complaints)
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
-    present = i18n.ngettext(
-        "{count} was already present.", "{count} were already present.", result.already_present
-    )
+    present = i18n.ngettext("{count} was already present.", "{count} were already present.", result.already_present)
     print(added.format(count=result.added), present.format(count=result.already_present))
     return 0
 

@@ -18,8 +18,23 @@ from console.store import Change, Complaint, Note, Store
 
 EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = (
-    "id", "received", "customer_name", "customer_email", "customer_phone", "channel", "language", "subject",
-    "body", "kind", "priority", "status", "assignee", "playbook", "steps_done", "steps_total", "notes",
+    "id",
+    "received",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "channel",
+    "language",
+    "subject",
+    "body",
+    "kind",
+    "priority",
+    "status",
+    "assignee",
+    "playbook",
+    "steps_done",
+    "steps_total",
+    "notes",
 )
 
 
@@ -29,13 +44,15 @@ def complaint_json(complaint: Complaint, notes: Sequence[Note] | None, playbooks
     steps = []
     for step in playbook.steps:
         tick = complaint.tick(playbook.id, step.id)
-        steps.append({
-            "id": step.id,
-            "title": step.title("en"),
-            "done": tick is not None,
-            "by": tick.by if tick else None,
-            "at": tick.at.isoformat() if tick else None,
-        })
+        steps.append(
+            {
+                "id": step.id,
+                "title": step.title("en"),
+                "done": tick is not None,
+                "by": tick.by if tick else None,
+                "at": tick.at.isoformat() if tick else None,
+            }
+        )
     record: dict[str, Any] = {
         "id": complaint.id,
         "received": complaint.received.isoformat(),
@@ -76,12 +93,14 @@ def export_complaints(
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({
-            **record,
-            "steps_done": sum(1 for step in record["steps"] if step["done"]),
-            "steps_total": len(record["steps"]),
-            "notes": len(record.get("notes", [])),
-        })
+        writer.writerow(
+            {
+                **record,
+                "steps_done": sum(1 for step in record["steps"] if step["done"]),
+                "steps_total": len(record["steps"]),
+                "notes": len(record.get("notes", [])),
+            }
+        )
     return buffer.getvalue()
 
 
@@ -118,9 +137,7 @@ def list_table(complaints: Sequence[Complaint], playbooks: Playbooks, width: int
     return "\n".join(lines) + "\n"
 
 
-def show_text(
-    complaint: Complaint, notes: Sequence[Note], history: Sequence[Change], playbooks: Playbooks
-) -> str:
+def show_text(complaint: Complaint, notes: Sequence[Note], history: Sequence[Change], playbooks: Playbooks) -> str:
     language = current_language()
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")

@@ -11,8 +11,8 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta, tzinfo
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.core import UnknownLocaleError, negotiate_locale
@@ -164,7 +164,7 @@ def _age_in_minutes(minutes: int, language: str) -> str:
     return format_timedelta(timedelta(minutes=minutes), format="short", locale=_locale(language))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _locale(language: str) -> Locale:
     """One Locale per language: each new Locale object merges its CLDR data again."""
     return Locale.parse(language)

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,8 @@ def _received(value: str) -> datetime:
     except ValueError:
         raise ValueError(f"received {value!r} is not an ISO 8601 date-time") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)  # documented: times without an offset are UTC
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)  # documented: times without an offset are UTC
+    return moment.astimezone(UTC)
 
 
 def _one_of(name: str, value: str, allowed: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingsMap
 from textual.dom import DOMNode
 
-from console.i18n import _
+from console.i18n import N_, _
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -23,11 +23,38 @@ def translate_bindings(node: DOMNode) -> None:
         return
     node._bindings = BindingsMap.from_keys(
         {
-            key: [replace(binding, description=_(binding.description)) if binding.description else binding
-                  for binding in bindings]
+            key: [
+                replace(binding, description=_(binding.description)) if binding.description else binding
+                for binding in bindings
+            ]
             for key, bindings in merged.key_to_bindings.items()
         }
     )
+
+
+def movement_bindings(
+    down: str = "cursor_down",
+    up: str = "cursor_up",
+    first: str = "first",
+    last: str = "last",
+    page_down: str | None = "page_down",
+    page_up: str | None = "page_up",
+) -> list[Binding]:
+    """The keys that move in every list and pane, as in mutt and less: j/k, g/G, PgDn/PgUp (ctrl+d/u)."""
+    bindings = [
+        Binding("j,down", down, N_("Down"), show=False),
+        Binding("k,up", up, N_("Up"), show=False),
+        Binding("g,home", first, N_("First"), show=False),
+        Binding("G,end", last, N_("Last"), show=False),
+    ]
+    if page_down and page_up:
+        bindings.append(Binding("pagedown,ctrl+d", page_down, N_("Page down"), show=False))
+        bindings.append(Binding("pageup,ctrl+u", page_up, N_("Page up"), show=False))
+    return bindings
+
+
+SCROLL_BINDINGS = movement_bindings("scroll_down", "scroll_up", "scroll_home", "scroll_end")
+"""Movement keys for a scrolling pane of text."""
 
 
 class TranslatedBindings:
@@ -78,7 +105,7 @@ def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
     grouped: dict[str, list[str]] = {}
     owner: dict[str, tuple[str, DOMNode]] = {}
     for node in [*nodes, screen, app]:
-        for key_name, binding in node._bindings:
+        for _key, binding in node._bindings:
             if not binding.description:
                 continue
             keys = grouped.setdefault(binding.description, [])
@@ -86,6 +113,4 @@ def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
             if display not in keys:
                 keys.append(display)
             owner.setdefault(binding.description, (binding.action, node))
-    return [
-        KeyHelp(_keys_text(keys), description, *owner[description]) for description, keys in grouped.items()
-    ]
+    return [KeyHelp(_keys_text(keys), description, *owner[description]) for description, keys in grouped.items()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ def demo_store(tmp_path: Path, playbooks: Playbooks) -> Store:
 def make_complaint(number: int, **values: object) -> Complaint:
     defaults: dict[str, object] = {
         "id": f"T-{number}",
-        "received": datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc) + timedelta(hours=number),
+        "received": datetime(2026, 11, 20, 12, 0, tzinfo=UTC) + timedelta(hours=number),
         "customer_name": f"Customer {number}",
         "customer_email": f"c{number}@example.com",
         "channel": "email",

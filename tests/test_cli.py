@@ -11,7 +11,8 @@ from console.cli import main
 
 HEADER = "id,received,customer_name,customer_email,channel,language,subject,body,kind,priority\n"
 ROWS = [
-    'A-1,2026-11-20T08:00:00+02:00,Aino Aalto,aino@example.fi,email,fi,Laskutusvirhe,"Lasku on väärin.",complaint,high\n',
+    "A-1,2026-11-20T08:00:00+02:00,Aino Aalto,aino@example.fi,email,fi,Laskutusvirhe,"
+    '"Lasku on väärin.",complaint,high\n',
     'A-2,2026-11-21T09:30:00Z,Ivo Ivić,ivo@example.hr,phone,hr,Otkaz,"Želim otkazati ugovor.",cancellation,\n',
 ]
 
@@ -52,7 +53,9 @@ def test_csv_import_then_list_show_and_export(desk: Path, tmp_path: Path, capsys
     assert status == 0 and "Ivo Ivić" in out and "Laskutusvirhe" in out
 
 
-def test_importing_the_same_file_twice_adds_nothing(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_importing_the_same_file_twice_adds_nothing(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = write(tmp_path, "in.csv", HEADER + "".join(ROWS))
     run(capsys, "import", str(source))
     status, out, _ = run(capsys, "import", str(source))
@@ -63,12 +66,19 @@ def test_importing_the_same_file_twice_adds_nothing(desk: Path, tmp_path: Path, 
 
 def test_json_array_and_json_lines_import(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     record = {
-        "id": "J-1", "received": "2026-11-22T10:00:00+00:00", "customer name": "Jaan Tamm",
-        "customer email": "jaan@example.ee", "channel": "chat", "language": "et_EE", "subject": "Arve",
+        "id": "J-1",
+        "received": "2026-11-22T10:00:00+00:00",
+        "customer name": "Jaan Tamm",
+        "customer email": "jaan@example.ee",
+        "channel": "chat",
+        "language": "et_EE",
+        "subject": "Arve",
         "body": "Arve on vale.",
     }
     array = write(tmp_path, "a.json", json.dumps([record]))
-    lines = write(tmp_path, "b.jsonl", json.dumps({**record, "id": "J-2"}) + "\n\n" + json.dumps({**record, "id": "J-3"}))
+    lines = write(
+        tmp_path, "b.jsonl", json.dumps({**record, "id": "J-2"}) + "\n\n" + json.dumps({**record, "id": "J-3"})
+    )
     status, out, err = run(capsys, "import", str(array), str(lines))
     assert (status, err) == (0, "") and "Imported 3 new complaints" in out
     _, out, _ = run(capsys, "show", "J-1", "--format", "json")
@@ -107,7 +117,9 @@ def test_missing_import_file_is_one_line(desk: Path, tmp_path: Path, capsys: pyt
     assert status == 2 and "nope.csv" in err and err.count("\n") == 1
 
 
-def test_note_then_show_json_has_steps_and_notes(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_note_then_show_json_has_steps_and_notes(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[1])))
     status, out, _ = run(capsys, "note", "A-2", "Nazvao kupca [b]sutra[/b]", "--agent", "ivana")
     assert status == 0 and "ivana" in out
@@ -127,9 +139,14 @@ def test_unknown_id_is_one_line_and_exit_2(desk: Path, tmp_path: Path, capsys: p
 
 def test_show_text_makes_hostile_text_inert(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     record = {
-        "id": "H-1", "received": "2026-11-22T10:00:00Z", "customer_name": "Eve \x1b]0;pwned\x07",
-        "customer_email": "eve@example.com", "channel": "web", "language": "en",
-        "subject": "[bold]Hi[/bold]", "body": "clear\x1b[2J screen \x9b31m",
+        "id": "H-1",
+        "received": "2026-11-22T10:00:00Z",
+        "customer_name": "Eve \x1b]0;pwned\x07",
+        "customer_email": "eve@example.com",
+        "channel": "web",
+        "language": "en",
+        "subject": "[bold]Hi[/bold]",
+        "body": "clear\x1b[2J screen \x9b31m",
     }
     run(capsys, "import", str(write(tmp_path, "h.json", json.dumps([record]))))
     _, out, _ = run(capsys, "show", "H-1")

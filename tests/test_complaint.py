@@ -21,9 +21,21 @@ async def test_header_body_checklist_and_notes_fit_at_80x24(small_store: Store, 
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_first(pilot)
         text = screen_text(app)
-        for expected in ("T-3", "Subject 3", "Customer 3", "<c3@example.com>", "e-mail", "Nov",
-                         "Body of complaint 3.", "Cancellation", "1. Apologise", "5. Thank",
-                         "anna", "Customer wants the final invoice", "1 note"):
+        for expected in (
+            "T-3",
+            "Subject 3",
+            "Customer 3",
+            "<c3@example.com>",
+            "e-mail",
+            "Nov",
+            "Body of complaint 3.",
+            "Cancellation",
+            "1. Apologise",
+            "5. Thank",
+            "anna",
+            "Customer wants the final invoice",
+            "1 note",
+        ):
             assert expected in text, expected
         side = screen.query_one("#side")
         assert side.region.right <= 80 and side.region.width >= 30
@@ -65,8 +77,11 @@ async def test_number_keys_tick_step_n(small_store: Store, playbooks: Playbooks)
         await pilot.press("1", "3", "5", "9")
         await pilot.pause()
         complaint = small_store.complaint("T-3")
-        done = [step for step in ("apologise", "ask", "instruct", "confirm", "thank")
-                if complaint.tick("cancellation", step)]
+        done = [
+            step
+            for step in ("apologise", "ask", "instruct", "confirm", "thank")
+            if complaint.tick("cancellation", step)
+        ]
         assert done == ["apologise", "instruct", "thank"]
         assert "This playbook has no step 9." in notifications(app)
 
@@ -111,7 +126,11 @@ async def test_status_priority_assign_and_playbook_keys_on_the_complaint(
         await pilot.pause()
         complaint = small_store.complaint("T-3")
         assert (complaint.status, complaint.priority, complaint.assignee, complaint.playbook) == (
-            "resolved", "high", "ivana", "service")
+            "resolved",
+            "high",
+            "ivana",
+            "service",
+        )
         text = screen_text(app)
         assert "Status: resolved" in text and "Assigned: ivana" in text
         assert playbooks["service"].title("en") in text and "0/8" in text
@@ -135,8 +154,12 @@ async def test_avoid_list_and_quality_level_are_shown(small_store: Store, playbo
 
 
 async def test_hostile_body_is_literal_and_cannot_break_the_layout(small_store: Store, playbooks: Playbooks) -> None:
-    body = ("[bold]not bold[/bold] \x1b]0;title\x07\x1b[2J\x1b[31mred?\x1b[0m \u202eevil\n"
-            + "x" * 5000 + "\n" + "line\n" * 400)
+    body = (
+        "[bold]not bold[/bold] \x1b]0;title\x07\x1b[2J\x1b[31mred?\x1b[0m \u202eevil\n"
+        + "x" * 5000
+        + "\n"
+        + "line\n" * 400
+    )
     small_store.add_complaints([make_complaint(9, body=body, subject="[link=http://x]click[/link]")])
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -69,19 +69,22 @@ def test_croatian_uses_three_plural_forms() -> None:
     i18n.set_language("hr")
     forms = {i18n.ngettext("{count} note", "{count} notes", count).format(count=count) for count in (1, 3, 5)}
     assert len(forms) == 3
-    assert i18n.ngettext("{count} note", "{count} notes", 21).format(count=21).split()[1] == (
-        i18n.ngettext("{count} note", "{count} notes", 1).split()[1]
+    assert (
+        i18n.ngettext("{count} note", "{count} notes", 21).format(count=21).split()[1]
+        == (i18n.ngettext("{count} note", "{count} notes", 1).split()[1])
     )
 
 
-@pytest.mark.parametrize(("language", "quit_label"), [("fi", "Lopeta"), ("et", "Välju"), ("hr", "Izlaz"), ("en", "Quit")])
+@pytest.mark.parametrize(
+    ("language", "quit_label"), [("fi", "Lopeta"), ("et", "Välju"), ("hr", "Izlaz"), ("en", "Quit")]
+)
 def test_a_known_message_is_translated(language: str, quit_label: str) -> None:
     i18n.set_language(language)
     assert i18n._("Quit") == quit_label
 
 
 def test_ages_and_dates_use_cldr_in_each_language() -> None:
-    received = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    received = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     now = received + timedelta(hours=3)
     ages = {}
     for language in i18n.LANGUAGES:
@@ -89,15 +92,30 @@ def test_ages_and_dates_use_cldr_in_each_language() -> None:
         ages[language] = i18n.format_age(received, now)
     assert ages == {"en": "3 hr", "fi": "3 t", "et": "3 t", "hr": "3 h"}
     i18n.set_language("fi")
-    assert i18n.format_moment(received, tz=timezone.utc) == "23.11.2026 9.00"
+    assert i18n.format_moment(received, tz=UTC) == "23.11.2026 9.00"
     i18n.set_language("en")
-    assert i18n.format_moment(received, tz=timezone.utc) == "Nov 23, 2026, 9:00\u202fAM"  # CLDR puts a narrow no-break space before AM
+    assert (
+        i18n.format_moment(received, tz=UTC) == "Nov 23, 2026, 9:00\u202fAM"
+    )  # CLDR puts a narrow no-break space before AM
 
 
 def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
     """Built and installed as a user gets it, the package translates without the source tree."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path), str(ROOT)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
     [wheel] = tmp_path.glob("agent_console-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for language in ("fi", "et", "hr"):
@@ -105,13 +123,20 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
     assert "console/data/playbooks/complaint.toml" in names and "console/data/demo/complaints.json" in names
 
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True
+    )
     probe = (
         "import console.i18n as i, console.resources as r, console.playbooks as p;"
-        "assert str(r.locales_dir()).startswith(%r), r.locales_dir();"
-        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all))" % str(target)
+        f"assert str(r.locales_dir()).startswith({str(target)!r}), r.locales_dir();"
+        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all))"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(target)},
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split() == ["Izlaz", "5"]

@@ -102,8 +102,13 @@ async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, play
         assert (complaint.status, complaint.priority, complaint.assignee) == ("waiting", "urgent", "anna")
         assert complaint.playbook == "upset"
         history = [(change.field, change.new) for change in small_store.history("T-3")]
-        assert history == [("status", "waiting"), ("priority", "high"), ("priority", "urgent"),
-                           ("assignee", "anna"), ("playbook", "upset")]
+        assert history == [
+            ("status", "waiting"),
+            ("priority", "high"),
+            ("priority", "urgent"),
+            ("assignee", "anna"),
+            ("playbook", "upset"),
+        ]
         assert "0/6" in screen_text(app)  # progress follows the new playbook
 
 
@@ -199,9 +204,11 @@ async def test_q_quits(small_store: Store, playbooks: Playbooks) -> None:
 
 
 async def test_hostile_text_is_shown_literally_in_the_inbox(small_store: Store, playbooks: Playbooks) -> None:
-    small_store.add_complaints([
-        make_complaint(9, customer_name="[b]Eve[/b]\x1b]0;owned\x07", subject="[bold red]URGENT[/] \x1b[2Jnow"),
-    ])
+    small_store.add_complaints(
+        [
+            make_complaint(9, customer_name="[b]Eve[/b]\x1b]0;owned\x07", subject="[bold red]URGENT[/] \x1b[2Jnow"),
+        ]
+    )
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(120, 24)):
         text = screen_text(app)

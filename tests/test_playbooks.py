@@ -92,14 +92,14 @@ def test_a_valid_playbook_file_loads(tmp_path: Path) -> None:
         (GOOD.replace('et = "Tee seda."', 'et = ""'), "missing text in language 'et'"),
         (GOOD.replace('id = "tiny"', 'id = "other"'), "must be 'tiny'"),
         (GOOD.replace('id = "one"', 'id = "One!"'), "needs an id"),
-        (GOOD + GOOD[GOOD.index("[[steps]]"):], "duplicate id 'one'"),
+        (GOOD + GOOD[GOOD.index("[[steps]]") :], "duplicate id 'one'"),
         (GOOD[: GOOD.index("[[steps]]")], "needs 1 to 9 steps"),
         (GOOD.replace("[[steps]]", "[[nope]]"), "must be a list of tables"),
         ("id = [", "not valid TOML"),
     ],
 )
 def test_a_malformed_playbook_is_rejected_naming_file_and_place(tmp_path: Path, text: str, problem: str) -> None:
-    with pytest.raises(PlaybookError, match="tiny.toml") as raised:
+    with pytest.raises(PlaybookError, match=r"tiny\.toml") as raised:
         load_playbook(write(tmp_path, text))
     assert problem in str(raised.value)
 
@@ -107,5 +107,5 @@ def test_a_malformed_playbook_is_rejected_naming_file_and_place(tmp_path: Path, 
 def test_a_folder_of_playbooks_with_one_bad_file_fails_to_load(tmp_path: Path) -> None:
     write(tmp_path, GOOD)
     write(tmp_path, "id = 1", "broken.toml")
-    with pytest.raises(PlaybookError, match="broken.toml"):
+    with pytest.raises(PlaybookError, match=r"broken\.toml"):
         load_playbooks(tmp_path)

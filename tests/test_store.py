@@ -65,12 +65,12 @@ def test_writes_leave_no_temporary_files_and_private_permissions(small_store: St
     assert small_store.path.stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("damage", [b"{\"complaints\": {\"1\": ", b"\x00\x00garbage", b"[1, 2]"])
+@pytest.mark.parametrize("damage", [b'{"complaints": {"1": ', b"\x00\x00garbage", b"[1, 2]"])
 def test_a_damaged_file_is_reported_and_left_untouched(tmp_path: Path, damage: bytes) -> None:
     directory = tmp_path / "desk"
     directory.mkdir()
     (directory / "desk.json").write_bytes(damage)
-    with pytest.raises(StoreCorrupt, match="desk.json"):
+    with pytest.raises(StoreCorrupt, match=r"desk\.json"):
         Store(directory).complaints()
     assert (directory / "desk.json").read_bytes() == damage
 
@@ -104,9 +104,7 @@ def test_four_processes_writing_at_once_lose_nothing(small_store: Store) -> None
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
-    workers = [
-        context.Process(target=_add_notes, args=(str(small_store.directory), f"agent{n}", 30)) for n in range(4)
-    ]
+    workers = [context.Process(target=_add_notes, args=(str(small_store.directory), f"agent{n}", 30)) for n in range(4)]
     for worker in workers:
         worker.start()
     for worker in workers:

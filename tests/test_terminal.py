@@ -23,14 +23,26 @@ if shutil.which("tmux") is None:
 
 COMPLAINTS = [
     {
-        "id": "E-1", "received": "2026-11-20T08:00:00+00:00", "customer_name": "Aino Aalto",
-        "customer_email": "aino@example.fi", "channel": "email", "language": "fi", "kind": "cancellation",
-        "subject": "Liittymän irtisanominen", "body": "Haluan irtisanoa liittymäni kuun lopussa.",
+        "id": "E-1",
+        "received": "2026-11-20T08:00:00+00:00",
+        "customer_name": "Aino Aalto",
+        "customer_email": "aino@example.fi",
+        "channel": "email",
+        "language": "fi",
+        "kind": "cancellation",
+        "subject": "Liittymän irtisanominen",
+        "body": "Haluan irtisanoa liittymäni kuun lopussa.",
     },
     {
-        "id": "E-2", "received": "2026-11-19T08:00:00+00:00", "customer_name": "Mallory \u001b]2;hacked\u0007",
-        "customer_email": "m@example.com", "channel": "web", "language": "en", "kind": "complaint",
-        "subject": "[bold]Refund[/bold] \u001b[2J", "body": "Pay me \u001b]52;c;ZXZpbA==\u0007 now.",
+        "id": "E-2",
+        "received": "2026-11-19T08:00:00+00:00",
+        "customer_name": "Mallory \u001b]2;hacked\u0007",
+        "customer_email": "m@example.com",
+        "channel": "web",
+        "language": "en",
+        "kind": "complaint",
+        "subject": "[bold]Refund[/bold] \u001b[2J",
+        "body": "Pay me \u001b]52;c;ZXZpbA==\u0007 now.",
     },
 ]
 
@@ -43,8 +55,22 @@ class Terminal:
     def start(self, *args: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
         env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
-        subprocess.run(["tmux", "new-session", "-d", "-x", "80", "-y", "24", "-s", self.session,
-                        *[f"-e{key}={value}" for key, value in env.items()], command], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                "-s",
+                self.session,
+                *[f"-e{key}={value}" for key, value in env.items()],
+                command,
+            ],
+            check=True,
+        )
 
     def keys(self, *keys: str) -> None:
         for key in keys:
@@ -59,8 +85,9 @@ class Terminal:
         return result.stdout
 
     def title(self) -> str:
-        result = subprocess.run(["tmux", "display-message", "-p", "-t", self.session, "#{pane_title}"],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            ["tmux", "display-message", "-p", "-t", self.session, "#{pane_title}"], capture_output=True, text=True
+        )
         return result.stdout.strip()
 
     def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
@@ -91,8 +118,11 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
     data_dir = tmp_path / "desk"
     source = tmp_path / "complaints.json"
     source.write_text(json.dumps(COMPLAINTS), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "console", "import", str(source), "--data-dir", str(data_dir)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "console", "import", str(source), "--data-dir", str(data_dir)],
+        check=True,
+        capture_output=True,
+    )
     term = Terminal(data_dir)
     yield term
     term.stop()

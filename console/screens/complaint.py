@@ -11,7 +11,7 @@ from textual.widgets import Footer, Input, Static
 
 from console import labels
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
-from console.keys import TranslatedBindings
+from console.keys import SCROLL_BINDINGS, TranslatedBindings
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
@@ -23,14 +23,7 @@ from console.widgets.notes import NotesPane, NoteView
 
 
 class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
-    BINDINGS = [
-        Binding("j,down", "scroll_down", N_("Down"), show=False),
-        Binding("k,up", "scroll_up", N_("Up"), show=False),
-        Binding("g,home", "scroll_home", N_("First"), show=False),
-        Binding("G,end", "scroll_end", N_("Last"), show=False),
-        Binding("pagedown,ctrl+d", "page_down", N_("Page down"), show=False),
-        Binding("pageup,ctrl+u", "page_up", N_("Page up"), show=False),
-    ]
+    BINDINGS = SCROLL_BINDINGS
 
 
 class ComplaintScreen(DeskScreen):
@@ -113,10 +106,15 @@ class ComplaintScreen(DeskScreen):
             contact.append(clean_line(complaint.customer_phone))
         who.append("\n" + " ".join(contact))
         who.append(
-            " · " + labels.channel(complaint.channel)
-            + " · " + format_moment(complaint.received)
-            + " (" + format_age(complaint.received, now) + ")"
-            + " · " + language_name(complaint.language)
+            " · "
+            + labels.channel(complaint.channel)
+            + " · "
+            + format_moment(complaint.received)
+            + " ("
+            + format_age(complaint.received, now)
+            + ")"
+            + " · "
+            + language_name(complaint.language)
         )
         self.query_one("#who", Static).update(who)
 
@@ -128,9 +126,7 @@ class ComplaintScreen(DeskScreen):
         self.query_one("#body-text", Static).update(Text(clean(complaint.body)))
 
         done = complaint.done_count(playbook.id, playbook.step_ids())
-        self.query_one("#side-title", Static).update(
-            Text(f"{playbook.title(language)} · {done}/{len(playbook.steps)}")
-        )
+        self.query_one("#side-title", Static).update(Text(f"{playbook.title(language)} · {done}/{len(playbook.steps)}"))
         steps = []
         for step in playbook.steps:
             tick = complaint.tick(playbook.id, step.id)
@@ -151,8 +147,10 @@ class ComplaintScreen(DeskScreen):
             Text(ngettext("{count} note", "{count} notes", len(notes)).format(count=len(notes)))
         )
         self.query_one(NotesPane).show(
-            [NoteView(clean_line(note.author), format_moment(note.at, width="short"), clean(note.text))
-             for note in notes],
+            [
+                NoteView(clean_line(note.author), format_moment(note.at, width="short"), clean(note.text))
+                for note in notes
+            ],
             _("No notes yet."),
         )
         self.query_one("#note-input", Input).placeholder = _("Write a note; Enter saves, Esc leaves")
@@ -166,9 +164,7 @@ class ComplaintScreen(DeskScreen):
             return
         step = playbook.steps[index]
         done = complaint.tick(playbook.id, step.id) is None
-        changed = self._change(
-            lambda cid: self.desk.store.set_step(cid, playbook.id, step.id, done, self.desk.agent)
-        )
+        changed = self._change(lambda cid: self.desk.store.set_step(cid, playbook.id, step.id, done, self.desk.agent))
         if changed is not None:
             message = _("Step {number} done: {title}") if done else _("Step {number} not done: {title}")
             self.notify(message.format(number=index + 1, title=step.title(self.desk.language)))
@@ -188,8 +184,11 @@ class ComplaintScreen(DeskScreen):
             return
         language = self.desk.language
         entries = [
-            (format_moment(change.at, width="short"), clean_line(change.by),
-             labels.change(change, self.desk.playbooks, language))
+            (
+                format_moment(change.at, width="short"),
+                clean_line(change.by),
+                labels.change(change, self.desk.playbooks, language),
+            )
             for change in changes
         ]
         self.app.push_screen(HistoryScreen(_("History of {id}").format(id=self.complaint_id), entries))

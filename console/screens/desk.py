@@ -65,7 +65,9 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         small = width < MIN_WIDTH or height < MIN_HEIGHT
         self.set_class(small, "-too-small")
         if small:
-            message = _("The terminal is too small: {width}×{height}. agent-console needs at least {min_width}×{min_height}.")
+            message = _(
+                "The terminal is too small: {width}×{height}. agent-console needs at least {min_width}×{min_height}."
+            )
             self.query_one("#too-small", Static).update(
                 Text(message.format(width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT))
             )

@@ -32,8 +32,16 @@ def matches(complaint: Complaint, words: list[str]) -> bool:
     if not words:
         return True
     haystack = fold(
-        " ".join((complaint.id, complaint.customer_name, complaint.customer_email, complaint.subject,
-                  complaint.body, complaint.assignee or ""))
+        " ".join(
+            (
+                complaint.id,
+                complaint.customer_name,
+                complaint.customer_email,
+                complaint.subject,
+                complaint.body,
+                complaint.assignee or "",
+            )
+        )
     )
     return all(word in haystack for word in words)
 
@@ -130,7 +138,8 @@ class InboxScreen(DeskScreen):
         rows = [inbox_row(complaint, self.desk.playbooks, now) for complaint in shown]
         inbox = self.inbox
         inbox.empty_text = (
-            _("Nothing matches the filter.") if words
+            _("Nothing matches the filter.")
+            if words
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
         inbox.show(rows, column_titles(), keep_id=inbox.current_id)

@@ -10,7 +10,13 @@ from console.store.records import (
     Note,
     Tick,
 )
-from console.store.tinystore import Store, StoreCorrupt, StoreError, StoreLocked, UnknownComplaint
+from console.store.tinystore import (
+    Store,
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    UnknownComplaint,
+)
 
 __all__ = [
     "CHANNELS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import MappingProxyType
 
 STATUSES: tuple[str, ...] = ("open", "waiting", "resolved")
@@ -14,7 +14,7 @@ FIELDS_WITH_HISTORY: tuple[str, ...] = ("status", "priority", "assignee", "playb
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def next_in_cycle(values: tuple[str, ...], current: str) -> str:

@@ -307,4 +307,3 @@ class Store:
         document = asdict(change)
         document["at"] = change.at.isoformat()
         desk.history.insert(document)
-

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.i18n import N_
-from console.keys import TranslatedBindings
+from console.keys import TranslatedBindings, movement_bindings
 
 
 @dataclass(frozen=True)
@@ -35,13 +35,7 @@ class ChecklistView:
 class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
     """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", N_("Down"), show=False),
-        Binding("k,up", "cursor_up", N_("Up"), show=False),
-        Binding("g,home", "first", N_("First"), show=False),
-        Binding("G,end", "last", N_("Last"), show=False),
-        Binding("space,enter", "toggle", N_("Tick step"), show=True),
-    ]
+    BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle", N_("Tick step"), show=True)]
 
     DEFAULT_CSS = """
     Checklist, Checklist:focus { height: 1fr; border: none; padding: 0; }

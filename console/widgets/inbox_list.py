@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.i18n import N_
-from console.keys import TranslatedBindings
+from console.keys import TranslatedBindings, movement_bindings
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
 class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of complaints with a cursor; posts `Selected` when a row is opened."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", N_("Down"), show=False),
-        Binding("k,up", "cursor_up", N_("Up"), show=False),
-        Binding("g,home", "first", N_("First"), show=False),
-        Binding("G,end", "last", N_("Last"), show=False),
-        Binding("pagedown", "page_down", N_("Page down"), show=False),
-        Binding("pageup", "page_up", N_("Page up"), show=False),
-        Binding("enter", "select", N_("Open"), show=False),
-    ]
+    BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Open"), show=False)]
 
     COMPONENT_CLASSES = {
         "inbox-list--header",

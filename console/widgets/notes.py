@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from console.i18n import N_
-from console.keys import TranslatedBindings
+from console.keys import SCROLL_BINDINGS, TranslatedBindings
 
 
 @dataclass(frozen=True)
@@ -21,14 +19,7 @@ class NoteView:
 
 
 class NotesPane(TranslatedBindings, VerticalScroll, inherit_bindings=False):
-    BINDINGS = [
-        Binding("j,down", "scroll_down", N_("Down"), show=False),
-        Binding("k,up", "scroll_up", N_("Up"), show=False),
-        Binding("g,home", "scroll_home", N_("First"), show=False),
-        Binding("G,end", "scroll_end", N_("Last"), show=False),
-        Binding("pagedown", "page_down", N_("Page down"), show=False),
-        Binding("pageup", "page_up", N_("Page up"), show=False),
-    ]
+    BINDINGS = SCROLL_BINDINGS
 
     DEFAULT_CSS = """
     NotesPane > .note { margin-bottom: 0; }
