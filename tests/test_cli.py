@@ -203,3 +203,21 @@ def test_the_tui_refuses_a_damaged_store_before_taking_the_screen(
     status, out, err = run(capsys, "--lang", "en")
     assert status == 1 and err.count("\n") == 1 and "desk.json is damaged" in err and out == ""
     assert (desk / "desk.json").read_bytes() == b"\x00\x01 not json"
+
+
+def test_demo_opens_a_fresh_temporary_desk_and_leaves_the_real_one_alone(
+    desk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: dict[str, object] = {}
+
+    def record_instead_of_taking_the_terminal(app: object) -> None:
+        store = app.store  # type: ignore[attr-defined]
+        opened["directory"] = store.directory
+        opened["complaints"] = len(store.complaints())
+        opened["notes"] = sum(len(notes) for notes in store.notes_by_complaint().values())
+
+    monkeypatch.setattr("console.app.ConsoleApp.run", record_instead_of_taking_the_terminal)
+    assert main(["--demo"]) == 0
+    assert opened["complaints"] == 48 and opened["notes"] > 40
+    assert opened["directory"] != desk and not Path(str(opened["directory"])).exists()  # removed afterwards
+    assert not desk.exists()

@@ -114,3 +114,48 @@ def test_four_processes_writing_at_once_lose_nothing(small_store: Store) -> None
     assert len(notes) == 120
     assert {note.text for note in notes} == {f"agent{n} note {i}" for n in range(4) for i in range(30)}
     assert len(small_store.complaints()) == 3
+
+
+def test_a_desk_locked_too_long_is_a_clear_error_and_changes_nothing(small_store: Store) -> None:
+    from filelock import FileLock
+
+    from console.store import StoreLocked
+
+    before = small_store.path.read_bytes()
+    with FileLock(small_store.directory / ".desk.lock"):
+        impatient = Store(small_store.directory, lock_timeout=0.2)
+        with pytest.raises(StoreLocked, match="locked by another agent-console"):
+            impatient.add_note("T-1", "anna", "waiting for the lock")
+        assert [c.id for c in impatient.complaints()] == ["T-3", "T-2", "T-1"]  # reading needs no lock
+    assert small_store.path.read_bytes() == before
+
+
+def _write_forever(directory: str) -> None:
+    store = Store(Path(directory))
+    number = 0
+    while True:
+        store.add_note("T-1", "loop", f"note {number}")
+        number += 1
+
+
+def test_killing_a_writer_at_random_moments_never_breaks_the_desk(small_store: Store) -> None:
+    import multiprocessing
+    import os
+    import random
+    import signal
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    seen = 0
+    for _ in range(5):
+        writer = context.Process(target=_write_forever, args=(str(small_store.directory),))
+        writer.start()
+        time.sleep(0.6 + random.random() * 0.4)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        notes = Store(small_store.directory).notes("T-1")  # loads: never a half-written file
+        assert len(notes) >= seen
+        seen = len(notes)
+    assert seen > 0
+    small_store.add_note("T-1", "anna", "after the crashes")  # the next write clears a killed writer's leftovers
+    assert [path.name for path in small_store.directory.iterdir() if path.suffix == ".tmp"] == []

@@ -163,14 +163,14 @@ class Store:
     """The desk's data in one directory. Every method is a whole transaction, safe to call from several
     processes at once; records returned are snapshots."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
         self.directory = Path(directory)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"cannot create data directory {self.directory}: {error.strerror}") from None
         self.path = self.directory / DESK_FILE
-        self._lock = FileLock(self.directory / LOCK_FILE, timeout=LOCK_TIMEOUT_SECONDS)
+        self._lock = FileLock(self.directory / LOCK_FILE, timeout=lock_timeout)
         self._check_schema()
 
     def _check_schema(self) -> None:
@@ -193,6 +193,9 @@ class Store:
         except Timeout:
             raise StoreLocked(self.path) from None
         try:
+            # Holding the lock, no write is under way: a temporary file left now is from a killed writer.
+            for orphan in self.directory.glob(f".{DESK_FILE}.*.tmp"):
+                orphan.unlink(missing_ok=True)
             db = TinyDB(storage=AtomicJSONStorage, path=self.path)
             with db.storage.batch():
                 desk = _Desk(db)
