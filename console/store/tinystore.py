@@ -8,13 +8,13 @@ either the old file or the new one, and two agents never overwrite each other's 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
@@ -24,6 +24,7 @@ from tinydb.table import Document, Table
 from console.store.atomic import write_atomically
 from console.store.records import Change, Complaint, ImportResult, Note, Tick, utc_now
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 DESK_FILE = "desk.json"
 LOCK_FILE = ".desk.lock"
@@ -77,7 +78,10 @@ class AtomicJSONStorage(Storage):
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise StoreCorrupt(self.path, f"not valid JSON: {error}") from None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or not all(
+            isinstance(table, dict) and all(isinstance(document, dict) for document in table.values())
+            for table in data.values()
+        ):
             raise StoreCorrupt(self.path, "not a TinyDB document")
         if self._in_batch:
             self._batch = data
@@ -125,6 +129,7 @@ def _complaint_document(complaint: Complaint) -> dict[str, Any]:
 
 def _complaint(document: dict[str, Any]) -> Complaint:
     values = dict(document)
+    values.pop("doc_id", None)
     values["received"] = _time(values["received"])
     values["ticks"] = MappingProxyType(
         {
@@ -139,6 +144,10 @@ def _note_document(note: Note) -> dict[str, Any]:
     return {"complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(), "text": note.text}
 
 
+def _change(d: dict[str, Any]) -> Change:
+    return Change(d["complaint_id"], d["field"], d["old"], d["new"], d["by"], _time(d["at"]))
+
+
 def _note(document: dict[str, Any]) -> Note:
     return Note(document["complaint_id"], document["author"], _time(document["at"]), document["text"])
 
@@ -146,11 +155,20 @@ def _note(document: dict[str, Any]) -> Note:
 class _Desk:
     """The tables of one open transaction."""
 
-    def __init__(self, db: TinyDB) -> None:
+    def __init__(self, db: TinyDB, path: Path) -> None:
+        self.path = path
         self.complaints: Table = db.table("complaints", cache_size=0)
         self.notes: Table = db.table("notes", cache_size=0)
         self.history: Table = db.table("history", cache_size=0)
         self.meta: Table = db.table("meta", cache_size=0)
+
+    def record(self, convert: Callable[[dict[str, Any]], T], document: dict[str, Any]) -> T:
+        """A record from its stored document; a document that does not fit is damage, named as such."""
+        try:
+            return convert(document)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            where = getattr(document, "doc_id", "?")
+            raise StoreCorrupt(self.path, f"document {where} is malformed ({error!r})") from None
 
     def find(self, complaint_id: str) -> Document:
         document = self.complaints.get(Query().id == complaint_id)
@@ -184,7 +202,7 @@ class Store:
     def _read(self) -> Iterator[_Desk]:
         db = TinyDB(storage=AtomicJSONStorage, path=self.path)
         with db.storage.batch():  # one read of the file for the whole look-up
-            yield _Desk(db)
+            yield _Desk(db, self.path)
 
     @contextmanager
     def _write(self) -> Iterator[_Desk]:
@@ -198,7 +216,7 @@ class Store:
                 orphan.unlink(missing_ok=True)
             db = TinyDB(storage=AtomicJSONStorage, path=self.path)
             with db.storage.batch():
-                desk = _Desk(db)
+                desk = _Desk(db, self.path)
                 if not desk.meta.all():
                     desk.meta.insert({"schema": SCHEMA_VERSION})
                 yield desk
@@ -218,37 +236,33 @@ class Store:
     def complaints(self) -> list[Complaint]:
         """Every complaint, newest first."""
         with self._read() as desk:
-            documents = desk.complaints.all()
-        complaints = [_complaint(document) for document in documents]
+            complaints = [desk.record(_complaint, document) for document in desk.complaints.all()]
         complaints.sort(key=lambda complaint: complaint.received, reverse=True)
         return complaints
 
     def complaint(self, complaint_id: str) -> Complaint:
         with self._read() as desk:
-            return _complaint(desk.find(complaint_id))
+            return desk.record(_complaint, desk.find(complaint_id))
 
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
         with self._read() as desk:
             desk.find(complaint_id)
-            documents = desk.notes.search(Query().complaint_id == complaint_id)
-        return sorted((_note(document) for document in documents), key=lambda note: note.at)
+            notes = [desk.record(_note, d) for d in desk.notes.search(Query().complaint_id == complaint_id)]
+        return sorted(notes, key=lambda note: note.at)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one read for an export)."""
         with self._read() as desk:
-            documents = desk.notes.all()
+            notes = [desk.record(_note, document) for document in desk.notes.all()]
         grouped: dict[str, list[Note]] = {}
-        for note in sorted((_note(document) for document in documents), key=lambda note: note.at):
+        for note in sorted(notes, key=lambda note: note.at):
             grouped.setdefault(note.complaint_id, []).append(note)
         return grouped
 
     def history(self, complaint_id: str) -> list[Change]:
         with self._read() as desk:
-            documents = desk.history.search(Query().complaint_id == complaint_id)
-        changes = [
-            Change(d["complaint_id"], d["field"], d["old"], d["new"], d["by"], _time(d["at"])) for d in documents
-        ]
+            changes = [desk.record(_change, d) for d in desk.history.search(Query().complaint_id == complaint_id)]
         return sorted(changes, key=lambda change: change.at)
 
     # Writing
@@ -283,14 +297,14 @@ class Store:
             document = desk.find(complaint_id)
             ticks = dict(document.get("ticks", {}))
             if done == (key in ticks):
-                return _complaint(document)
+                return desk.record(_complaint, document)
             if done:
                 ticks[key] = {"playbook": playbook, "step": step, "by": by, "at": now.isoformat()}
             else:
                 del ticks[key]
             desk.complaints.update({"ticks": ticks}, doc_ids=[document.doc_id])
             self._record(desk, Change(complaint_id, "step", None if done else key, key if done else None, by, now))
-            return _complaint({**document, "ticks": ticks})
+            return desk.record(_complaint, {**document, "ticks": ticks})
 
     def set_field(self, complaint_id: str, field: str, value: str | None, by: str) -> Complaint:
         """Change status, priority, assignee or playbook, recording the change as history."""
@@ -300,10 +314,10 @@ class Store:
             document = desk.find(complaint_id)
             old = document.get(field)
             if old == value:
-                return _complaint(document)
+                return desk.record(_complaint, document)
             desk.complaints.update({field: value}, doc_ids=[document.doc_id])
             self._record(desk, Change(complaint_id, field, old, value, by, utc_now()))
-            return _complaint({**document, field: value})
+            return desk.record(_complaint, {**document, field: value})
 
     @staticmethod
     def _record(desk: _Desk, change: Change) -> None:
