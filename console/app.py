@@ -52,6 +52,8 @@ class ConsoleApp(App[None]):
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
+        self.drafts: dict[str, str] = {}
+        """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
         translate_bindings(self)
 

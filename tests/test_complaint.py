@@ -217,3 +217,33 @@ async def test_page_keys_scroll_a_long_body(small_store: Store, playbooks: Playb
         await pilot.press("pageup", "g")
         await pilot.pause(0.3)
         assert body.scroll_y == 0 and "line 0" in screen_text(app)
+
+
+async def test_an_unsaved_note_is_kept_as_a_draft_when_leaving(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"half a thought", "escape", "escape")
+        await pilot.pause()
+        assert "Unsaved note kept as a draft for T-3." in notifications(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        note_input = app.screen.query_one("#note-input")
+        assert note_input.value == "half a thought" and note_input.has_focus
+        await pilot.press(*" finished", "enter")
+        await pilot.pause()
+    assert [note.text for note in small_store.notes("T-3")] == ["half a thought finished"]
+
+
+async def test_L_on_the_complaint_screen_translates_checklist_and_header(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("L", "L", "L")  # en → fi → et → hr
+        await pilot.pause()
+        text = screen_text(app)
+        cancellation = playbooks["cancellation"]
+        assert cancellation.title("hr") in text and cancellation.steps[0].title("hr") in text
+        assert "Status: otvorena" in text and "Natrag" in text

@@ -140,3 +140,18 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
         check=True,
     )
     assert result.stdout.split() == ["Izlaz", "5"]
+
+
+def test_the_template_holds_exactly_the_strings_in_the_code() -> None:
+    """A string added to the code without `pybabel extract` would silently stay English."""
+    from babel.messages.extract import extract_from_dir
+
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "console"), method_map=[("**.py", "python")], keywords=keywords
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    template = {message.id for message in read_po((locales_dir() / "console.pot").open("rb")) if message.id}
+    template = {message_id[0] if isinstance(message_id, tuple) else message_id for message_id in template}
+    assert found == template, (found - template, template - found)

@@ -73,12 +73,14 @@ class ComplaintScreen(DeskScreen):
                 yield Checklist(id="checklist")
         yield Static(id="notes-title")
         yield NotesPane(id="notes")
-        yield Input(id="note-input")
+        yield Input(id="note-input", select_on_focus=False)
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
         self.reload()
-        if self._write_note:
+        draft = self.desk.drafts.pop(self.complaint_id, "")
+        self.query_one("#note-input", Input).value = draft
+        if self._write_note or draft:
             self.query_one("#note-input", Input).focus()
         else:
             self.query_one(Checklist).focus()
@@ -216,4 +218,7 @@ class ComplaintScreen(DeskScreen):
         if note_input.has_focus:
             self.query_one(Checklist).focus()
             return
+        if note_input.value.strip():  # an unsaved note waits for the agent's return
+            self.desk.drafts[self.complaint_id] = note_input.value
+            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=self.complaint_id))
         self.dismiss(None)
