@@ -117,15 +117,6 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         def control(self) -> InboxList:
             return self.inbox
 
-    @dataclass
-    class Highlighted(Message):
-        inbox: InboxList
-        complaint_id: str | None
-
-        @property
-        def control(self) -> InboxList:
-            return self.inbox
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: list[InboxRow] = []
@@ -144,7 +135,6 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         index = next((i for i, row in enumerate(rows) if row.id == keep_id), None)
         self.cursor = min(index if index is not None else self.cursor, max(len(rows) - 1, 0))
         self._scroll_to_cursor()
-        self.post_message(self.Highlighted(self, self.current_id))
         self.refresh()
 
     @property
@@ -206,11 +196,9 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False)
 
-    def watch_cursor(self, old: int, new: int) -> None:
+    def watch_cursor(self) -> None:
         self._scroll_to_cursor()
         self.refresh()
-        if old != new:
-            self.post_message(self.Highlighted(self, self.current_id))
 
     def _move_to(self, index: int) -> None:
         if self._rows:
