@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from console.i18n import (
@@ -15,14 +17,17 @@ from console.i18n import (
     current_language,
     language_name,
     next_language,
+    ngettext,
     set_language,
 )
 from console.keys import key_help, translate_bindings
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
 from console.screens.desk import DeskScreen
+from console.screens.dialogs import ConfirmDialog
 from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
+from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
 
 POLL_SECONDS = 1.5
@@ -40,10 +45,6 @@ class ConsoleApp(App[None]):
     ]
 
     CSS = """
-    Screen { layers: base above; }
-    #too-small { layer: above; display: none; width: 100%; height: 100%; content-align: center middle;
-                 background: $background; text-style: bold; }
-    .-too-small #too-small { display: block; }
     Footer { height: 1; }
     """
 
@@ -64,6 +65,7 @@ class ConsoleApp(App[None]):
     def on_mount(self) -> None:
         self._stamp = self.store.stamp()
         self.push_screen(InboxScreen())
+        self._cover_if_too_small(self.size.width, self.size.height)
         self.set_interval(POLL_SECONDS, self._show_others_work)
 
     def _show_others_work(self) -> None:
@@ -83,6 +85,57 @@ class ConsoleApp(App[None]):
         title = _("Keys") + " — " + language_name(self.language)
         self.push_screen(HelpScreen(title, key_help(self, self.screen)))
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Messages quote complaint ids, names and step titles: never markup; routine ones go quickly."""
+        if timeout is None:
+            timeout = 3.0 if severity == "information" else 8.0
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Behind the "terminal too small" notice only quitting works."""
+        return action in ("quit", "help_quit") or not isinstance(self.screen, TooSmallScreen)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._cover_if_too_small(event.size.width, event.size.height)
+
+    def _cover_if_too_small(self, width: int, height: int) -> None:
+        """Below the smallest usable size, say so plainly instead of drawing a broken layout."""
+        if not any(isinstance(screen, DeskScreen) for screen in self.screen_stack):
+            return  # not started yet: on_mount checks once the inbox is up
+        covered = isinstance(self.screen, TooSmallScreen)
+        if too_small(width, height) and not covered:
+            self.push_screen(TooSmallScreen())
+        elif covered and not too_small(width, height):
+            self.pop_screen()
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first if a note would be lost."""
+        drafts = dict(self.drafts)
+        if isinstance(self.screen, DeskScreen):
+            drafts.update(self.screen.unsaved_notes())
+        if not drafts:
+            self.exit()
+            return
+        question = ngettext(
+            "An unsaved note ({ids}) will be lost. Quit anyway?",
+            "{count} unsaved notes ({ids}) will be lost. Quit anyway?",
+            len(drafts),
+        ).format(count=len(drafts), ids=", ".join(sorted(drafts)))
+
+        def answered(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(ConfirmDialog(question), answered)
+
     def action_help_quit(self) -> None:
         """ctrl+c copies in text fields; elsewhere say how to quit, in the current language."""
         self.notify(_("Press q or ctrl+q to quit."))
@@ -90,9 +143,7 @@ class ConsoleApp(App[None]):
     def action_switch_language(self) -> None:
         set_language(next_language(self.language))
         translate_bindings(self)
-        if isinstance(self.screen, HelpScreen):  # help lists keys of the screen below: list them anew
-            self.screen.dismiss(None)
-            self.call_later(self.action_help)
+        self.clear_notifications()
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
                 screen.retranslate()

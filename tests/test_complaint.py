@@ -144,13 +144,15 @@ async def test_avoid_list_and_quality_level_are_shown(small_store: Store, playbo
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)  # T-8, newest
-        checklist = app.screen.query_one(Checklist)
-        prompts = " ".join(str(option.prompt) for option in checklist.options)
-        assert "Good service" in prompts
+        await pilot.press("G")
+        await pilot.pause()
+        assert "Level reached: Good service" in screen_text(app)
         await pilot.press("escape", "j", "enter")
-        checklist = app.screen.query_one(Checklist)
-        prompts = " ".join(str(option.prompt) for option in checklist.options)
-        assert "Avoid:" in prompts and "72" in prompts
+        await pilot.pause()
+        await pilot.press("G")
+        await pilot.pause()
+        text = screen_text(app)
+        assert playbooks["complaint"].avoid[-1].title("en") in text and "72%" in text
 
 
 async def test_hostile_body_is_literal_and_cannot_break_the_layout(small_store: Store, playbooks: Playbooks) -> None:
@@ -229,8 +231,9 @@ async def test_an_unsaved_note_is_kept_as_a_draft_when_leaving(small_store: Stor
         await pilot.press("enter")
         await pilot.pause()
         note_input = app.screen.query_one("#note-input")
-        assert note_input.value == "half a thought" and note_input.has_focus
-        await pilot.press(*" finished", "enter")
+        assert note_input.value == "half a thought"
+        assert not note_input.has_focus  # keys still act as keys: the draft is not written into by accident
+        await pilot.press("n", "end", *" finished", "enter")
         await pilot.pause()
     assert [note.text for note in small_store.notes("T-3")] == ["half a thought finished"]
 
@@ -247,3 +250,71 @@ async def test_L_on_the_complaint_screen_translates_checklist_and_header(
         cancellation = playbooks["cancellation"]
         assert cancellation.title("hr") in text and cancellation.steps[0].title("hr") in text
         assert "Status: otvorena" in text and "Natrag" in text
+
+
+async def test_quitting_with_an_unsaved_note_asks_first(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"do not lose me", "escape", "q")
+        await pilot.pause()
+        assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and app.screen.query_one("#note-input").value == "do not lose me"
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_the_avoid_list_below_the_steps_is_reachable_by_keys_at_80x24(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    small_store.add_complaints([make_complaint(7, kind="complaint")])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        last_habit = playbooks["complaint"].avoid[-1].title("en")
+        assert last_habit not in screen_text(app)
+        await pilot.press("G")
+        await pilot.pause()
+        assert last_habit in screen_text(app)
+        await pilot.press("g")
+        await pilot.pause()
+        assert "› [ ] 1." in screen_text(app).replace("›[ ]", "› [ ]") or "›[ ] 1." in screen_text(app)
+
+
+async def test_help_scrolls_to_its_last_key_at_80x24(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Esc, q or ? closes this help." in screen_text(app)
+        await pilot.press("G")
+        await pilot.pause()
+        assert "Language" in screen_text(app) and "Commands" in screen_text(app)
+
+
+async def test_notifications_show_hostile_ids_literally(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([make_complaint(9, id="[b]X[/b]")])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        [toast] = [n for n in app._notifications if n.message.startswith("[b]X[/b]")]
+        assert toast.message == "[b]X[/b]: status waiting" and toast.markup is False
+
+
+async def test_no_key_acts_behind_the_too_small_notice(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(30, 8)) as pilot:
+        await pilot.press("s", "enter", "a", "question_mark", "L")
+        await pilot.pause()
+        assert small_store.complaint("T-3").status == "open"
+        assert app.language == "en" and [type(s).__name__ for s in app.screen_stack][-2:] == ["InboxScreen", "TooSmallScreen"]
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

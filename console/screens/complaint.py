@@ -80,7 +80,9 @@ class ComplaintScreen(DeskScreen):
         self.reload()
         draft = self.desk.drafts.pop(self.complaint_id, "")
         self.query_one("#note-input", Input).value = draft
-        if self._write_note or draft:
+        if draft:
+            self.notify(_("Your unsaved note is back in the note field; n to go on writing."))
+        if self._write_note:
             self.query_one("#note-input", Input).focus()
         else:
             self.query_one(Checklist).focus()
@@ -177,6 +179,10 @@ class ComplaintScreen(DeskScreen):
 
     def action_tick(self, number: int) -> None:
         self._tick(number - 1)
+
+    def unsaved_notes(self) -> dict[str, str]:
+        text = self.query_one("#note-input", Input).value
+        return {self.complaint_id: text} if text.strip() else {}
 
     def action_history(self) -> None:
         try:

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from rich.text import Text
-from textual import events
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Static
 
 from console import labels
 from console.i18n import N_, _
@@ -20,9 +17,6 @@ from console.store.records import next_in_cycle
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
-
-MIN_WIDTH = 40
-MIN_HEIGHT = 12
 
 
 class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
@@ -44,6 +38,10 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
     def current_complaint_id(self) -> str | None:
         raise NotImplementedError
 
+    def unsaved_notes(self) -> dict[str, str]:
+        """Note text typed on this screen and not saved yet, by complaint id."""
+        return {}
+
     def reload(self) -> None:
         """Fetch what the screen shows from the store and render it."""
         raise NotImplementedError
@@ -52,25 +50,6 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         """Render again in the current language, key labels included."""
         translate_tree(self)
         self.reload()
-
-    def on_mount(self) -> None:
-        self.mount(Static(id="too-small"))
-        self._check_size(self.size.width, self.size.height)
-
-    def on_resize(self, event: events.Resize) -> None:
-        self._check_size(event.size.width, event.size.height)
-
-    def _check_size(self, width: int, height: int) -> None:
-        """Below the smallest usable size, say so plainly instead of drawing a broken layout."""
-        small = width < MIN_WIDTH or height < MIN_HEIGHT
-        self.set_class(small, "-too-small")
-        if small:
-            message = _(
-                "The terminal is too small: {width}×{height}. agent-console needs at least {min_width}×{min_height}."
-            )
-            self.query_one("#too-small", Static).update(
-                Text(message.format(width=width, height=height, min_width=MIN_WIDTH, min_height=MIN_HEIGHT))
-            )
 
     def _change(self, change: Callable[[str], Complaint]) -> Complaint | None:
         complaint_id = self.current_complaint_id()

@@ -17,7 +17,7 @@ from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
 
-class _Dialog(TranslatedBindings, ModalScreen[str | None]):
+class _Dialog(TranslatedBindings, ModalScreen[object]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     DEFAULT_CSS = """
@@ -97,3 +97,27 @@ class PlaybookDialog(_Dialog):
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+class ConfirmDialog(_Dialog):
+    """A yes/no question; y confirms, n or Esc declines."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", N_("Yes"), show=True),
+        Binding("n", "answer(False)", N_("No"), show=True),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.question), classes="title")
+            yield Static(Text(_("y: yes · n or Esc: no")), classes="hint")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

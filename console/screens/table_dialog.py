@@ -13,17 +13,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.i18n import N_
-from console.keys import TranslatedBindings
+from console.keys import SCROLL_BINDINGS, TranslatedBindings
 
 
 class TableDialog(TranslatedBindings, ModalScreen[None]):
     """Rows are already formatted and made inert; the first column is bold, the rest plain."""
 
-    BINDINGS = [
-        Binding("escape,q", "close", N_("Close"), show=True),
-        Binding("j,down", "scroll_down", N_("Down"), show=False),
-        Binding("k,up", "scroll_up", N_("Up"), show=False),
-    ]
+    BINDINGS = [Binding("escape,q", "close", N_("Close"), show=True), *SCROLL_BINDINGS]
 
     DEFAULT_CSS = """
     TableDialog { align: center middle; }
@@ -31,7 +27,7 @@ class TableDialog(TranslatedBindings, ModalScreen[None]):
         width: 76; max-width: 100%; height: auto; max-height: 100%;
         border: round $accent; background: $surface; padding: 0 1;
     }
-    TableDialog VerticalScroll { height: auto; max-height: 100%; }
+    TableDialog VerticalScroll { height: auto; max-height: 70vh; }
     TableDialog .hint { color: $text-muted; }
     """
 
@@ -57,8 +53,24 @@ class TableDialog(TranslatedBindings, ModalScreen[None]):
     def action_close(self) -> None:
         self.dismiss(None)
 
+    @property
+    def _rows(self) -> VerticalScroll:
+        return self.query_one("#rows", VerticalScroll)
+
     def action_scroll_down(self) -> None:
-        self.query_one("#rows", VerticalScroll).scroll_down()
+        self._rows.scroll_down(animate=False)
 
     def action_scroll_up(self) -> None:
-        self.query_one("#rows", VerticalScroll).scroll_up()
+        self._rows.scroll_up(animate=False)
+
+    def action_scroll_home(self) -> None:
+        self._rows.scroll_home(animate=False)
+
+    def action_scroll_end(self) -> None:
+        self._rows.scroll_end(animate=False)
+
+    def action_page_down(self) -> None:
+        self._rows.scroll_page_down(animate=False)
+
+    def action_page_up(self) -> None:
+        self._rows.scroll_page_up(animate=False)

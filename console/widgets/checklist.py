@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
@@ -62,15 +63,24 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
         if view.steps:
             self.highlighted = min(keep, len(view.steps) - 1)
 
-    def _step_prompt(self, number: int, step: StepView, expanded: bool) -> Text:
-        text = Text("›" if expanded else " ")  # the highlight stays visible without colour (NO_COLOR)
-        text.append("[x] " if step.done_by else "[ ] ", style="bold" if step.done_by else "")
-        text.append(f"{number}. {step.title}", style="bold" if expanded else "")
+    @staticmethod
+    def _hanging(marker: Text, body: Text) -> Table:
+        """`marker` in its own column so that wrapped lines of `body` stay indented under it."""
+        grid = Table.grid()
+        grid.add_column(no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(marker, body)
+        return grid
+
+    def _step_prompt(self, number: int, step: StepView, expanded: bool) -> Table:
+        marker = Text("›" if expanded else " ")  # the highlight stays visible without colour (NO_COLOR)
+        marker.append("[x] " if step.done_by else "[ ] ", style="bold" if step.done_by else "")
+        body = Text(f"{number}. {step.title}", style="bold" if expanded else "")
         if step.done_by:
-            text.append(f"\n     ✓ {step.done_by}", style="dim")
+            body.append(f"\n✓ {step.done_by}", style="dim")
         if expanded:
-            text.append(f"\n{step.guidance}", style="italic")
-        return text
+            body.append(f"\n{step.guidance}", style="italic")
+        return self._hanging(marker, body)
 
     def _build_options(self, view: ChecklistView, highlighted: int) -> list[Option | None]:
         options: list[Option | None] = [
@@ -85,10 +95,9 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
         if view.avoid:
             extra.append(Option(Text(view.avoid_heading, style="bold"), disabled=True))
             for title, guidance in view.avoid:
-                prompt = Text("✗ ")
-                prompt.append(title, style="bold")
-                prompt.append(f"\n  {guidance}", style="dim")
-                extra.append(Option(prompt, disabled=True))
+                body = Text(title, style="bold")
+                body.append(f"\n{guidance}", style="dim")
+                extra.append(Option(self._hanging(Text("✗ "), body), disabled=True))
         return options + ([None] if extra else []) + extra
 
     def watch_highlighted(self, highlighted: int | None) -> None:
@@ -98,9 +107,28 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
         for index, step in enumerate(self._view.steps):
             self.replace_option_prompt_at_index(index, self._step_prompt(index + 1, step, index == highlighted))
 
+    def _on_last_step(self) -> bool:
+        return self._view is not None and self.highlighted == len(self._view.steps) - 1
+
     def action_cursor_up(self) -> None:
-        if self.highlighted:  # stop at the first step instead of wrapping round to the end
+        if self.scroll_y > 0 and self._on_last_step() and self.scroll_y >= self.max_scroll_y:
+            self.scroll_to(y=0, animate=False)  # back from the notes below the steps
+            self.scroll_to_highlight()
+        elif self.highlighted:  # stop at the first step instead of wrapping round to the end
             super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        """Past the last step, scroll on through the level, summary and habits to avoid."""
+        if self._on_last_step():
+            self.scroll_end(animate=False)
+        else:
+            super().action_cursor_down()
+
+    def action_last(self) -> None:
+        super().action_last()
+        if self._view is not None and self._view.steps:
+            self.highlighted = len(self._view.steps) - 1
+        self.scroll_end(animate=False)
 
     def action_toggle(self) -> None:
         if self._view is not None and self.highlighted is not None and self.highlighted < len(self._view.steps):
