@@ -31,6 +31,14 @@ from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
 
 POLL_SECONDS = 1.5
+NOT_COMMANDS = frozenset(
+    {
+        "cursor_down", "cursor_up", "first", "last", "page_down", "page_up",
+        "scroll_down", "scroll_up", "scroll_home", "scroll_end",
+        "app.focus_next", "app.focus_previous", "command_palette",
+    }
+)  # fmt: skip
+"""Actions that move rather than do: in help, but not offered as palette commands."""
 
 
 class ConsoleApp(App[None]):
@@ -157,8 +165,8 @@ class ConsoleApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of the current screen as a palette command, in the current language."""
         for entry in key_help(self, screen):
-            if entry.keys[:1].isdigit():
-                continue  # "tick step N" needs the number: the keys 1–9 and "Tick step" cover it
+            if entry.keys[:1].isdigit() or entry.action in NOT_COMMANDS:
+                continue  # "tick step N" needs the number (keys 1–9 and "Tick step" cover it); moving is no command
             yield SystemCommand(
                 entry.description,
                 entry.keys,

@@ -158,15 +158,15 @@ def show_text(complaint: Complaint, notes: Sequence[Note], history: Sequence[Cha
     for number, step in enumerate(playbook.steps, start=1):
         tick = complaint.tick(playbook.id, step.id)
         mark = "[x]" if tick else "[ ]"
-        done = f"  ({clean_line(tick.by)}, {format_moment(tick.at, width='short')})" if tick else ""
+        done = f"  ({clean_line(tick.by)}, {format_moment(tick.at)})" if tick else ""
         lines.append(f"{mark} {number}. {step.title(language)}{done}")
     lines.append("")
     for note in notes:
-        lines.append(f"{clean_line(note.author)} · {format_moment(note.at, width='short')}")
+        lines.append(f"{clean_line(note.author)} · {format_moment(note.at)}")
         lines.extend("    " + line for line in clean(note.text).splitlines())
     if history:
         lines.extend(["", _("History of {id}").format(id=clean_line(complaint.id))])
         for change in history:
-            when = format_moment(change.at, width="short")
+            when = format_moment(change.at)
             lines.append(f"{when}  {clean_line(change.by)}  {labels.change(change, playbooks, language)}")
     return "\n".join(lines) + "\n"

@@ -89,7 +89,6 @@ async def test_slash_filters_ignoring_case_and_diacritics(small_store: Store, pl
 async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("s")
         await pilot.press("p", "p")
         await pilot.press("a")
         await pilot.pause()
@@ -98,18 +97,21 @@ async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, play
         await pilot.pause()
         await pilot.press("j", "enter")  # the playbook after cancellation
         await pilot.pause()
+        assert "0/6" in screen_text(app)  # progress follows the new playbook
+        await pilot.press("s")  # waiting: T-3 moves below the open ones, the next open one is under the cursor
+        await pilot.pause()
+        assert inbox(app).current_id == "T-2"
         complaint = small_store.complaint("T-3")
         assert (complaint.status, complaint.priority, complaint.assignee) == ("waiting", "urgent", "anna")
         assert complaint.playbook == "upset"
         history = [(change.field, change.new) for change in small_store.history("T-3")]
         assert history == [
-            ("status", "waiting"),
             ("priority", "high"),
             ("priority", "urgent"),
             ("assignee", "anna"),
             ("playbook", "upset"),
+            ("status", "waiting"),
         ]
-        assert "0/6" in screen_text(app)  # progress follows the new playbook
 
 
 async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbooks: Playbooks) -> None:

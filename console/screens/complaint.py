@@ -35,12 +35,12 @@ class ComplaintScreen(DeskScreen):
     ]
 
     DEFAULT_CSS = """
-    ComplaintScreen #who { height: auto; max-height: 3; background: $panel; padding: 0 1; }
+    ComplaintScreen #who { height: 3; background: $panel; padding: 0 1; }
     ComplaintScreen #state { height: 1; padding: 0 1; color: $text-muted; }
     ComplaintScreen #main { height: 1fr; }
     ComplaintScreen #body { width: 1fr; padding: 0 1; }
     ComplaintScreen #side { width: 36; border-left: vkey $panel-lighten-2; }
-    ComplaintScreen #side-title { height: auto; max-height: 2; text-style: bold; padding: 0 1; background: $panel; }
+    ComplaintScreen #side-title { height: 1; text-style: bold; padding: 0 1; background: $panel; }
     ComplaintScreen #notes-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     ComplaintScreen #notes { height: 5; padding: 0 1; }
     ComplaintScreen #note-input { height: 1; border: none; padding: 0 1; }
@@ -48,7 +48,7 @@ class ComplaintScreen(DeskScreen):
     ComplaintScreen.-narrow #side { width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2; }
     ComplaintScreen.-narrow #body { height: 1fr; }
     ComplaintScreen.-short #notes { height: 2; }
-    ComplaintScreen.-short #who { max-height: 2; }
+    ComplaintScreen.-short #who { height: 2; }
     ComplaintScreen:focus-within #body:focus, ComplaintScreen #notes:focus { background: $boost; }
     """
 
@@ -90,7 +90,7 @@ class ComplaintScreen(DeskScreen):
     def current_complaint_id(self) -> str | None:
         return self.complaint_id
 
-    def reload(self) -> None:
+    def reload(self, keep_position: bool = False) -> None:
         try:
             complaint = self.desk.store.complaint(self.complaint_id)
             notes = self.desk.store.notes(self.complaint_id)
@@ -102,24 +102,15 @@ class ComplaintScreen(DeskScreen):
         self._complaint, self._playbook = complaint, playbook
         now = utc_now()
 
-        who = Text()
-        who.append(f"{complaint.id}  ", style="bold")
-        who.append(clean_line(complaint.subject), style="bold")
         contact = [clean_line(complaint.customer_name), f"<{clean_line(complaint.customer_email)}>"]
         if complaint.customer_phone:
             contact.append(clean_line(complaint.customer_phone))
-        who.append("\n" + " ".join(contact))
-        who.append(
-            " · "
-            + labels.channel(complaint.channel)
-            + " · "
-            + format_moment(complaint.received)
-            + " ("
-            + format_age(complaint.received, now)
-            + ")"
-            + " · "
-            + language_name(complaint.language)
-        )
+        received = f"{format_moment(complaint.received)} ({format_age(complaint.received, now)})"
+        how = " · ".join((labels.channel(complaint.channel), received, language_name(complaint.language)))
+        # One fact per line, cut with an ellipsis rather than wrapped in the middle of a value.
+        who = Text(no_wrap=True, overflow="ellipsis")
+        who.append(f"{complaint.id}  {clean_line(complaint.subject)}", style="bold")
+        who.append("\n" + " ".join(contact) + "\n" + how)
         self.query_one("#who", Static).update(who)
 
         assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
@@ -130,11 +121,12 @@ class ComplaintScreen(DeskScreen):
         self.query_one("#body-text", Static).update(Text(clean(complaint.body)))
 
         done = complaint.done_count(playbook.id, playbook.step_ids())
-        self.query_one("#side-title", Static).update(Text(f"{playbook.title(language)} · {done}/{len(playbook.steps)}"))
+        progress = f"{done}/{len(playbook.steps)} · {playbook.title(language)}"
+        self.query_one("#side-title", Static).update(Text(progress, no_wrap=True, overflow="ellipsis"))
         steps = []
         for step in playbook.steps:
             tick = complaint.tick(playbook.id, step.id)
-            done_by = f"{clean_line(tick.by)} · {format_moment(tick.at, width='short')}" if tick else ""
+            done_by = f"{clean_line(tick.by)} · {format_moment(tick.at)}" if tick else ""
             steps.append(StepView(step.title(language), step.guidance(language), done_by))
         level = playbook.level_reached(done)
         self.query_one(Checklist).show(
@@ -151,10 +143,7 @@ class ComplaintScreen(DeskScreen):
             Text(ngettext("{count} note", "{count} notes", len(notes)).format(count=len(notes)))
         )
         self.query_one(NotesPane).show(
-            [
-                NoteView(clean_line(note.author), format_moment(note.at, width="short"), clean(note.text))
-                for note in notes
-            ],
+            [NoteView(clean_line(note.author), format_moment(note.at), clean(note.text)) for note in notes],
             _("No notes yet."),
         )
         self.query_one("#note-input", Input).placeholder = _("Write a note; Enter saves, Esc leaves")
@@ -193,7 +182,7 @@ class ComplaintScreen(DeskScreen):
         language = self.desk.language
         entries = [
             (
-                format_moment(change.at, width="short"),
+                format_moment(change.at),
                 clean_line(change.by),
                 labels.change(change, self.desk.playbooks, language),
             )

@@ -42,8 +42,9 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         """Note text typed on this screen and not saved yet, by complaint id."""
         return {}
 
-    def reload(self) -> None:
-        """Fetch what the screen shows from the store and render it."""
+    def reload(self, keep_position: bool = False) -> None:
+        """Fetch what the screen shows from the store and render it. With `keep_position` a list keeps its
+        cursor on the same row even when the complaint there moved (as after its status changed)."""
         raise NotImplementedError
 
     def retranslate(self) -> None:
@@ -61,7 +62,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         except StoreError as error:
             self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
             return None
-        self.reload()
+        self.reload(keep_position=True)
         return complaint
 
     def _set(self, field: str, value: str | None) -> Complaint | None:

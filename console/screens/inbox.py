@@ -40,6 +40,12 @@ def matches(complaint: Complaint, words: list[str]) -> bool:
                 complaint.subject,
                 complaint.body,
                 complaint.assignee or "",
+                # what the row shows, so "urgent" or "odottaa" find what the agent sees
+                complaint.status,
+                complaint.priority,
+                labels.status(complaint.status),
+                labels.priority(complaint.priority),
+                labels.channel(complaint.channel),
             )
         )
     )
@@ -74,6 +80,7 @@ def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> Inbo
 
 def column_titles() -> dict[str, str]:
     return {
+        "id": "ID",
         "age": _("Age"),
         "customer": _("Customer"),
         "subject": _("Subject"),
@@ -114,8 +121,9 @@ class InboxScreen(DeskScreen):
         self.query_one(InboxList).focus()
 
     def on_screen_resume(self) -> None:
-        """Also sent when the inbox is first shown, and whenever a complaint screen closes."""
-        self.reload()
+        """Also sent when the inbox is first shown, and whenever a complaint screen closes: the cursor
+        stays on its row, so after resolving a complaint the next one is under it."""
+        self.reload(keep_position=True)
 
     @property
     def inbox(self) -> InboxList:
@@ -124,14 +132,14 @@ class InboxScreen(DeskScreen):
     def current_complaint_id(self) -> str | None:
         return self.inbox.current_id
 
-    def reload(self) -> None:
+    def reload(self, keep_position: bool = False) -> None:
         try:
             self._complaints = inbox_order(self.desk.store.complaints())
         except StoreError as error:
             self.notify(str(error), severity="error", timeout=10)
-        self._render_rows()
+        self._render_rows(keep_position)
 
-    def _render_rows(self) -> None:
+    def _render_rows(self, keep_position: bool = False) -> None:
         words = fold(self._filter).split()
         shown = [complaint for complaint in self._complaints if matches(complaint, words)]
         now = utc_now()
@@ -142,7 +150,7 @@ class InboxScreen(DeskScreen):
             if words
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
-        inbox.show(rows, column_titles(), keep_id=inbox.current_id)
+        inbox.show(rows, column_titles(), keep_id=None if keep_position else inbox.current_id)
         open_count = sum(1 for complaint in self._complaints if complaint.status == "open")
         title = ngettext("{count} complaint", "{count} complaints", len(self._complaints)).format(
             count=len(self._complaints)

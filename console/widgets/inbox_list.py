@@ -53,15 +53,19 @@ def _fit(text: str, width: int) -> str:
 
 
 def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow]) -> list[Column]:
-    """Column widths for a terminal `width` wide. Each column is as wide as its values; a title longer
-    than its cap is shortened with an ellipsis. The subject takes what is left; below 70 columns the least
-    needed columns are dropped so the subject stays readable."""
+    """Column widths for a terminal `width` wide. Each column is as wide as its values; below 100 columns a
+    title longer than its cap is shortened with an ellipsis. The subject takes what is left; below 70
+    columns the least needed columns are dropped so the subject stays readable. Wide terminals also get the
+    id (from 100 columns) and the assignee (from 110)."""
+    roomy = width >= 96  # a 100-column terminal, less the scroll bar
 
     def sized(field: str, cap: int, least: int = 1) -> Column:
         values = max((cell_len(getattr(row, field)) for row in rows[:500]), default=least)
-        return Column(field, titles[field], max(values, least, min(cell_len(titles[field]), cap)))
+        title = cell_len(titles[field])
+        return Column(field, titles[field], max(values, least, title if roomy else min(title, cap)))
 
     fixed = [
+        *([sized("id", 10)] if roomy else []),
         sized("age", 7),
         Column("customer", titles["customer"], 18 if width >= 100 else 13),
         sized("channel", 5),
@@ -70,7 +74,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
         sized("priority", 9),
         sized("progress", 5),
     ]
-    if width >= 110:  # room to spare: who has it
+    if width >= 108:  # room to spare: who has it
         fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))
     droppable = ["channel", "language", "priority", "age"]
     while True:
@@ -80,7 +84,8 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
         drop = droppable.pop(0)
         fixed = [column for column in fixed if column.field != drop]
     subject = Column("subject", titles["subject"], max(width - used, 8))
-    return [*fixed[:2], subject, *fixed[2:]]
+    split = next(index for index, column in enumerate(fixed) if column.field == "customer") + 1
+    return [*fixed[:split], subject, *fixed[split:]]
 
 
 class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
@@ -127,7 +132,8 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
     # Values down
 
     def show(self, rows: list[InboxRow], titles: dict[str, str], keep_id: str | None = None) -> None:
-        """Replace the rows (and translated column titles), keeping the cursor on `keep_id` if present."""
+        """Replace the rows (and translated column titles), keeping the cursor on `keep_id` if present,
+        else on the same row number."""
         self._rows = rows
         self._titles = titles
         self._columns = []
