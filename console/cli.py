@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from console import i18n
+from console import i18n, labels
 from console.exports import (
     EXPORT_FORMATS,
     complaint_json,
@@ -94,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
     noter = commands.add_parser("note", parents=[common], help="add a note to a complaint")
     noter.add_argument("id")
-    noter.add_argument("text")
+    noter.add_argument("text", nargs="+", help="the note (several words need no quotes)")
 
     exporter = commands.add_parser("export", parents=[common], help="export every complaint with steps and notes")
     exporter.add_argument("--format", choices=EXPORT_FORMATS, required=True)
@@ -118,7 +118,7 @@ def _write(text: str, output: Path | None) -> None:
     try:
         write_atomically(output, text.encode("utf-8"))
     except OSError as error:
-        raise UserError(f"cannot write {output}: {error.strerror}") from None
+        raise UserError(i18n._("cannot write {path}: {problem}").format(path=output, problem=error.strerror)) from None
 
 
 def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
@@ -130,6 +130,13 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
     present = i18n.ngettext("{count} was already present.", "{count} were already present.", result.already_present)
     print(added.format(count=result.added), present.format(count=result.already_present))
+    if result.differing:
+        warning = i18n.ngettext(
+            "Warning: {count} known complaint differs from the file and was kept as stored: {ids}",
+            "Warning: {count} known complaints differ from the file and were kept as stored: {ids}",
+            len(result.differing),
+        )
+        print(warning.format(count=len(result.differing), ids=", ".join(result.differing)), file=sys.stderr)
     return 0
 
 
@@ -149,6 +156,9 @@ def run(arguments: argparse.Namespace) -> int:
     if command == "list":
         complaints = store.complaints()
         if arguments.format == "table":
+            if not complaints:
+                print(i18n._("No complaints yet. Add some with: agent-console import FILE"))
+                return 0
             width = shutil.get_terminal_size((100, 24)).columns
             _write(list_table(complaints, playbooks, width), None)
         else:
@@ -163,9 +173,9 @@ def run(arguments: argparse.Namespace) -> int:
             _write(show_text(complaint, notes, store.history(arguments.id), playbooks), None)
         return 0
     if command == "note":
-        if not arguments.text.strip():
-            raise UserError("a note needs some text")
-        note = store.add_note(arguments.id, agent, arguments.text)
+        if not " ".join(arguments.text).strip():
+            raise UserError(i18n._("a note needs some text"))
+        note = store.add_note(arguments.id, agent, " ".join(arguments.text))
         print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
     if command == "export":
@@ -200,12 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(arguments)
     except UnknownComplaint as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
+        print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
     except (ImportFileError, UserError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
-    except (StoreError, PlaybookError) as error:
+    except StoreError as error:
+        print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
+        return EXIT_STORE_ERROR
+    except PlaybookError as error:  # the bundled data is broken: a packaging fault, still one line
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_STORE_ERROR
     except KeyboardInterrupt:

@@ -158,10 +158,16 @@ def format_age(received: datetime, now: datetime) -> str:
     return _age_in_minutes(minutes, _state.language)
 
 
+_AGE_UNITS_IN_MINUTES = (365 * 24 * 60, 30 * 24 * 60, 7 * 24 * 60, 24 * 60, 60, 1)  # as Babel counts them
+
+
 @lru_cache(maxsize=4096)
 def _age_in_minutes(minutes: int, language: str) -> str:
-    # Many rows share an age ("2 days"); Babel's formatting is worth caching per minute and language.
-    return format_timedelta(timedelta(minutes=minutes), format="short", locale=_locale(language))
+    """Whole units, rounded down as a clock is read: 2½ days is "2 days", 50 minutes "50 min".
+    Cached: many rows share an age, and Babel's formatting is worth sparing."""
+    unit = next(size for size in _AGE_UNITS_IN_MINUTES if minutes >= size)
+    whole = timedelta(minutes=minutes // unit * unit)
+    return format_timedelta(whole, threshold=1, format="short", locale=_locale(language))
 
 
 @cache

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from console.i18n import LANGUAGES, match_language
+from console.i18n import LANGUAGES, _, match_language, ngettext
 from console.store import CHANNELS, PRIORITIES, Complaint
 
 REQUIRED = ("id", "received", "customer_name", "customer_email", "channel", "language", "subject", "body")
@@ -36,6 +36,10 @@ class ImportFileError(ValueError):
         super().__init__(location + problem)
 
 
+def _line(number: int) -> str:
+    return _("line {number}").format(number=number)
+
+
 def _field_name(name: str) -> str:
     key = name.strip().lower().replace(" ", "_").replace("-", "_")
     return _ALIASES.get(key, key)
@@ -46,7 +50,7 @@ def _text(record: dict[str, Any], name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise ValueError(f"field {name!r} must be text")
+        raise ValueError(_("field {name} must be text").format(name=repr(name)))
     return str(value).strip() if name != "body" else str(value).strip("\r\n")
 
 
@@ -54,7 +58,7 @@ def _received(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"received {value!r} is not an ISO 8601 date-time") from None
+        raise ValueError(_("received {value} is not an ISO 8601 date-time").format(value=repr(value))) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # documented: times without an offset are UTC
     return moment.astimezone(UTC)
@@ -63,24 +67,34 @@ def _received(value: str) -> datetime:
 def _one_of(name: str, value: str, allowed: Iterable[str]) -> str:
     allowed = tuple(allowed)
     if value.lower() not in allowed:
-        raise ValueError(f"{name} {value!r} is not one of {', '.join(allowed)}")
+        raise ValueError(
+            _("{field} {value} is not one of {allowed}").format(
+                field=name, value=repr(value), allowed=", ".join(allowed)
+            )
+        )
     return value.lower()
 
 
 def complaint_from_record(raw: Any, kinds: tuple[str, ...]) -> Complaint:
     """A validated Complaint from one imported record; ValueError says what is wrong."""
     if not isinstance(raw, dict):
-        raise ValueError("a record must be an object with named fields")
+        raise ValueError(_("a record must be an object with named fields"))
     record = {_field_name(str(key)): value for key, value in raw.items() if key is not None}
     values = {name: _text(record, name) for name in REQUIRED + OPTIONAL}
     missing = [name for name in REQUIRED if not values[name]]
     if missing:
-        raise ValueError(f"missing {', '.join(missing)}")
+        raise ValueError(_("missing {fields}").format(fields=", ".join(missing)))
     if "@" not in values["customer_email"]:
-        raise ValueError(f"customer_email {values['customer_email']!r} is not an e-mail address")
+        raise ValueError(
+            _("customer_email {value} is not an e-mail address").format(value=repr(values["customer_email"]))
+        )
     language = match_language(values["language"])
     if language is None:
-        raise ValueError(f"language {values['language']!r} is not one of {', '.join(LANGUAGES)}")
+        raise ValueError(
+            _("{field} {value} is not one of {allowed}").format(
+                field="language", value=repr(values["language"]), allowed=", ".join(LANGUAGES)
+            )
+        )
     return Complaint(
         id=values["id"],
         received=_received(values["received"]),
@@ -101,34 +115,42 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
         try:
             records = json.loads(text)
         except json.JSONDecodeError as error:
-            raise ImportFileError(path, f"line {error.lineno}", f"not valid JSON: {error.msg}") from None
+            raise ImportFileError(
+                path, _line(error.lineno), _("not valid JSON: {problem}").format(problem=error.msg)
+            ) from None
         for number, record in enumerate(records, start=1):
-            yield f"record {number}", record
+            yield _("record {number}").format(number=number), record
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield f"line {number}", json.loads(line)
+            yield _line(number), json.loads(line)
         except json.JSONDecodeError as error:
-            raise ImportFileError(path, f"line {number}", f"not valid JSON: {error.msg}") from None
+            raise ImportFileError(
+                path, _line(number), _("not valid JSON: {problem}").format(problem=error.msg)
+            ) from None
 
 
 def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    start = 1  # the line where the record being read begins (a quoted value may span lines)
     try:
         names = [_field_name(name) for name in reader.fieldnames or []]
         missing = [name for name in REQUIRED if name not in names]
         if missing:
-            raise ImportFileError(path, "line 1", f"header lacks column {', '.join(missing)}")
+            problem = ngettext("header lacks column {names}", "header lacks columns {names}", len(missing))
+            raise ImportFileError(path, _line(1), problem.format(names=", ".join(missing)))
+        start = reader.line_num + 1
         for record in reader:
             if None in record:
-                raise ImportFileError(path, f"line {reader.line_num}", "more values than columns")
+                raise ImportFileError(path, _line(start), _("more values than columns"))
             if any(value is None for value in record.values()):
-                raise ImportFileError(path, f"line {reader.line_num}", "fewer values than columns")
-            yield f"line {reader.line_num}", record
+                raise ImportFileError(path, _line(start), _("fewer values than columns"))
+            yield _line(start), record
+            start = reader.line_num + 1
     except csv.Error as error:
-        raise ImportFileError(path, f"line {reader.line_num}", f"not valid CSV: {error}") from None
+        raise ImportFileError(path, _line(start), _("not valid CSV: {problem}").format(problem=error)) from None
 
 
 def read_complaints(path: Path, kinds: tuple[str, ...]) -> list[Complaint]:
@@ -136,16 +158,16 @@ def read_complaints(path: Path, kinds: tuple[str, ...]) -> list[Complaint]:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise ImportFileError(path, None, f"cannot be read: {error.strerror}") from None
+        raise ImportFileError(path, None, _("cannot be read: {problem}").format(problem=error.strerror)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ImportFileError(path, f"line {line}", "is not UTF-8 text") from None
+        raise ImportFileError(path, _line(line), _("is not UTF-8 text")) from None
     if not text.strip():
-        raise ImportFileError(path, None, "is empty")
+        raise ImportFileError(path, None, _("is empty"))
     parse: Callable[[Path, str], Iterator[tuple[str, Any]]]
-    parse = _csv_records if path.suffix.lower() in (".csv", ".tsv") else _json_records
+    parse = _csv_records if path.suffix.lower() == ".csv" else _json_records
     if path.suffix.lower() not in (".csv", ".json", ".jsonl", ".ndjson"):
         parse = _json_records if text.lstrip()[:1] in "[{" else _csv_records
     complaints: list[Complaint] = []
@@ -156,9 +178,10 @@ def read_complaints(path: Path, kinds: tuple[str, ...]) -> list[Complaint]:
         except ValueError as error:
             raise ImportFileError(path, where, str(error)) from None
         if complaint.id in seen:
-            raise ImportFileError(path, where, f"id {complaint.id!r} already used at {seen[complaint.id]}")
+            problem = _("id {id} already used at {where}").format(id=repr(complaint.id), where=seen[complaint.id])
+            raise ImportFileError(path, where, problem)
         seen[complaint.id] = where
         complaints.append(complaint)
     if not complaints:
-        raise ImportFileError(path, None, "holds no complaints")
+        raise ImportFileError(path, None, _("holds no complaints"))
     return complaints

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from console.i18n import N_, _
 from console.safe_text import clean_line
+from console.store import StoreCorrupt, StoreError, StoreLocked, UnknownComplaint
 
 if TYPE_CHECKING:
     from console.playbooks import Playbooks
@@ -57,3 +58,14 @@ def change(record: Change, playbooks: Playbooks, language: str) -> str:
     if record.field == "priority":
         return _("priority {old} → {new}").format(old=priority(record.old or ""), new=priority(record.new or ""))
     return _("status {old} → {new}").format(old=status(record.old or ""), new=status(record.new or ""))
+
+
+def store_error(error: StoreError) -> str:
+    """A store problem as one sentence in the current language."""
+    if isinstance(error, UnknownComplaint):
+        return _("no complaint with id {id}").format(id=repr(error.complaint_id))
+    if isinstance(error, StoreCorrupt):
+        return _("{path} is damaged ({problem}); it was left untouched").format(path=error.path, problem=error.problem)
+    if isinstance(error, StoreLocked):
+        return _("{path} is locked by another agent-console for too long; try again").format(path=error.path)
+    return str(error)

@@ -221,3 +221,46 @@ def test_demo_opens_a_fresh_temporary_desk_and_leaves_the_real_one_alone(
     assert opened["complaints"] == 48 and opened["notes"] > 40
     assert opened["directory"] != desk and not Path(str(opened["directory"])).exists()  # removed afterwards
     assert not desk.exists()
+
+
+def test_a_known_id_with_other_content_is_reported_not_applied(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[0])))
+    changed = write(tmp_path, "changed.csv", HEADER + ROWS[0].replace("Aino Aalto", "Someone Else"))
+    status, out, err = run(capsys, "import", str(changed))
+    assert status == 0 and "Imported 0 new complaints" in out
+    assert err == "Warning: 1 known complaint differs from the file and was kept as stored: A-1\n"
+    _, out, _ = run(capsys, "show", "A-1", "--format", "json")
+    assert json.loads(out)["customer_name"] == "Aino Aalto"
+
+
+def test_note_takes_several_words_and_an_empty_desk_lists_a_hint(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "list")
+    assert status == 0 and "agent-console import FILE" in out
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + ROWS[0])))
+    run(capsys, "note", "A-1", "called", "back", "twice")
+    _, out, _ = run(capsys, "show", "A-1", "--format", "json")
+    assert json.loads(out)["notes"][0]["text"] == "called back twice"
+
+
+def test_errors_speak_the_chosen_language(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "show", "NOPE", "--lang", "fi")
+    assert status == 2 and "NOPE" in err and "no complaint" not in err
+    bad = write(tmp_path, "bad.csv", HEADER + ROWS[0].replace(",email,", ",fax,"))
+    status, _, err = run(capsys, "import", str(bad), "--lang", "hr")
+    assert status == 2 and "bad.csv" in err and "'fax'" in err and "line 2" not in err
+
+
+def test_a_stored_value_outside_its_set_is_damage_not_shown(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    desk.mkdir(parents=True)
+    document = {
+        "complaints": {"1": {"id": "B-1", "received": "2026-11-20T08:00:00+00:00", "customer_name": "x",
+                             "customer_email": "x@example.com", "channel": "email", "language": "en",
+                             "subject": "s", "body": "b", "status": "bogus"}}
+    }  # fmt: skip
+    (desk / "desk.json").write_text(json.dumps(document), encoding="utf-8")
+    status, out, err = run(capsys, "list")
+    assert status == 1 and "bogus" in err and "damaged" in err and out == ""

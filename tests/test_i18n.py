@@ -155,3 +155,9 @@ def test_the_template_holds_exactly_the_strings_in_the_code() -> None:
     template = {message.id for message in read_po((locales_dir() / "console.pot").open("rb")) if message.id}
     template = {message_id[0] if isinstance(message_id, tuple) else message_id for message_id in template}
     assert found == template, (found - template, template - found)
+
+
+def test_ages_are_whole_units_rounded_down() -> None:
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    ages = [i18n.format_age(now - timedelta(minutes=minutes), now) for minutes in (0, 50, 150, 60 * 60, 9 * 24 * 60)]
+    assert ages == ["1 min", "50 min", "2 hr", "2 days", "1 wk"]

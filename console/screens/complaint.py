@@ -95,7 +95,7 @@ class ComplaintScreen(DeskScreen):
             complaint = self.desk.store.complaint(self.complaint_id)
             notes = self.desk.store.notes(self.complaint_id)
         except StoreError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(labels.store_error(error), severity="error", timeout=10)
             return
         language = self.desk.language
         playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)
@@ -177,7 +177,7 @@ class ComplaintScreen(DeskScreen):
         try:
             changes = self.desk.store.history(self.complaint_id)
         except StoreError as error:
-            self.notify(str(error), severity="error")
+            self.notify(labels.store_error(error), severity="error")
             return
         language = self.desk.language
         entries = [
@@ -202,7 +202,7 @@ class ComplaintScreen(DeskScreen):
         try:
             self.desk.store.add_note(self.complaint_id, self.desk.agent, text)
         except StoreError as error:
-            self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
+            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error", timeout=8)
             return
         event.input.value = ""
         self.reload()

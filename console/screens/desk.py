@@ -60,7 +60,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         try:
             complaint = change(complaint_id)
         except StoreError as error:
-            self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
+            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error", timeout=8)
             return None
         self.reload(keep_position=True)
         return complaint
@@ -75,7 +75,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         try:
             return self.desk.store.complaint(complaint_id)
         except StoreError as error:
-            self.notify(str(error), severity="error")
+            self.notify(labels.store_error(error), severity="error")
             return None
 
     def action_cycle_status(self) -> None:

@@ -136,7 +136,7 @@ class InboxScreen(DeskScreen):
         try:
             self._complaints = inbox_order(self.desk.store.complaints())
         except StoreError as error:
-            self.notify(str(error), severity="error", timeout=10)
+            self.notify(labels.store_error(error), severity="error", timeout=10)
         self._render_rows(keep_position)
 
     def _render_rows(self, keep_position: bool = False) -> None:

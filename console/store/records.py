@@ -88,3 +88,5 @@ class Change:
 class ImportResult:
     added: int
     already_present: int
+    differing: tuple[str, ...] = ()
+    """Ids already present whose stored content differs from the imported one (kept as stored)."""

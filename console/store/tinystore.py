@@ -22,9 +22,23 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from console.store.atomic import write_atomically
-from console.store.records import Change, Complaint, ImportResult, Note, Tick, utc_now
+from console.store.records import (
+    CHANNELS,
+    PRIORITIES,
+    STATUSES,
+    Change,
+    Complaint,
+    ImportResult,
+    Note,
+    Tick,
+    utc_now,
+)
 
 T = TypeVar("T")
+CUSTOMER_FIELDS = (
+    "received", "customer_name", "customer_email", "customer_phone", "channel", "language", "subject", "body",
+)  # fmt: skip
+"""What the customer sent: an import that brings other values for a known id is reported, never applied."""
 SCHEMA_VERSION = 1
 DESK_FILE = "desk.json"
 LOCK_FILE = ".desk.lock"
@@ -41,6 +55,7 @@ class StoreCorrupt(StoreError):
     def __init__(self, path: Path, problem: str) -> None:
         super().__init__(f"{path} is damaged ({problem}); it was left untouched")
         self.path = path
+        self.problem = problem
 
 
 class StoreLocked(StoreError):
@@ -130,6 +145,9 @@ def _complaint_document(complaint: Complaint) -> dict[str, Any]:
 def _complaint(document: dict[str, Any]) -> Complaint:
     values = dict(document)
     values.pop("doc_id", None)
+    for field, allowed in (("status", STATUSES), ("priority", PRIORITIES), ("channel", CHANNELS)):
+        if values.get(field) not in allowed:
+            raise ValueError(f"{field} {values.get(field)!r} is not one of {', '.join(allowed)}")
     values["received"] = _time(values["received"])
     values["ticks"] = MappingProxyType(
         {
@@ -270,17 +288,22 @@ class Store:
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
         """Add complaints whose id is new (with their notes) in one transaction; known ids are skipped."""
         with self._write() as desk:
-            known = {document["id"] for document in desk.complaints.all()}
+            known = {document.get("id"): document for document in desk.complaints.all()}
             fresh: dict[str, Complaint] = {}
             present = 0
+            differing: list[str] = []
             for complaint in complaints:
                 if complaint.id in known:
                     present += 1
+                    stored = known[complaint.id]
+                    incoming = _complaint_document(complaint)
+                    if any(stored.get(field) != incoming[field] for field in CUSTOMER_FIELDS):
+                        differing.append(complaint.id)
                 else:
                     fresh.setdefault(complaint.id, complaint)
             desk.complaints.insert_multiple(_complaint_document(complaint) for complaint in fresh.values())
             desk.notes.insert_multiple(_note_document(note) for note in notes if note.complaint_id in fresh)
-            return ImportResult(added=len(fresh), already_present=present)
+            return ImportResult(added=len(fresh), already_present=present, differing=tuple(differing))
 
     def add_note(self, complaint_id: str, author: str, text: str) -> Note:
         note = Note(complaint_id, author, utc_now(), text)
