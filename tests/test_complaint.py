@@ -314,10 +314,8 @@ async def test_no_key_acts_behind_the_too_small_notice(small_store: Store, playb
         await pilot.press("s", "enter", "a", "question_mark", "L")
         await pilot.pause()
         assert small_store.complaint("T-3").status == "open"
-        assert app.language == "en" and [type(s).__name__ for s in app.screen_stack][-2:] == [
-            "InboxScreen",
-            "TooSmallScreen",
-        ]
+        stack = [type(screen).__name__ for screen in app.screen_stack]
+        assert app.language == "en" and stack[-2:] == ["InboxScreen", "TooSmallScreen"]
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
