@@ -47,6 +47,22 @@ COMPLAINTS = [
 ]
 
 
+SOCKET = f"agent-console-tests-{os.getpid()}"  # a server of our own: its options never touch the user's tmux
+
+
+def tmux(*args: str, check: bool = True, output: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a tmux command on our server. The server forks from the client that starts it and keeps that
+    client's stdout: starting it with a pipe there would tie its life to the pipe, so `output=False`."""
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, "-f", "/dev/null", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if output else subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        check=check,
+    )
+
+
 class Terminal:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
@@ -55,34 +71,20 @@ class Terminal:
     def start(self, *args: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
         env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-x",
-                "80",
-                "-y",
-                "24",
-                "-s",
-                self.session,
-                *[f"-e{key}={value}" for key, value in env.items()],
-                command,
-            ],
-            check=True,
-        )
+        environment = [f"-e{key}={value}" for key, value in env.items()]
+        tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", self.session, *environment, command, output=False)
+        tmux("set-option", "-s", "escape-time", "0")  # Esc then q must not arrive as Alt+q
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.session, key], check=True)
+            tmux("send-keys", "-t", self.session, key)
             time.sleep(0.15)
 
     def type(self, text: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.session, "-l", text], check=True)
+        tmux("send-keys", "-t", self.session, "-l", text)
 
     def screen(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.session], capture_output=True, text=True)
-        return result.stdout
+        return tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
 
     def title(self) -> str:
         result = subprocess.run(
@@ -103,14 +105,20 @@ class Terminal:
     def wait_gone(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            alive = subprocess.run(["tmux", "has-session", "-t", self.session], capture_output=True)
-            if alive.returncode != 0:
+            if tmux("has-session", "-t", self.session, check=False).returncode != 0:
                 return
             time.sleep(0.2)
         raise AssertionError("the app did not quit")
 
     def stop(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.session], capture_output=True)
+        tmux("kill-session", "-t", self.session, check=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_tmux_server() -> Iterator[None]:
+    yield
+    tmux("kill-server", check=False)
+    Path(f"/tmp/tmux-{os.getuid()}/{SOCKET}").unlink(missing_ok=True)
 
 
 @pytest.fixture
