@@ -1,8 +1,10 @@
 """Start-up of `agent-console --demo` against a Textual hello-world, measured in the same run.
 
-Each sample is a fresh Python process that imports everything, starts the app headless, waits until the
-first screen has been composed and painted, and exits. Samples of the two programs alternate, so the noise
-of the machine falls on both alike; the figure to quote is the ratio of the medians.
+The wheel is built and installed into a scratch directory first, so what runs is what `pip install`
+gives a user. Each sample is a fresh Python process that imports everything, starts the app headless,
+waits until the first screen has been composed and painted, and exits. Samples of the two programs
+alternate, so the noise of the machine falls on both alike; the figure to quote is the ratio of the
+medians.
 
     python benchmarks/startup.py [--runs 15]
 """
@@ -14,7 +16,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 AUTO_EXIT = """
 from textual.app import App
@@ -49,10 +53,12 @@ sys.exit(main(["--demo", "--lang", "fi"]))
 )
 
 
-def sample(program: str) -> tuple[float, int]:
+def sample(program: str, env: dict[str, str]) -> tuple[float, int]:
     """Wall time of one whole process, and its peak RSS in KiB."""
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-c", program], stdout=subprocess.DEVNULL, env=env, cwd=env["PYTHONPATH"]
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -61,31 +67,31 @@ def sample(program: str) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def compile_catalogs() -> None:
-    """Compile the .po catalogs to .mo beside them, as the wheel build does, so a source checkout starts
-    the way an installed package does."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    from console.resources import locales_dir
-
-    for po_path in locales_dir().glob("*/LC_MESSAGES/*.po"):
-        with po_path.open("rb") as po_file:
-            catalog = read_po(po_file)
-        with po_path.with_suffix(".mo").open("wb") as mo_file:
-            write_mo(mo_file, catalog)
+def install_wheel(target: Path) -> dict[str, str]:
+    """Build the wheel and install it (without dependencies, which this environment has) into `target`,
+    so the run measures what `pip install` gives a user: compiled catalogs, bundled data."""
+    root = Path(__file__).resolve().parent.parent
+    wheels = target / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
+                    str(root)], check=True)  # fmt: skip
+    [wheel] = wheels.glob("agent_console-*.whl")
+    site = target / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True)  # fmt: skip
+    return {**os.environ, "PYTHONPATH": str(site)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
-    compile_catalogs()
-    sample(HELLO), sample(DEMO)  # warm the file cache and bytecode
-    hello, demo = [], []
-    for _ in range(runs):
-        hello.append(sample(HELLO))
-        demo.append(sample(DEMO))
+    with tempfile.TemporaryDirectory() as scratch:
+        env = install_wheel(Path(scratch))
+        sample(HELLO, env), sample(DEMO, env)  # warm the file cache and bytecode
+        hello, demo = [], []
+        for _ in range(runs):
+            hello.append(sample(HELLO, env))
+            demo.append(sample(DEMO, env))
     for name, samples in (("textual hello-world ", hello), ("agent-console --demo", demo)):
         times = [seconds * 1000 for seconds, _ in samples]
         rss = statistics.median(kib for _, kib in samples) / 1024

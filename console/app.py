@@ -8,6 +8,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -22,6 +23,7 @@ from console.i18n import (
 )
 from console.keys import key_help, translate_bindings
 from console.playbooks import Playbooks
+from console.safe_text import clean_line
 from console.screens.complaint import ComplaintScreen
 from console.screens.desk import DeskScreen
 from console.screens.dialogs import ConfirmDialog
@@ -79,6 +81,8 @@ class ConsoleApp(App[None]):
     def _show_others_work(self) -> None:
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
         stamp = self.store.stamp()
+        if stamp == self.store.last_written:  # our own change: the screen already shows it
+            self._stamp = stamp
         if stamp != self._stamp and isinstance(self.screen, DeskScreen) and self.screen.is_mounted:
             # Screens underneath reload when they are shown again.
             self._stamp = stamp
@@ -90,7 +94,7 @@ class ConsoleApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        title = _("Keys") + " — " + language_name(self.language)
+        title = _("Keys — {language}").format(language=language_name(self.language))
         self.push_screen(HelpScreen(title, key_help(self, self.screen)))
 
     def notify(
@@ -127,8 +131,9 @@ class ConsoleApp(App[None]):
     async def action_quit(self) -> None:
         """Quit, but ask first if a note would be lost."""
         drafts = dict(self.drafts)
-        if isinstance(self.screen, DeskScreen):
-            drafts.update(self.screen.unsaved_notes())
+        for screen in self.screen_stack:  # the complaint may be under a dialog or the too-small notice
+            if isinstance(screen, DeskScreen):
+                drafts.update(screen.unsaved_notes())
         if not drafts:
             self.exit()
             return
@@ -136,7 +141,7 @@ class ConsoleApp(App[None]):
             "An unsaved note ({ids}) will be lost. Quit anyway?",
             "{count} unsaved notes ({ids}) will be lost. Quit anyway?",
             len(drafts),
-        ).format(count=len(drafts), ids=", ".join(sorted(drafts)))
+        ).format(count=len(drafts), ids=", ".join(clean_line(complaint_id) for complaint_id in sorted(drafts)))
 
         def answered(quit_anyway: bool | None) -> None:
             if quit_anyway:
@@ -167,8 +172,8 @@ class ConsoleApp(App[None]):
         for entry in key_help(self, screen):
             if entry.keys[:1].isdigit() or entry.action in NOT_COMMANDS:
                 continue  # "tick step N" needs the number (keys 1–9 and "Tick step" cover it); moving is no command
-            yield SystemCommand(
-                entry.description,
-                entry.keys,
+            yield SystemCommand(  # the palette reads these as markup
+                escape(entry.description),
+                escape(entry.keys),
                 lambda entry=entry: self.call_later(self.run_action, entry.action, entry.node),
             )

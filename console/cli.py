@@ -7,6 +7,7 @@ import getpass
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from console.exports import (
 )
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
+from console.safe_text import clean_line, visible
 from console.store import Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
 
@@ -113,7 +115,7 @@ def _language(requested: str | None) -> str:
 
 def _write(text: str, output: Path | None) -> None:
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
         return
     try:
         write_atomically(output, text.encode("utf-8"))
@@ -136,7 +138,8 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
             "Warning: {count} known complaints differ from the file and were kept as stored: {ids}",
             len(result.differing),
         )
-        print(warning.format(count=len(result.differing), ids=", ".join(result.differing)), file=sys.stderr)
+        ids = ", ".join(clean_line(complaint_id) for complaint_id in result.differing)
+        print(warning.format(count=len(result.differing), ids=ids), file=sys.stderr)
     return 0
 
 
@@ -178,31 +181,30 @@ def run(arguments: argparse.Namespace) -> int:
         note = store.add_note(arguments.id, agent, " ".join(arguments.text))
         print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
-    if command == "export":
-        _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)
-        return 0
-    raise UserError(f"unknown command {command!r}")
+    # export: the parser knows no other command
+    _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)
+    return 0
 
 
 def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str) -> int:
-    demo_dir: Path | None = None
-    if arguments.demo:
-        from console.demo import create_demo_desk
-
-        demo_dir = create_demo_desk(playbooks)
-        data_dir = demo_dir
-    else:
-        data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
+    demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
     try:
+        if demo_dir is not None:
+            from console.demo import create_demo_desk
+
+            data_dir = create_demo_desk(playbooks, demo_dir)
+        else:
+            data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
         store = Store(data_dir)
         store.complaints()  # a damaged file is reported here, before the screen is taken over
         from console.app import ConsoleApp
 
-        ConsoleApp(store, playbooks, agent, language).run()
+        app = ConsoleApp(store, playbooks, agent, language)
+        app.run()
+        return app.return_code or 0
     finally:
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

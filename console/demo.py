@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,17 +40,16 @@ def _demo_complaint(record: dict[str, Any], shift: timedelta, playbooks: Playboo
     )
 
 
-def create_demo_desk(playbooks: Playbooks, directory: Path | None = None) -> Path:
-    """Fill a new temporary directory (or `directory`) with the demo complaints and return it."""
+def create_demo_desk(playbooks: Playbooks, directory: Path) -> Path:
+    """Fill `directory` (a fresh one: the real desk is never touched) with the demo complaints."""
     records: list[dict[str, Any]] = json.loads((data_dir() / "demo" / "complaints.json").read_text("utf-8"))
     newest = max(datetime.fromisoformat(record["received"]) for record in records)
     shift = utc_now() - _NEWEST_AGE - newest
-    target = directory or Path(tempfile.mkdtemp(prefix="agent-console-demo-"))
     complaints = [_demo_complaint(record, shift, playbooks) for record in records]
     notes = [
         Note(record["id"], note["author"], datetime.fromisoformat(note["at"]) + shift, note["text"])
         for record in records
         for note in record.get("notes", [])
     ]
-    Store(target).add_complaints(complaints, notes)
-    return target
+    Store(directory).add_complaints(complaints, notes)
+    return directory

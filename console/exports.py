@@ -13,7 +13,7 @@ from rich.cells import cell_len, set_cell_size
 from console import labels
 from console.i18n import _, current_language, format_moment, language_name
 from console.playbooks import Playbooks
-from console.safe_text import clean, clean_line
+from console.safe_text import clean, clean_line, json_escaped
 from console.store import Change, Complaint, Note, Store
 
 EXPORT_FORMATS = ("json", "csv")
@@ -76,7 +76,7 @@ def complaint_json(complaint: Complaint, notes: Sequence[Note] | None, playbooks
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    return json_escaped(json.dumps(value, ensure_ascii=False, indent=2)) + "\n"
 
 
 def export_complaints(

@@ -20,7 +20,7 @@ from babel.dates import format_date, format_time, format_timedelta, get_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from console.resources import locales_dir
+from console.resources import catalogs_are_compiled, locales_dir
 
 LANGUAGES: tuple[str, ...] = ("en", "fi", "et", "hr")
 """Every language the UI and the playbooks exist in; English is the source language."""
@@ -82,8 +82,8 @@ def negotiate(requested: str | None, environ: Mapping[str, str] | None = None) -
 
 
 def load_translations(language: str) -> _gettext.NullTranslations:
-    """The catalog for `language`: the compiled .mo (as a wheel ships it; in a source tree only while it is
-    not older than its .po), else the .po compiled in memory. English is the source language."""
+    """The catalog for `language`: the .mo an installed wheel ships, or in a source tree the .po compiled
+    in memory. English is the source language."""
     if language not in LANGUAGES:
         raise UnknownLanguage(language)
     if language == "en":
@@ -91,7 +91,7 @@ def load_translations(language: str) -> _gettext.NullTranslations:
     folder = locales_dir() / language / "LC_MESSAGES"
     mo_path = folder / f"{DOMAIN}.mo"
     po_path = folder / f"{DOMAIN}.po"
-    if mo_path.is_file() and (not po_path.is_file() or mo_path.stat().st_mtime >= po_path.stat().st_mtime):
+    if catalogs_are_compiled() and mo_path.is_file():
         with mo_path.open("rb") as mo_file:
             return Translations(mo_file, domain=DOMAIN)
     if po_path.is_file():
@@ -178,8 +178,7 @@ def _locale(language: str) -> Locale:
 
 def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:
     """A date and time (to the minute) in the reader's time zone, as the current language writes it."""
-    zone = tz if tz is not None else datetime.now().astimezone().tzinfo
-    local = moment.astimezone(zone)
+    local = moment.astimezone(tz)  # None: the local zone as it was then, so summer times stay right in winter
     pattern = get_datetime_format(width, locale=_state.locale)
     date = format_date(local, width, locale=_state.locale)
     return pattern.replace("{1}", date).replace("{0}", format_time(local, "short", locale=_state.locale))

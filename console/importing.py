@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from console.i18n import LANGUAGES, _, match_language, ngettext
+from console.safe_text import clean_line
 from console.store import CHANNELS, PRIORITIES, Complaint
 
 REQUIRED = ("id", "received", "customer_name", "customer_email", "channel", "language", "subject", "body")
@@ -57,11 +58,11 @@ def _text(record: dict[str, Any], name: str) -> str:
 def _received(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)  # documented: times without an offset are UTC
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(_("received {value} is not an ISO 8601 date-time").format(value=repr(value))) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # documented: times without an offset are UTC
-    return moment.astimezone(UTC)
 
 
 def _one_of(name: str, value: str, allowed: Iterable[str]) -> str:
@@ -84,6 +85,8 @@ def complaint_from_record(raw: Any, kinds: tuple[str, ...]) -> Complaint:
     missing = [name for name in REQUIRED if not values[name]]
     if missing:
         raise ValueError(_("missing {fields}").format(fields=", ".join(missing)))
+    if clean_line(values["id"]) != values["id"]:
+        raise ValueError(_("id {id} holds control characters or line breaks").format(id=ascii(values["id"])))
     if "@" not in values["customer_email"]:
         raise ValueError(
             _("customer_email {value} is not an e-mail address").format(value=repr(values["customer_email"]))

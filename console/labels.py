@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from console.i18n import N_, _
 from console.safe_text import clean_line
-from console.store import StoreCorrupt, StoreError, StoreLocked, UnknownComplaint
+from console.store import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnavailable, UnknownComplaint
 
 if TYPE_CHECKING:
     from console.playbooks import Playbooks
@@ -68,4 +68,10 @@ def store_error(error: StoreError) -> str:
         return _("{path} is damaged ({problem}); it was left untouched").format(path=error.path, problem=error.problem)
     if isinstance(error, StoreLocked):
         return _("{path} is locked by another agent-console for too long; try again").format(path=error.path)
+    if isinstance(error, StoreUnavailable):
+        return _("{path} cannot be used: {problem}").format(path=error.path, problem=error.problem)
+    if isinstance(error, StoreTooNew):
+        return _("{path} was written by a newer agent-console (schema {version}); update agent-console").format(
+            path=error.path, version=error.version
+        )
     return str(error)

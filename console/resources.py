@@ -22,3 +22,9 @@ def data_dir() -> Path:
 def locales_dir() -> Path:
     """The gettext catalogs: locales/<lang>/LC_MESSAGES/console.po (and .mo in a built wheel)."""
     return _bundled("locales")
+
+
+def catalogs_are_compiled() -> bool:
+    """True in an installed wheel, whose build compiled the .mo files; a source tree has only .po files
+    that count (any .mo lying there may be stale)."""
+    return (_PACKAGE / "locales").is_dir()

@@ -39,3 +39,24 @@ def clean(text: str) -> str:
 def clean_line(text: str) -> str:
     """One line of text: like `clean`, with line breaks and runs of white space folded into one space."""
     return " ".join(clean(text).split())
+
+
+_JSON_HAZARD = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_TERMINAL_HAZARD = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Machine-readable output (CSV, JSON) bound for a terminal: every control shown as `\\x1b`-style
+    text instead of acted on; newlines and tabs kept. Files written with -o keep the data as it is."""
+    return _TERMINAL_HAZARD.sub(_escape, text)
+
+
+def json_escaped(document: str) -> str:
+    """A JSON document with C1 controls, bidi overrides and line separators written as \\u escapes, which
+    JSON allows and `json.dumps(ensure_ascii=False)` does not do: the file stays readable and inert."""
+    return _JSON_HAZARD.sub(lambda match: f"\\u{ord(match.group()):04x}", document)

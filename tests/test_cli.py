@@ -97,6 +97,18 @@ def test_json_array_and_json_lines_import(desk: Path, tmp_path: Path, capsys: py
         ("bad.json", '[\n{"id": 1,\n', "line 3: not valid JSON"),
         ("bad.jsonl", '{"id": "X"}\n{oops}\n', "line 1: missing received"),
         ("empty.json", "  \n", "is empty"),
+        (
+            "far.json",
+            '[{"id": "F", "received": "0001-01-01T00:00+01:00", "customer_name": "x",'
+            ' "customer_email": "x@y", "channel": "web", "language": "en", "subject": "s", "body": "b"}]',
+            "record 1: received '0001-01-01T00:00+01:00'",
+        ),
+        (
+            "esc.json",
+            '[{"id": "E\\u001b]0;x\\u0007", "received": "2026-11-20T08:00:00Z", "customer_name": "x",'
+            ' "customer_email": "x@y", "channel": "web", "language": "en", "subject": "s", "body": "b"}]',
+            "holds control characters",
+        ),
     ],
 )
 def test_a_malformed_file_is_rejected_whole_with_one_line(
@@ -264,3 +276,16 @@ def test_a_stored_value_outside_its_set_is_damage_not_shown(desk: Path, capsys: 
     (desk / "desk.json").write_text(json.dumps(document), encoding="utf-8")
     status, out, err = run(capsys, "list")
     assert status == 1 and "bogus" in err and "damaged" in err and out == ""
+
+
+def test_json_output_writes_c1_controls_and_bidi_overrides_as_escapes(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        capsys,
+        "import",
+        str(write(tmp_path, "in.csv", HEADER + ROWS[0].replace("Lasku on väärin.", "a\u009bb\u202ec"))),
+    )
+    _, out, _ = run(capsys, "show", "A-1", "--format", "json")
+    assert "\u009b" not in out and "\u202e" not in out
+    assert "\\u009b" in out and json.loads(out)["body"] == "a\u009bb\u202ec"

@@ -283,7 +283,7 @@ async def test_the_avoid_list_below_the_steps_is_reachable_by_keys_at_80x24(
         assert last_habit in screen_text(app)
         await pilot.press("g")
         await pilot.pause()
-        assert "› [ ] 1." in screen_text(app).replace("›[ ]", "› [ ]") or "›[ ] 1." in screen_text(app)
+        assert "›[ ] 1." in screen_text(app)
 
 
 async def test_help_scrolls_to_its_last_key_at_80x24(small_store: Store, playbooks: Playbooks) -> None:
@@ -298,14 +298,15 @@ async def test_help_scrolls_to_its_last_key_at_80x24(small_store: Store, playboo
         assert "Language" in screen_text(app) and "Commands" in screen_text(app)
 
 
-async def test_notifications_show_hostile_ids_literally(small_store: Store, playbooks: Playbooks) -> None:
-    small_store.add_complaints([make_complaint(9, id="[b]X[/b]")])
+async def test_hostile_ids_reach_neither_toasts_nor_screen_as_escapes(small_store: Store, playbooks: Playbooks) -> None:
+    small_store.add_complaints([make_complaint(9, id="[b]X\x1b]0;PWNED\x07\x1b[2J")])  # from an older tool
     app = make_app(small_store, playbooks)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         await pilot.press("s")
         await pilot.pause()
-        [toast] = [n for n in app._notifications if n.message.startswith("[b]X[/b]")]
-        assert toast.message == "[b]X[/b]: status waiting" and toast.markup is False
+        toasts = [message for message in notifications(app) if "status" in message]
+        assert toasts == ["[b]X: status waiting"]  # the whole OSC sequence is gone, the markup shown as text
+        assert "\x1b" not in screen_text(app) and "PWNED" not in screen_text(app) and "[b]X" in screen_text(app)
 
 
 async def test_no_key_acts_behind_the_too_small_notice(small_store: Store, playbooks: Playbooks) -> None:
@@ -317,5 +318,67 @@ async def test_no_key_acts_behind_the_too_small_notice(small_store: Store, playb
         stack = [type(screen).__name__ for screen in app.screen_stack]
         assert app.language == "en" and stack[-2:] == ["InboxScreen", "TooSmallScreen"]
         await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_ids_with_slashes_spaces_and_letters_open_fine(small_store: Store, playbooks: Playbooks) -> None:
+    odd_ids = ["2024/17", "ZD 12", "T#1", "ä-1"]
+    small_store.add_complaints([make_complaint(10 + n, id=odd) for n, odd in enumerate(odd_ids)])
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in odd_ids:
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, ComplaintScreen) and app.screen.complaint_id in screen_text(app)
+            await pilot.press("escape", "j")
+            await pilot.pause()
+
+
+async def test_a_refused_write_is_a_message_and_the_typed_note_stays(
+    small_store: Store, playbooks: Playbooks, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+
+        def disk_full(*args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("os.replace", disk_full)
+        await pilot.press("s", "n", *"keep me", "enter")
+        await pilot.pause()
+        assert app.is_running
+        assert any("No space left on device" in message for message in notifications(app))
+        assert app.screen.query_one("#note-input").value == "keep me"
+    assert small_store.complaint("T-3").status == "open" and small_store.notes("T-3") == []
+
+
+async def test_quitting_from_the_too_small_notice_still_asks_about_unsaved_notes(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"half typed")
+        await pilot.resize_terminal(30, 10)
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and "An unsaved note (T-3)" in screen_text(app)
+
+
+async def test_yes_and_no_also_take_the_languages_own_letters(small_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(small_store, playbooks, language="fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"luonnos", "escape", "q")
+        await pilot.pause()
+        await pilot.press("e")  # ei
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("k")  # kyllä
         await pilot.pause()
         assert not app.is_running

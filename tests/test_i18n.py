@@ -161,3 +161,19 @@ def test_ages_are_whole_units_rounded_down() -> None:
     now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     ages = [i18n.format_age(now - timedelta(minutes=minutes), now) for minutes in (0, 50, 150, 60 * 60, 9 * 24 * 60)]
     assert ages == ["1 min", "50 min", "2 hr", "2 days", "1 wk"]
+
+
+def test_times_keep_their_own_daylight_saving_offset(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Helsinki")
+    time.tzset()
+    try:
+        i18n.set_language("fi")
+        summer = datetime(2026, 7, 12, 12, 0, tzinfo=UTC)
+        winter = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+        assert i18n.format_moment(summer).endswith("15.00")  # UTC+3 in July
+        assert i18n.format_moment(winter).endswith("14.00")  # UTC+2 in November
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

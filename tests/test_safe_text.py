@@ -21,3 +21,9 @@ def test_clean_line_folds_breaks_and_tabs_into_single_spaces() -> None:
 
 def test_wide_characters_and_emoji_survive() -> None:
     assert clean("čokolada 🍫 myöhässä 漢字") == "čokolada 🍫 myöhässä 漢字"
+
+
+def test_visible_shows_controls_as_text_for_a_terminal() -> None:
+    from console.safe_text import visible
+
+    assert visible("id,body\nX,a\x1b]0;t\x07\x9b\u202ez\tok\n") == "id,body\nX,a\\x1b]0;t\\x07\\x9b\\u202ez\tok\n"

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from console.store import Store, StoreCorrupt, UnknownComplaint
+from console.store import Store, StoreCorrupt, StoreUnavailable, UnknownComplaint
 from tests.conftest import make_complaint
 
 
@@ -82,7 +82,7 @@ def test_a_failed_write_changes_nothing_on_disk(small_store: Store, monkeypatch:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("os.replace", broken_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreUnavailable, match="No space left on device"):
         small_store.add_note("T-1", "anna", "lost?")
     assert small_store.path.read_bytes() == before
     assert [path.name for path in small_store.directory.iterdir() if path.suffix == ".tmp"] == []
@@ -159,3 +159,21 @@ def test_killing_a_writer_at_random_moments_never_breaks_the_desk(small_store: S
     assert seen > 0
     small_store.add_note("T-1", "anna", "after the crashes")  # the next write clears a killed writer's leftovers
     assert [path.name for path in small_store.directory.iterdir() if path.suffix == ".tmp"] == []
+
+
+def test_two_agents_cycling_status_at_once_both_count(small_store: Store) -> None:
+    from console.store import STATUSES
+
+    anna, bob = Store(small_store.directory), Store(small_store.directory)
+    anna.cycle_field("T-1", "status", STATUSES, "anna")
+    bob.cycle_field("T-1", "status", STATUSES, "bob")  # bob's screen still showed "open"
+    assert small_store.complaint("T-1").status == "resolved"
+
+
+def test_a_folder_where_a_file_should_be_is_a_clear_error(small_store: Store) -> None:
+    from console.store import StoreUnavailable
+
+    (small_store.directory / ".desk.lock").unlink(missing_ok=True)
+    (small_store.directory / ".desk.lock").mkdir()
+    with pytest.raises(StoreUnavailable, match=r"\.desk\.lock"):
+        small_store.add_note("T-1", "anna", "x")

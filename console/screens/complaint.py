@@ -56,7 +56,7 @@ class ComplaintScreen(DeskScreen):
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
     def __init__(self, complaint_id: str, write_note: bool = False) -> None:
-        super().__init__(id=f"complaint-{complaint_id}")
+        super().__init__()  # ids come from strangers: never a widget id
         self.complaint_id = complaint_id
         self._write_note = write_note
         self._complaint: Complaint | None = None
@@ -109,7 +109,7 @@ class ComplaintScreen(DeskScreen):
         how = " · ".join((labels.channel(complaint.channel), received, language_name(complaint.language)))
         # One fact per line, cut with an ellipsis rather than wrapped in the middle of a value.
         who = Text(no_wrap=True, overflow="ellipsis")
-        who.append(f"{complaint.id}  {clean_line(complaint.subject)}", style="bold")
+        who.append(f"{clean_line(complaint.id)}  {clean_line(complaint.subject)}", style="bold")
         who.append("\n" + " ".join(contact) + "\n" + how)
         self.query_one("#who", Static).update(who)
 
@@ -188,7 +188,7 @@ class ComplaintScreen(DeskScreen):
             )
             for change in changes
         ]
-        self.app.push_screen(HistoryScreen(_("History of {id}").format(id=self.complaint_id), entries))
+        self.app.push_screen(HistoryScreen(_("History of {id}").format(id=clean_line(self.complaint_id)), entries))
 
     def action_write_note(self) -> None:
         self.query_one("#note-input", Input).focus()
@@ -215,5 +215,5 @@ class ComplaintScreen(DeskScreen):
             return
         if note_input.value.strip():  # an unsaved note waits for the agent's return
             self.desk.drafts[self.complaint_id] = note_input.value
-            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=self.complaint_id))
+            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=clean_line(self.complaint_id)))
         self.dismiss(None)

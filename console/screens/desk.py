@@ -11,9 +11,9 @@ from textual.screen import Screen
 from console import labels
 from console.i18n import N_, _
 from console.keys import TranslatedBindings, translate_tree
+from console.safe_text import clean_line
 from console.screens.dialogs import AssignDialog, PlaybookDialog
 from console.store import PRIORITIES, STATUSES, Complaint, StoreError
-from console.store.records import next_in_cycle
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
@@ -78,16 +78,21 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
             self.notify(labels.store_error(error), severity="error")
             return None
 
+    def _cycle(self, field: str, values: tuple[str, ...]) -> Complaint | None:
+        return self._change(lambda cid: self.desk.store.cycle_field(cid, field, values, self.desk.agent))
+
     def action_cycle_status(self) -> None:
-        complaint = self._current()
-        if complaint and (changed := self._set("status", next_in_cycle(STATUSES, complaint.status))):
-            self.notify(_("{id}: status {status}").format(id=changed.id, status=labels.status(changed.status)))
+        if changed := self._cycle("status", STATUSES):
+            self.notify(
+                _("{id}: status {status}").format(id=clean_line(changed.id), status=labels.status(changed.status))
+            )
 
     def action_cycle_priority(self) -> None:
-        complaint = self._current()
-        if complaint and (changed := self._set("priority", next_in_cycle(PRIORITIES, complaint.priority))):
+        if changed := self._cycle("priority", PRIORITIES):
             self.notify(
-                _("{id}: priority {priority}").format(id=changed.id, priority=labels.priority(changed.priority))
+                _("{id}: priority {priority}").format(
+                    id=clean_line(changed.id), priority=labels.priority(changed.priority)
+                )
             )
 
     def action_assign(self) -> None:
@@ -101,7 +106,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
             changed = self._set("assignee", agent or None)
             if changed is not None:
                 message = _("{id}: assigned to {agent}") if changed.assignee else _("{id}: unassigned")
-                self.notify(message.format(id=changed.id, agent=changed.assignee))
+                self.notify(message.format(id=clean_line(changed.id), agent=changed.assignee))
 
         self.app.push_screen(AssignDialog(complaint.assignee, self.desk.agent), assign)
 
@@ -117,6 +122,6 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
             changed = self._set("playbook", playbook_id)
             if changed is not None:
                 title = self.desk.playbooks[playbook_id].title(self.desk.language)
-                self.notify(_("{id}: playbook {title}").format(id=changed.id, title=title))
+                self.notify(_("{id}: playbook {title}").format(id=clean_line(changed.id), title=title))
 
         self.app.push_screen(PlaybookDialog(self.desk.playbooks, current.id, self.desk.language), switch)

@@ -12,7 +12,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.i18n import N_, _
-from console.keys import TranslatedBindings
+from console.keys import TranslatedBindings, movement_bindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
@@ -52,15 +52,14 @@ class AssignDialog(_Dialog):
         self.dismiss(clean_line(event.value))
 
 
+class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
+    """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses."""
+
+    BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Choose"), show=False)]
+
+
 class PlaybookDialog(_Dialog):
     """Lists the playbooks in the current language; Enter picks one."""
-
-    BINDINGS = [
-        Binding("j", "cursor_down", N_("Down"), show=False),
-        Binding("k", "cursor_up", N_("Up"), show=False),
-        Binding("g", "first", N_("First"), show=False),
-        Binding("G", "last", N_("Last"), show=False),
-    ]
 
     def __init__(self, playbooks: Playbooks, current: str, language: str) -> None:
         super().__init__()
@@ -75,24 +74,12 @@ class PlaybookDialog(_Dialog):
         ]
         with Vertical():
             yield Static(Text(_("Choose a playbook")), classes="title")
-            yield OptionList(*options, id="playbooks")
+            yield ChoiceList(*options, id="playbooks")
             yield Static(Text(_("Enter: choose · Esc: cancel")), classes="hint")
 
     def on_mount(self) -> None:
-        option_list = self.query_one(OptionList)
-        option_list.highlighted = option_list.get_option_index(self.current)
-
-    def action_cursor_down(self) -> None:
-        self.query_one(OptionList).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one(OptionList).action_cursor_up()
-
-    def action_first(self) -> None:
-        self.query_one(OptionList).action_first()
-
-    def action_last(self) -> None:
-        self.query_one(OptionList).action_last()
+        choices = self.query_one(ChoiceList)
+        choices.highlighted = choices.get_option_index(self.current)
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
@@ -103,8 +90,9 @@ class ConfirmDialog(_Dialog):
     """A yes/no question; y confirms, n or Esc declines."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", N_("Yes"), show=True),
-        Binding("n", "answer(False)", N_("No"), show=True),
+        # y/n, and the yes/no letters of fi/et/hr (kyllä, jah, da / ei, ne), whatever the layout of the hint
+        Binding("y,k,j,d", "answer(True)", N_("Yes"), show=True),
+        Binding("n,e", "answer(False)", N_("No"), show=True),
     ]
 
     def __init__(self, question: str) -> None:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from console import labels
-from console.i18n import N_, _, format_age, ngettext
+from console.i18n import N_, _, format_age, format_count, ngettext
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
@@ -28,28 +28,23 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def matches(complaint: Complaint, words: list[str]) -> bool:
+def searchable(complaint: Complaint) -> str:
+    """The complaint's own text, folded once per reload (bodies are long; typing must stay quick)."""
+    parts = (complaint.id, complaint.customer_name, complaint.customer_email, complaint.subject, complaint.body)
+    return fold(" ".join((*parts, complaint.assignee or "", complaint.status, complaint.priority)))
+
+
+def matches(complaint: Complaint, text: str, words: list[str]) -> bool:
+    """Every word is in the complaint's text or in its status, priority or channel as the row shows them,
+    so "urgent" or "odottaa" find what the agent sees."""
     if not words:
         return True
-    haystack = fold(
+    shown = fold(
         " ".join(
-            (
-                complaint.id,
-                complaint.customer_name,
-                complaint.customer_email,
-                complaint.subject,
-                complaint.body,
-                complaint.assignee or "",
-                # what the row shows, so "urgent" or "odottaa" find what the agent sees
-                complaint.status,
-                complaint.priority,
-                labels.status(complaint.status),
-                labels.priority(complaint.priority),
-                labels.channel(complaint.channel),
-            )
+            (labels.status(complaint.status), labels.priority(complaint.priority), labels.channel(complaint.channel))
         )
     )
-    return all(word in haystack for word in words)
+    return all(word in text or word in shown for word in words)
 
 
 def inbox_order(complaints: Iterable[Complaint]) -> list[Complaint]:
@@ -64,6 +59,7 @@ def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> Inbo
     done = complaint.done_count(playbook.id, playbook.step_ids())
     return InboxRow(
         id=complaint.id,
+        shown_id=clean_line(complaint.id),
         age=format_age(complaint.received, now),
         customer=clean_line(complaint.customer_name),
         subject=clean_line(complaint.subject),
@@ -80,7 +76,7 @@ def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> Inbo
 
 def column_titles() -> dict[str, str]:
     return {
-        "id": "ID",
+        "shown_id": "ID",
         "age": _("Age"),
         "customer": _("Customer"),
         "subject": _("Subject"),
@@ -109,6 +105,7 @@ class InboxScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__(id="inbox")
         self._complaints: list[Complaint] = []
+        self._searchable: dict[str, str] = {}
         self._filter = ""
 
     def compose(self) -> ComposeResult:
@@ -135,13 +132,14 @@ class InboxScreen(DeskScreen):
     def reload(self, keep_position: bool = False) -> None:
         try:
             self._complaints = inbox_order(self.desk.store.complaints())
+            self._searchable = {complaint.id: searchable(complaint) for complaint in self._complaints}
         except StoreError as error:
             self.notify(labels.store_error(error), severity="error", timeout=10)
         self._render_rows(keep_position)
 
     def _render_rows(self, keep_position: bool = False) -> None:
         words = fold(self._filter).split()
-        shown = [complaint for complaint in self._complaints if matches(complaint, words)]
+        shown = [c for c in self._complaints if matches(c, self._searchable.get(c.id, ""), words)]
         now = utc_now()
         rows = [inbox_row(complaint, self.desk.playbooks, now) for complaint in shown]
         inbox = self.inbox
@@ -151,14 +149,15 @@ class InboxScreen(DeskScreen):
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
         inbox.show(rows, column_titles(), keep_id=None if keep_position else inbox.current_id)
+        total = len(self._complaints)
         open_count = sum(1 for complaint in self._complaints if complaint.status == "open")
-        title = ngettext("{count} complaint", "{count} complaints", len(self._complaints)).format(
-            count=len(self._complaints)
-        )
-        title += " · " + ngettext("{count} open", "{count} open", open_count).format(count=open_count)
-        if words:
-            title += " · " + ngettext("{count} shown", "{count} shown", len(rows)).format(count=len(rows))
-        self.query_one("#inbox-title", Static).update(Text(_("Inbox") + " — " + title))
+        counts = {
+            "complaints": ngettext("{count} complaint", "{count} complaints", total).format(count=format_count(total)),
+            "open": ngettext("{count} open", "{count} open", open_count).format(count=format_count(open_count)),
+            "shown": ngettext("{count} shown", "{count} shown", len(rows)).format(count=format_count(len(rows))),
+        }
+        title = _("Inbox — {complaints} · {open} · {shown}") if words else _("Inbox — {complaints} · {open}")
+        self.query_one("#inbox-title", Static).update(Text(title.format(**counts)))
         self.query_one("#filter", Input).placeholder = _("Filter: words to find")
 
     @on(InboxList.Selected)

@@ -15,6 +15,8 @@ from console.store.tinystore import (
     StoreCorrupt,
     StoreError,
     StoreLocked,
+    StoreTooNew,
+    StoreUnavailable,
     UnknownComplaint,
 )
 
@@ -30,6 +32,8 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreLocked",
+    "StoreTooNew",
+    "StoreUnavailable",
     "Tick",
     "UnknownComplaint",
 ]

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
-from tinydb.storages import Storage
+from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
 from console.store.atomic import write_atomically
 from console.store.records import (
     CHANNELS,
+    FIELDS_WITH_HISTORY,
     PRIORITIES,
     STATUSES,
     Change,
@@ -31,10 +32,12 @@ from console.store.records import (
     ImportResult,
     Note,
     Tick,
+    next_in_cycle,
     utc_now,
 )
 
 T = TypeVar("T")
+TEXT_FIELDS = ("id", "customer_name", "customer_email", "customer_phone", "language", "subject", "body", "kind")
 CUSTOMER_FIELDS = (
     "received", "customer_name", "customer_email", "customer_phone", "channel", "language", "subject", "body",
 )  # fmt: skip
@@ -46,7 +49,8 @@ LOCK_TIMEOUT_SECONDS = 10.0
 
 
 class StoreError(Exception):
-    """A problem with the data directory that the user can act on."""
+    """A problem with the data directory that the user can act on. Each kind carries its facts; the words
+    for people are made where they are shown (`labels.store_error`), in the reader's language."""
 
 
 class StoreCorrupt(StoreError):
@@ -64,6 +68,22 @@ class StoreLocked(StoreError):
         self.path = path
 
 
+class StoreUnavailable(StoreError):
+    """The operating system refused: disk full, no permission, read-only file system, a folder in the way."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path} cannot be used: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class StoreTooNew(StoreError):
+    def __init__(self, path: Path, version: object) -> None:
+        super().__init__(f"{path} has schema version {version}; this agent-console reads {SCHEMA_VERSION}")
+        self.path = path
+        self.version = version
+
+
 class UnknownComplaint(StoreError, KeyError):
     def __init__(self, complaint_id: str) -> None:
         super().__init__(f"no complaint with id {complaint_id!r}")
@@ -73,55 +93,27 @@ class UnknownComplaint(StoreError, KeyError):
         return str(self.args[0])
 
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that reads the file fresh, and inside `batch()` writes it once, atomically."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._batch: dict[str, Any] | None = None
-        self._in_batch = False
-        self._dirty = False
-
-    def read(self) -> dict[str, Any] | None:
-        if self._in_batch and self._batch is not None:
-            return self._batch
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise StoreCorrupt(self.path, f"not valid JSON: {error}") from None
-        if not isinstance(data, dict) or not all(
-            isinstance(table, dict) and all(isinstance(document, dict) for document in table.values())
-            for table in data.values()
-        ):
-            raise StoreCorrupt(self.path, "not a TinyDB document")
-        if self._in_batch:
-            self._batch = data
-        return data
-
-    def write(self, data: dict[str, Any]) -> None:
-        if self._in_batch:
-            self._batch = data
-            self._dirty = True
-            return
-        write_atomically(self.path, _dump(data))
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Every write inside becomes one atomic write at the end; nothing is written if it fails."""
-        self._in_batch, self._batch, self._dirty = True, None, False
-        try:
-            yield
-            if self._dirty and self._batch is not None:
-                write_atomically(self.path, _dump(self._batch))
-        finally:
-            self._in_batch, self._batch, self._dirty = False, None, False
-
-    def close(self) -> None:
-        pass
+def _load(path: Path) -> tuple[bytes, dict[str, Any]]:
+    """The desk file's bytes and its tables, checked to have TinyDB's shape; nothing is ever repaired."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return b"", {}
+    except OSError as error:
+        raise StoreUnavailable(path, error.strerror or str(error)) from None
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise StoreCorrupt(path, f"not valid JSON: {error}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(table, dict)
+        and all(
+            isinstance(key, str) and key.isdigit() and isinstance(document, dict) for key, document in table.items()
+        )
+        for table in data.values()
+    ):
+        raise StoreCorrupt(path, "not a TinyDB document")
+    return raw, data
 
 
 def _dump(data: dict[str, Any]) -> bytes:
@@ -129,7 +121,10 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 
 def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"time {value!r} has no UTC offset")
+    return moment
 
 
 def _complaint_document(complaint: Complaint) -> dict[str, Any]:
@@ -148,6 +143,9 @@ def _complaint(document: dict[str, Any]) -> Complaint:
     for field, allowed in (("status", STATUSES), ("priority", PRIORITIES), ("channel", CHANNELS)):
         if values.get(field) not in allowed:
             raise ValueError(f"{field} {values.get(field)!r} is not one of {', '.join(allowed)}")
+    for field in TEXT_FIELDS:
+        if not isinstance(values.get(field, ""), str):
+            raise ValueError(f"{field} is not text")
     values["received"] = _time(values["received"])
     values["ticks"] = MappingProxyType(
         {
@@ -204,9 +202,11 @@ class Store:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"cannot create data directory {self.directory}: {error.strerror}") from None
+            raise StoreUnavailable(self.directory, error.strerror or str(error)) from None
         self.path = self.directory / DESK_FILE
         self._lock = FileLock(self.directory / LOCK_FILE, timeout=lock_timeout)
+        self.last_written: tuple[int, int] | None = None
+        """The file's stamp after this Store's own last write: what others did shows as a different one."""
         self._check_schema()
 
     def _check_schema(self) -> None:
@@ -214,30 +214,43 @@ class Store:
             rows = desk.meta.all()
         version = rows[0].get("schema") if rows else None
         if version is not None and version != SCHEMA_VERSION:
-            raise StoreError(f"{self.path} has schema version {version}; this agent-console reads {SCHEMA_VERSION}")
+            raise StoreTooNew(self.path, version)
 
     @contextmanager
     def _read(self) -> Iterator[_Desk]:
-        db = TinyDB(storage=AtomicJSONStorage, path=self.path)
-        with db.storage.batch():  # one read of the file for the whole look-up
-            yield _Desk(db, self.path)
+        """A look-up: the file is read once, into memory; readers never wait for the lock."""
+        _raw, data = _load(self.path)
+        db = TinyDB(storage=MemoryStorage)
+        db.storage.write(data)
+        yield _Desk(db, self.path)
 
     @contextmanager
     def _write(self) -> Iterator[_Desk]:
+        """A change: under the lock, read the file into memory, change it there, and if the body finishes
+        without an exception write it back once, atomically."""
         try:
             self._lock.acquire()
         except Timeout:
             raise StoreLocked(self.path) from None
+        except OSError as error:
+            raise StoreUnavailable(self.directory / LOCK_FILE, error.strerror or str(error)) from None
         try:
             # Holding the lock, no write is under way: a temporary file left now is from a killed writer.
             for orphan in self.directory.glob(f".{DESK_FILE}.*.tmp"):
                 orphan.unlink(missing_ok=True)
-            db = TinyDB(storage=AtomicJSONStorage, path=self.path)
-            with db.storage.batch():
-                desk = _Desk(db, self.path)
-                if not desk.meta.all():
-                    desk.meta.insert({"schema": SCHEMA_VERSION})
-                yield desk
+            raw, data = _load(self.path)
+            db = TinyDB(storage=MemoryStorage)
+            db.storage.write(data)
+            desk = _Desk(db, self.path)
+            if not desk.meta.all():
+                desk.meta.insert({"schema": SCHEMA_VERSION})
+            yield desk
+            payload = _dump(db.storage.read() or {})
+            if payload != raw:
+                write_atomically(self.path, payload)
+                self.last_written = self.stamp()
+        except OSError as error:
+            raise StoreUnavailable(self.path, error.strerror or str(error)) from None
         finally:
             self._lock.release()
 
@@ -331,11 +344,22 @@ class Store:
 
     def set_field(self, complaint_id: str, field: str, value: str | None, by: str) -> Complaint:
         """Change status, priority, assignee or playbook, recording the change as history."""
-        if field not in ("status", "priority", "assignee", "playbook"):
+        return self._set_field(complaint_id, field, lambda _old: value, by)
+
+    def cycle_field(self, complaint_id: str, field: str, values: tuple[str, ...], by: str) -> Complaint:
+        """Move status or priority to the value after the stored one. The next value is worked out inside
+        the transaction, so two agents pressing `s` at once move it two steps, not one."""
+        return self._set_field(complaint_id, field, lambda old: next_in_cycle(values, str(old)), by)
+
+    def _set_field(
+        self, complaint_id: str, field: str, new_value: Callable[[object], str | None], by: str
+    ) -> Complaint:
+        if field not in FIELDS_WITH_HISTORY:
             raise ValueError(f"{field} cannot be changed")
         with self._write() as desk:
             document = desk.find(complaint_id)
             old = document.get(field)
+            value = new_value(old)
             if old == value:
                 return desk.record(_complaint, document)
             desk.complaints.update({field: value}, doc_ids=[document.doc_id])

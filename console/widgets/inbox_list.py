@@ -22,9 +22,11 @@ from console.keys import TranslatedBindings, movement_bindings
 
 @dataclass(frozen=True)
 class InboxRow:
-    """One complaint as the inbox shows it: every value already cleaned and translated."""
+    """One complaint as the inbox shows it: every value already cleaned and translated (`id` is the key,
+    `shown_id` its printable form)."""
 
     id: str
+    shown_id: str
     age: str
     customer: str
     subject: str
@@ -65,7 +67,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
         return Column(field, titles[field], max(values, least, title if roomy else min(title, cap)))
 
     fixed = [
-        *([sized("id", 10)] if roomy else []),
+        *([sized("shown_id", 10)] if roomy else []),
         sized("age", 7),
         Column("customer", titles["customer"], 18 if width >= 100 else 13),
         sized("channel", 5),
