@@ -30,6 +30,8 @@ from console.store.atomic import write_atomically
 PROG = "agent-console"
 EXIT_USER_ERROR = 2
 EXIT_STORE_ERROR = 1
+TUI_LOCK_TIMEOUT_SECONDS = 3.0
+"""An agent at the screen would rather read "locked, try again" than watch a frozen screen for long."""
 
 
 class UserError(Exception):
@@ -195,7 +197,7 @@ def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, la
             data_dir = create_demo_desk(playbooks, demo_dir)
         else:
             data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
-        store = Store(data_dir)
+        store = Store(data_dir, lock_timeout=TUI_LOCK_TIMEOUT_SECONDS)
         store.complaints()  # a damaged file is reported here, before the screen is taken over
         from console.app import ConsoleApp
 

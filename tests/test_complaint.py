@@ -93,8 +93,10 @@ async def test_n_writes_a_note_that_persists_with_author_and_time(small_store: S
         await pilot.press("n", *"Soitin [b]takaisin[/b]", "enter")
         await pilot.pause()
         assert "Soitin [b]takaisin[/b]" in screen_text(app) and "1 note" in screen_text(app)
-        await pilot.press("enter")  # an empty note is refused
+        assert app.focused is app.screen.query_one(Checklist)  # saved: keys act as keys again
+        await pilot.press("n", "enter")  # an empty note is refused
         await pilot.pause()
+        assert "An empty note is not saved." in notifications(app)
         await pilot.press("escape")  # leaves the input, stays on the complaint
         assert isinstance(app.screen, ComplaintScreen)
     [note] = Store(small_store.directory).notes("T-3")

@@ -206,6 +206,7 @@ class ComplaintScreen(DeskScreen):
             return
         event.input.value = ""
         self.reload()
+        self.query_one(Checklist).focus()  # keys are keys again; n writes the next note
         self.notify(_("Note saved."))
 
     def action_back(self) -> None:
