@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -63,6 +64,8 @@ class ConsoleApp(App[None]):
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
+        self.leaving = False
+        """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
         self.drafts: dict[str, str] = {}
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
@@ -80,6 +83,8 @@ class ConsoleApp(App[None]):
 
     def _show_others_work(self) -> None:
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
+        if self.leaving:
+            return
         stamp = self.store.stamp()
         if stamp == self.store.last_written:  # our own change: the screen already shows it
             self._stamp = stamp
@@ -111,8 +116,14 @@ class ConsoleApp(App[None]):
             timeout = 3.0 if severity == "information" else 8.0
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        self.leaving = True
+        super().exit(*args, **kwargs)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Behind the "terminal too small" notice only quitting works."""
+        """Behind the "terminal too small" notice only quitting works; once leaving, nothing does."""
+        if self.leaving:
+            return False
         return action in ("quit", "help_quit") or not isinstance(self.screen, TooSmallScreen)
 
     def on_resize(self, event: events.Resize) -> None:

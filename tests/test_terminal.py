@@ -70,6 +70,7 @@ class Terminal:
 
     def start(self, *args: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
+        command += f"; echo $? > {self.data_dir / 'exit-status'}"
         env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
         environment = [f"-e{key}={value}" for key, value in env.items()]
         tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", self.session, *environment, command, output=False)
@@ -175,3 +176,11 @@ def test_hostile_text_neither_sets_the_title_nor_clears_the_screen(terminal: Ter
     assert "hacked" not in terminal.title()
     terminal.keys("q")
     terminal.wait_gone()
+
+
+def test_keys_typed_ahead_of_quitting_open_nothing(terminal: Terminal) -> None:
+    terminal.start("--lang", "fi")
+    terminal.wait_for("Saapuneet")
+    terminal.type("qn?")  # q quits; n (open a complaint) and ? arrive while it is quitting
+    terminal.wait_gone()
+    assert (terminal.data_dir / "exit-status").read_text().strip() == "0"

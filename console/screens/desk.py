@@ -38,6 +38,9 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
     def current_complaint_id(self) -> str | None:
         raise NotImplementedError
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not self.desk.leaving
+
     def unsaved_notes(self) -> dict[str, str]:
         """Note text typed on this screen and not saved yet, by complaint id."""
         return {}
