@@ -193,11 +193,6 @@ class Playbooks:
             return self._by_id[playbook_id]
         return self.for_kind(kind)
 
-    def after(self, playbook_id: str) -> Playbook:
-        ids = [playbook.id for playbook in self.all]
-        index = ids.index(playbook_id) if playbook_id in ids else -1
-        return self.all[(index + 1) % len(self.all)]
-
 
 def load_playbooks(folder: Path | None = None) -> Playbooks:
     folder = folder if folder is not None else data_dir() / "playbooks"
