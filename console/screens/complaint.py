@@ -199,13 +199,9 @@ class ComplaintScreen(DeskScreen):
         if not text:
             self.notify(_("An empty note is not saved."), severity="warning")
             return
-        try:
-            self.desk.store.add_note(self.complaint_id, self.desk.agent, text)
-        except StoreError as error:
-            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error", timeout=8)
-            return
+        if self._change(lambda cid: self.desk.store.add_note(cid, self.desk.agent, text)) is None:
+            return  # not saved: the message says why, and the text stays in the field
         event.input.value = ""
-        self.reload()
         self.query_one(Checklist).focus()  # keys are keys again; n writes the next note
         self.notify(_("Note saved."))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
@@ -17,6 +17,9 @@ from console.store import PRIORITIES, STATUSES, Complaint, StoreError
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
+
+
+T = TypeVar("T")
 
 
 class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
@@ -55,18 +58,19 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         translate_tree(self)
         self.reload()
 
-    def _change(self, change: Callable[[str], Complaint]) -> Complaint | None:
+    def _change(self, change: Callable[[str], T]) -> T | None:
+        """Run one store change on the current complaint; a refusal is a message, and the screen re-renders."""
         complaint_id = self.current_complaint_id()
         if complaint_id is None:
             self.notify(_("No complaint selected."), severity="warning")
             return None
         try:
-            complaint = change(complaint_id)
+            result = change(complaint_id)
         except StoreError as error:
             self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error", timeout=8)
             return None
         self.reload(keep_position=True)
-        return complaint
+        return result
 
     def _set(self, field: str, value: str | None) -> Complaint | None:
         return self._change(lambda cid: self.desk.store.set_field(cid, field, value, self.desk.agent))
