@@ -32,6 +32,7 @@ from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
+from console.store.presence import Presence
 
 POLL_SECONDS = 1.5
 NOT_COMMANDS = frozenset(
@@ -66,6 +67,8 @@ class ConsoleApp(App[None]):
         self.agent = agent
         self.leaving = False
         """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
+        self.presence = Presence(store.directory, agent, store.mode)
+        """Tells other agents which complaint this one has open, and who else has it open."""
         self.drafts: dict[str, str] = {}
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
@@ -85,6 +88,9 @@ class ConsoleApp(App[None]):
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
         if self.leaving:
             return
+        self.presence.heartbeat()
+        if isinstance(self.screen, ComplaintScreen):
+            self.screen.show_others()
         stamp = self.store.stamp()
         if stamp == self.store.last_written:  # our own change: the screen already shows it
             self._stamp = stamp
@@ -118,6 +124,7 @@ class ConsoleApp(App[None]):
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.leaving = True
+        self.presence.leave()
         super().exit(*args, **kwargs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -26,6 +26,7 @@ from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.safe_text import clean_line, visible
 from console.store import Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
+from console.store.records import utc_now
 
 PROG = "agent-console"
 EXIT_USER_ERROR = 2
@@ -103,7 +104,29 @@ def _parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export", parents=[common], help="export every complaint with steps and notes")
     exporter.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     exporter.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+
+    commands.add_parser("check", parents=[common], help="verify every file of the data directory")
+
+    backer = commands.add_parser("backup", parents=[common], help="write a consistent snapshot of the desk")
+    backer.add_argument("-o", "--output", type=Path, metavar="FILE", help="the archive (default: a dated .tar.gz here)")
+
+    restorer = commands.add_parser("restore", parents=[common], help="unpack a backup into an empty data directory")
+    restorer.add_argument("archive", type=Path, metavar="FILE")
+
+    seeder = commands.add_parser("seed", parents=[common], help="add synthetic complaints for load tests")
+    seeder.add_argument("--count", type=_positive, required=True, metavar="N")
+    seeder.add_argument("--seed", type=int, default=1, metavar="S", help="the same S gives the same complaints")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
 
 
 def _language(requested: str | None) -> str:
@@ -145,6 +168,74 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     return 0
 
 
+def _check(store: Store, _arguments: argparse.Namespace, _playbooks: Playbooks) -> int:
+    from console.store.integrity import check
+
+    report = check(store)
+    for notice in report.notices:
+        print(i18n._("note: {text}").format(text=notice))
+    for problem in report.problems:
+        print(i18n._("problem: {text}").format(text=problem))
+    counts = (
+        i18n.ngettext("Checked {files} file: ", "Checked {files} files: ", report.files).format(files=report.files)
+        + i18n.ngettext("{count} complaint, ", "{count} complaints, ", report.complaints).format(
+            count=report.complaints
+        )
+        + i18n.ngettext("{count} note.", "{count} notes.", report.notes).format(count=report.notes)
+    )
+    if report.ok:
+        print(counts, i18n._("No problems found."))
+        return 0
+    found = i18n.ngettext("{count} problem found.", "{count} problems found.", len(report.problems))
+    print(counts, found.format(count=len(report.problems)))
+    return EXIT_STORE_ERROR
+
+
+def _backup(store: Store, arguments: argparse.Namespace, _playbooks: Playbooks) -> int:
+    from console.store.integrity import backup
+
+    target = arguments.output or Path(f"agent-console-backup-{utc_now().strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    count = backup(store, target)
+    print(
+        i18n.ngettext("Saved {count} file to {path}.", "Saved {count} files to {path}.", count).format(
+            count=count, path=target
+        )
+    )
+    return 0
+
+
+def _restore(archive: Path, data_dir: Path) -> int:
+    from console.store.integrity import restore
+
+    if not archive.is_file():
+        raise UserError(i18n._("no such file: {path}").format(path=archive))
+    report = restore(archive, data_dir)
+    print(
+        i18n._("Restored {complaints} complaints and {notes} notes into {path}.").format(
+            complaints=report.complaints, notes=report.notes, path=data_dir
+        )
+    )
+    return 0
+
+
+def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from console.seeding import seed_store
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        task = progress.add_task(i18n._("Seeding"), total=arguments.count)
+        added = seed_store(store, arguments.count, arguments.seed, playbooks, lambda n: progress.advance(task, n))
+    print(
+        i18n.ngettext("Added {count} synthetic complaint.", "Added {count} synthetic complaints.", added).format(
+            count=added
+        )
+    )
+    return 0
+
+
 def run(arguments: argparse.Namespace) -> int:
     language = _language(getattr(arguments, "lang", None))
     i18n.set_language(language)
@@ -155,7 +246,12 @@ def run(arguments: argparse.Namespace) -> int:
     if command is None:
         return _run_tui(arguments, playbooks, agent, language)
 
-    store = Store(getattr(arguments, "data_dir", None) or default_data_dir())
+    data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
+    if command == "restore":
+        return _restore(arguments.archive, data_dir)
+    store = Store(data_dir)
+    if command in ("check", "backup", "seed"):
+        return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
         return _import(store, playbooks, arguments.files)
     if command == "list":
@@ -198,7 +294,6 @@ def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, la
         else:
             data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
         store = Store(data_dir, lock_timeout=TUI_LOCK_TIMEOUT_SECONDS)
-        store.complaints()  # a damaged file is reported here, before the screen is taken over
         from console.app import ConsoleApp
 
         app = ConsoleApp(store, playbooks, agent, language)

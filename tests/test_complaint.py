@@ -347,7 +347,7 @@ async def test_a_refused_write_is_a_message_and_the_typed_note_stays(
         def disk_full(*args: object) -> None:
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr("os.replace", disk_full)
+        monkeypatch.setattr("os.fsync", disk_full)
         await pilot.press("s", "n", *"keep me", "enter")
         await pilot.pause()
         assert app.is_running

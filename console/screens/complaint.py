@@ -37,6 +37,8 @@ class ComplaintScreen(DeskScreen):
     DEFAULT_CSS = """
     ComplaintScreen #who { height: 3; background: $panel; padding: 0 1; }
     ComplaintScreen #state { height: 1; padding: 0 1; color: $text-muted; }
+    ComplaintScreen #others { height: 1; padding: 0 1; display: none; background: $warning 30%; text-style: bold; }
+    ComplaintScreen #others.shown { display: block; }
     ComplaintScreen #main { height: 1fr; }
     ComplaintScreen #body { width: 1fr; padding: 0 1; }
     ComplaintScreen #side { width: 36; border-left: vkey $panel-lighten-2; }
@@ -65,6 +67,7 @@ class ComplaintScreen(DeskScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="who")
         yield Static(id="state")
+        yield Static(id="others")
         with Horizontal(id="main"):
             with MessageBody(id="body"):
                 yield Static(id="body-text")
@@ -77,6 +80,7 @@ class ComplaintScreen(DeskScreen):
         yield Footer(show_command_palette=False, compact=True)
 
     def on_mount(self) -> None:
+        self.desk.presence.viewing(self.complaint_id)
         self.reload()
         draft = self.desk.drafts.pop(self.complaint_id, "")
         self.query_one("#note-input", Input).value = draft
@@ -87,8 +91,23 @@ class ComplaintScreen(DeskScreen):
         else:
             self.query_one(Checklist).focus()
 
+    def on_unmount(self) -> None:
+        self.desk.presence.viewing(None)
+
     def current_complaint_id(self) -> str | None:
         return self.complaint_id
+
+    def show_others(self) -> None:
+        """The collision warning: who else has this complaint open right now."""
+        others = self.desk.presence.others_on(self.complaint_id)
+        line = self.query_one("#others", Static)
+        line.set_class(bool(others), "shown")
+        if others:
+            now = utc_now()
+            names = ", ".join(f"{clean_line(o.agent)} ({format_age(o.since, now)})" for o in others)
+            line.update(
+                Text("⚠ " + _("Also open by: {agents}").format(agents=names), no_wrap=True, overflow="ellipsis")
+            )
 
     def reload(self, keep_position: bool = False) -> None:
         try:
@@ -118,6 +137,7 @@ class ComplaintScreen(DeskScreen):
             status=labels.status(complaint.status), priority=labels.priority(complaint.priority), agent=assignee
         )
         self.query_one("#state", Static).update(Text(state))
+        self.show_others()
         self.query_one("#body-text", Static).update(Text(clean(complaint.body)))
 
         done = complaint.done_count(playbook.id, playbook.step_ids())

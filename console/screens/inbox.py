@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -17,7 +18,7 @@ from console.i18n import N_, _, format_age, format_count, ngettext
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.store import STATUSES, Complaint, StoreError
+from console.store import STATUSES, StoreError, Summary
 from console.store.records import utc_now
 from console.widgets.inbox_list import InboxList, InboxRow
 
@@ -28,13 +29,13 @@ def fold(text: str) -> str:
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
-def searchable(complaint: Complaint) -> str:
-    """The complaint's own text, folded once per reload (bodies are long; typing must stay quick)."""
-    parts = (complaint.id, complaint.customer_name, complaint.customer_email, complaint.subject, complaint.body)
-    return fold(" ".join((*parts, complaint.assignee or "", complaint.status, complaint.priority)))
+def searchable(complaint: Summary) -> str:
+    """The complaint's text as the inbox has it (id, customer, subject, agent), folded once per reload."""
+    parts = (complaint.id, complaint.customer_name, complaint.subject, complaint.assignee or "")
+    return fold(" ".join((*parts, complaint.status, complaint.priority)))
 
 
-def matches(complaint: Complaint, text: str, words: list[str]) -> bool:
+def matches(complaint: Summary, text: str, words: list[str]) -> bool:
     """Every word is in the complaint's text or in its status, priority or channel as the row shows them,
     so "urgent" or "odottaa" find what the agent sees."""
     if not words:
@@ -47,20 +48,20 @@ def matches(complaint: Complaint, text: str, words: list[str]) -> bool:
     return all(word in text or word in shown for word in words)
 
 
-def inbox_order(complaints: Iterable[Complaint]) -> list[Complaint]:
+def inbox_order(complaints: Iterable[Summary]) -> list[Summary]:
     """Open first, then waiting, then resolved; newest first within each."""
     rank = {status: index for index, status in enumerate(STATUSES)}
     by_age = sorted(complaints, key=lambda complaint: complaint.received, reverse=True)
     return sorted(by_age, key=lambda complaint: rank.get(complaint.status, len(rank)))
 
 
-def inbox_row(complaint: Complaint, playbooks: Playbooks, now: datetime) -> InboxRow:
+def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxRow:
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     done = complaint.done_count(playbook.id, playbook.step_ids())
     return InboxRow(
         id=complaint.id,
         shown_id=clean_line(complaint.id),
-        age=format_age(complaint.received, now),
+        age=format_age(complaint.received_at, now),
         customer=clean_line(complaint.customer_name),
         subject=clean_line(complaint.subject),
         channel=labels.channel(complaint.channel, short=True),
@@ -104,9 +105,11 @@ class InboxScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__(id="inbox")
-        self._complaints: list[Complaint] = []
+        self._complaints: list[Summary] = []
         self._searchable: dict[str, str] = {}
         self._filter = ""
+        self._reported: set[Path] = set()
+        """Damaged files already named to the agent: once is enough, every poll would be noise."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
@@ -131,10 +134,16 @@ class InboxScreen(DeskScreen):
 
     def reload(self, keep_position: bool = False) -> None:
         try:
-            self._complaints = inbox_order(self.desk.store.complaints())
-            self._searchable = {complaint.id: searchable(complaint) for complaint in self._complaints}
+            inbox = self.desk.store.inbox()
         except StoreError as error:
             self.notify(labels.store_error(error), severity="error", timeout=10)
+        else:
+            self._complaints = inbox_order(inbox.summaries)
+            self._searchable = {complaint.id: searchable(complaint) for complaint in self._complaints}
+            for damage in inbox.damaged:
+                if damage.path not in self._reported:
+                    self._reported.add(damage.path)
+                    self.notify(labels.store_error(damage), severity="error", timeout=15)
         self._render_rows(keep_position)
 
     def _render_rows(self, keep_position: bool = False) -> None:

@@ -1,5 +1,13 @@
-"""The desk's data: records and the store that keeps them. Nothing outside `tinystore` touches TinyDB."""
+"""The desk's data: records and the store that keeps them. Nothing outside this package touches TinyDB."""
 
+from console.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreTooNew,
+    StoreUnavailable,
+    UnknownComplaint,
+)
 from console.store.records import (
     CHANNELS,
     PRIORITIES,
@@ -8,17 +16,10 @@ from console.store.records import (
     Complaint,
     ImportResult,
     Note,
+    Summary,
     Tick,
 )
-from console.store.tinystore import (
-    Store,
-    StoreCorrupt,
-    StoreError,
-    StoreLocked,
-    StoreTooNew,
-    StoreUnavailable,
-    UnknownComplaint,
-)
+from console.store.tinystore import Inbox, Store
 
 __all__ = [
     "CHANNELS",
@@ -27,6 +28,7 @@ __all__ = [
     "Change",
     "Complaint",
     "ImportResult",
+    "Inbox",
     "Note",
     "Store",
     "StoreCorrupt",
@@ -34,6 +36,7 @@ __all__ = [
     "StoreLocked",
     "StoreTooNew",
     "StoreUnavailable",
+    "Summary",
     "Tick",
     "UnknownComplaint",
 ]

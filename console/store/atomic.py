@@ -1,4 +1,4 @@
-"""Writing a file so that a crash at any moment leaves either the old or the new file, whole."""
+"""Writing files so that a crash at any moment leaves either the old or the new file, whole."""
 
 from __future__ import annotations
 
@@ -6,21 +6,60 @@ import os
 import tempfile
 from pathlib import Path
 
+PRIVATE_FILE = 0o600
+SHARED_FILE = 0o660
+"""Data files are the agent's own, or the group's when the data directory is a shared group directory."""
 
-def write_atomically(path: Path, payload: bytes) -> None:
-    """Replace `path` with `payload` so that a crash at any moment leaves the old or the new file whole."""
+
+def file_mode(directory: Path) -> int:
+    """0600, or 0660 when `directory` is a group's shared directory (group-writable or set-group-id)."""
+    try:
+        mode = directory.stat().st_mode
+    except OSError:
+        return PRIVATE_FILE
+    return SHARED_FILE if mode & 0o2020 else PRIVATE_FILE
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in `directory` survive a power cut."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_atomically(path: Path, payload: bytes, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
+    """Replace `path` with `payload`: a temporary file in the same directory, flushed and fsynced, then
+    os.replace()d over the old one, then the directory fsynced. `durable=False` skips both fsyncs, for
+    files that only matter while their writer runs."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as file:
+            if mode != PRIVATE_FILE:
+                os.fchmod(file.fileno(), mode)
             file.write(payload)
             file.flush()
-            os.fsync(file.fileno())
+            if durable:
+                os.fsync(file.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    directory = os.open(path.parent, os.O_RDONLY)
+    if durable:
+        fsync_directory(path.parent)
+
+
+def remove_orphans(directory: Path) -> list[Path]:
+    """Delete temporary files a killed writer left in `directory`. Only call this holding the desk's lock,
+    when no write can be under way."""
+    removed = []
     try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+        entries = list(os.scandir(directory))
+    except FileNotFoundError:
+        return []
+    for entry in entries:
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            Path(entry.path).unlink(missing_ok=True)
+            removed.append(Path(entry.path))
+    return removed

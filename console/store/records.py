@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
+from typing import NamedTuple
 
 STATUSES: tuple[str, ...] = ("open", "waiting", "resolved")
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
@@ -90,3 +91,28 @@ class ImportResult:
     already_present: int
     differing: tuple[str, ...] = ()
     """Ids already present whose stored content differs from the imported one (kept as stored)."""
+
+
+class Summary(NamedTuple):
+    """A complaint as the inbox needs it, cheap to load by the hundred thousand: no message body, no
+    contact details, `received` as UTC ISO text (which sorts by time) and only the keys of ticked steps."""
+
+    id: str
+    received: str
+    customer_name: str
+    subject: str
+    channel: str
+    language: str
+    kind: str
+    status: str
+    priority: str
+    assignee: str | None
+    playbook: str | None
+    ticked: tuple[str, ...]
+
+    @property
+    def received_at(self) -> datetime:
+        return datetime.fromisoformat(self.received)
+
+    def done_count(self, playbook: str, steps: tuple[str, ...]) -> int:
+        return sum(1 for step in steps if Complaint.tick_key(playbook, step) in self.ticked)

@@ -1,27 +1,56 @@
-"""The only module that talks to TinyDB: a desk in one data directory, safe against crashes and neighbours.
+"""The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
+shared.
 
-Every change is one transaction: take the directory's lock, read the file once, apply the change in memory,
-write it back atomically (temporary file, fsync, os.replace, fsync of the directory). A reader therefore sees
-either the old file or the new one, and two agents never overwrite each other's work.
+Layout (schema 2), every TinyDB file written whole and atomically, every log append-only:
+
+    store.json               meta: schema version, complaints placed so far, an import under way
+    shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks, history
+    shards/NNNNN.inbox.json  the same shard as the inbox needs it, derived, stamped with the shard it
+                             was made from (a stale one is rebuilt from the shard, never trusted)
+    messages/NNNNN.json      what the customers wrote (body, e-mail, phone): written once, at import
+    notes/NNNNN.jsonl        the shard's notes, append-only
+    routes/XX.json           which shard holds a complaint id, by a hash of the id
+    presence/                who has which complaint open (see `presence`)
+
+A change touches one shard, so its cost does not grow with the desk. Every change is one transaction
+under the directory's lock; readers never take the lock, and see each file either old or new, whole.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
-from tinydb.storages import MemoryStorage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
-from console.store.atomic import write_atomically
+from console.store.atomic import file_mode, remove_orphans, write_atomically
+from console.store.errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreTooNew,
+    StoreUnavailable,
+    UnknownComplaint,
+)
+from console.store.files import (
+    AtomicJSONStorage,
+    JSONLog,
+    dump_json,
+    parse_json,
+    parse_log,
+    parse_tables,
+    read_bytes,
+    unavailable,
+)
 from console.store.records import (
     CHANNELS,
     FIELDS_WITH_HISTORY,
@@ -31,93 +60,57 @@ from console.store.records import (
     Complaint,
     ImportResult,
     Note,
+    Summary,
     Tick,
     next_in_cycle,
     utc_now,
 )
 
-T = TypeVar("T")
-TEXT_FIELDS = ("id", "customer_name", "customer_email", "customer_phone", "language", "subject", "body", "kind")
-CUSTOMER_FIELDS = (
-    "received", "customer_name", "customer_email", "customer_phone", "channel", "language", "subject", "body",
-)  # fmt: skip
-"""What the customer sent: an import that brings other values for a known id is reported, never applied."""
-SCHEMA_VERSION = 1
-DESK_FILE = "desk.json"
+__all__ = [
+    "SCHEMA_VERSION",
+    "Inbox",
+    "Store",
+    "StoreCorrupt",
+    "StoreError",
+    "StoreLocked",
+    "StoreTooNew",
+    "StoreUnavailable",
+    "UnknownComplaint",
+]
+
+SCHEMA_VERSION = 2
+SHARD_SIZE = 256
+ROUTE_BUCKETS = 64
+META_FILE = "store.json"
 LOCK_FILE = ".desk.lock"
+V1_FILE = "desk.json"
 LOCK_TIMEOUT_SECONDS = 10.0
+DATA_FOLDERS = ("shards", "messages", "notes", "routes")
+STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
+MESSAGE_FIELDS = ("body", "customer_email", "customer_phone")
+CUSTOMER_FIELDS = ("received", "customer_name", "channel", "language", "subject")
+"""What the customer sent: an import that brings other values for a known id is reported, never applied."""
+TEXT_FIELDS = ("id", "customer_name", "language", "subject", "kind")
+
+FileKey = tuple[int, int, int]
+T = TypeVar("T")
 
 
-class StoreError(Exception):
-    """A problem with the data directory that the user can act on. Each kind carries its facts; the words
-    for people are made where they are shown (`labels.store_error`), in the reader's language."""
+def _key(status: os.stat_result) -> FileKey:
+    return status.st_mtime_ns, status.st_size, status.st_ino
 
 
-class StoreCorrupt(StoreError):
-    """A data file cannot be read as the desk's JSON; it is left exactly as it was."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path} is damaged ({problem}); it was left untouched")
-        self.path = path
-        self.problem = problem
-
-
-class StoreLocked(StoreError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} is locked by another agent-console for too long; try again")
-        self.path = path
-
-
-class StoreUnavailable(StoreError):
-    """The operating system refused: disk full, no permission, read-only file system, a folder in the way."""
-
-    def __init__(self, path: Path, problem: str) -> None:
-        super().__init__(f"{path} cannot be used: {problem}")
-        self.path = path
-        self.problem = problem
-
-
-class StoreTooNew(StoreError):
-    def __init__(self, path: Path, version: object) -> None:
-        super().__init__(f"{path} has schema version {version}; this agent-console reads {SCHEMA_VERSION}")
-        self.path = path
-        self.version = version
-
-
-class UnknownComplaint(StoreError, KeyError):
-    def __init__(self, complaint_id: str) -> None:
-        super().__init__(f"no complaint with id {complaint_id!r}")
-        self.complaint_id = complaint_id
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-def _load(path: Path) -> tuple[bytes, dict[str, Any]]:
-    """The desk file's bytes and its tables, checked to have TinyDB's shape; nothing is ever repaired."""
+def _file_key(path: Path) -> FileKey | None:
     try:
-        raw = path.read_bytes()
+        return _key(path.stat())
     except FileNotFoundError:
-        return b"", {}
+        return None
     except OSError as error:
-        raise StoreUnavailable(path, error.strerror or str(error)) from None
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise StoreCorrupt(path, f"not valid JSON: {error}") from None
-    if not isinstance(data, dict) or not all(
-        isinstance(table, dict)
-        and all(
-            isinstance(key, str) and key.isdigit() and isinstance(document, dict) for key, document in table.items()
-        )
-        for table in data.values()
-    ):
-        raise StoreCorrupt(path, "not a TinyDB document")
-    return raw, data
+        raise unavailable(path, error) from None
 
 
-def _dump(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def bucket_of(complaint_id: str) -> int:
+    return zlib.crc32(complaint_id.encode("utf-8")) % ROUTE_BUCKETS
 
 
 def _time(value: str) -> datetime:
@@ -127,70 +120,205 @@ def _time(value: str) -> datetime:
     return moment
 
 
-def _complaint_document(complaint: Complaint) -> dict[str, Any]:
-    document = {field.name: getattr(complaint, field.name) for field in fields(complaint)}
-    document["received"] = complaint.received.isoformat()
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _state_document(complaint: Complaint) -> dict[str, Any]:
+    document = {name: getattr(complaint, name) for name in (*STATE_FIELDS, "assignee", "playbook")}
+    document["received"] = _utc_text(complaint.received)
     document["ticks"] = {
-        key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": tick.at.isoformat()}
+        key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": _utc_text(tick.at)}
         for key, tick in complaint.ticks.items()
     }
     return document
 
 
-def _complaint(document: dict[str, Any]) -> Complaint:
-    values = dict(document)
-    values.pop("doc_id", None)
-    for field, allowed in (("status", STATUSES), ("priority", PRIORITIES), ("channel", CHANNELS)):
-        if values.get(field) not in allowed:
-            raise ValueError(f"{field} {values.get(field)!r} is not one of {', '.join(allowed)}")
-    for field in TEXT_FIELDS:
-        if not isinstance(values.get(field, ""), str):
-            raise ValueError(f"{field} is not text")
+def _message_document(complaint: Complaint) -> dict[str, Any]:
+    return {"id": complaint.id, **{name: getattr(complaint, name) for name in MESSAGE_FIELDS}}
+
+
+def _checked_state(document: dict[str, Any]) -> dict[str, Any]:
+    for name, allowed in (("status", STATUSES), ("priority", PRIORITIES), ("channel", CHANNELS)):
+        if document.get(name) not in allowed:
+            raise ValueError(f"{name} {document.get(name)!r} is not one of {', '.join(allowed)}")
+    for name in TEXT_FIELDS:
+        if not isinstance(document.get(name), str):
+            raise ValueError(f"{name} is not text")
+    if not isinstance(document.get("ticks"), dict):
+        raise ValueError("ticks is not a table")
+    return document
+
+
+def _complaint(document: dict[str, Any], message: dict[str, Any] | None) -> Complaint:
+    values = {name: document[name] for name in (*STATE_FIELDS, "assignee", "playbook")}
     values["received"] = _time(values["received"])
     values["ticks"] = MappingProxyType(
         {
             key: Tick(tick["playbook"], tick["step"], tick["by"], _time(tick["at"]))
-            for key, tick in values.get("ticks", {}).items()
+            for key, tick in _checked_state(document)["ticks"].items()
         }
     )
+    for name in MESSAGE_FIELDS:
+        value = (message or {}).get(name, "")
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is not text")
+        values[name] = value
     return Complaint(**values)
+
+
+def _summary_row(document: dict[str, Any]) -> list[Any]:
+    _checked_state(document)
+    _time(document["received"])
+    return [
+        *(document[name] for name in ("id", "received", "customer_name", "subject", "channel", "language")),
+        *(document[name] for name in ("kind", "status", "priority", "assignee", "playbook")),
+        sorted(document["ticks"]),
+    ]
+
+
+def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
+    return {row.get("id"): row.get("shard") for row in parse_tables(path, raw).get("routes", {}).values()}
 
 
 def _note_document(note: Note) -> dict[str, Any]:
     return {"complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(), "text": note.text}
 
 
-def _change(d: dict[str, Any]) -> Change:
-    return Change(d["complaint_id"], d["field"], d["old"], d["new"], d["by"], _time(d["at"]))
-
-
 def _note(document: dict[str, Any]) -> Note:
+    if not all(isinstance(document.get(name), str) for name in ("complaint_id", "author", "text")):
+        raise ValueError("a note needs complaint_id, author and text")
     return Note(document["complaint_id"], document["author"], _time(document["at"]), document["text"])
 
 
-class _Desk:
-    """The tables of one open transaction."""
+def _change(document: dict[str, Any]) -> Change:
+    return Change(
+        document["complaint_id"], document["field"], document["old"], document["new"], document["by"],
+        _time(document["at"]),
+    )  # fmt: skip
 
-    def __init__(self, db: TinyDB, path: Path) -> None:
-        self.path = path
-        self.complaints: Table = db.table("complaints", cache_size=0)
-        self.notes: Table = db.table("notes", cache_size=0)
-        self.history: Table = db.table("history", cache_size=0)
-        self.meta: Table = db.table("meta", cache_size=0)
 
-    def record(self, convert: Callable[[dict[str, Any]], T], document: dict[str, Any]) -> T:
-        """A record from its stored document; a document that does not fit is damage, named as such."""
+def _change_document(change: Change) -> dict[str, Any]:
+    return {**asdict(change), "at": change.at.isoformat()}
+
+
+def _grouped(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
+    groups: dict[int, list[T]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def record(path: Path, convert: Callable[..., Any], *documents: Any) -> Any:
+    """A record from stored documents; documents that do not fit are damage, named as such."""
+    try:
+        return convert(*documents)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise StoreCorrupt(path, f"a record is malformed ({error!r})") from None
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """Every complaint as the inbox needs it, and the files that could not be read (the rest still
+    shows)."""
+
+    summaries: list[Summary]
+    damaged: tuple[StoreCorrupt, ...] = ()
+
+
+class Layout:
+    """Where each part of a desk lives."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @property
+    def meta(self) -> Path:
+        return self.directory / META_FILE
+
+    def shard(self, number: int) -> Path:
+        return self.directory / "shards" / f"{number:05d}.json"
+
+    def inbox(self, number: int) -> Path:
+        return self.directory / "shards" / f"{number:05d}.inbox.json"
+
+    def messages(self, number: int) -> Path:
+        return self.directory / "messages" / f"{number:05d}.json"
+
+    def notes(self, number: int) -> Path:
+        return self.directory / "notes" / f"{number:05d}.jsonl"
+
+    def route(self, bucket: int) -> Path:
+        return self.directory / "routes" / f"{bucket:02x}.json"
+
+    def shard_numbers(self) -> list[int]:
+        """The shards present on disk, in order."""
         try:
-            return convert(document)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            where = getattr(document, "doc_id", "?")
-            raise StoreCorrupt(self.path, f"document {where} is malformed ({error!r})") from None
+            names = os.listdir(self.directory / "shards")
+        except FileNotFoundError:
+            return []
+        except OSError as error:
+            raise unavailable(self.directory / "shards", error) from None
+        numbers = []
+        for name in names:
+            stem, _dot, suffix = name.partition(".")
+            if suffix == "json" and stem.isdigit():
+                numbers.append(int(stem))
+        return sorted(numbers)
 
-    def find(self, complaint_id: str) -> Document:
-        document = self.complaints.get(Query().id == complaint_id)
-        if not isinstance(document, Document):
+
+class Transaction:
+    """The files one change touches, each a TinyDB database on an AtomicJSONStorage, written back in a
+    safe order when the change is done: messages, shards (each followed by its inbox file), routes, meta."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.layout = store.layout
+        self._files: dict[Path, TinyDB] = {}
+
+    def database(self, path: Path) -> TinyDB:
+        if path not in self._files:
+            self._files[path] = TinyDB(path, storage=AtomicJSONStorage, mode=self.store.mode)
+            self._files[path].storage.read()  # damage shows now, before anything is changed
+        return self._files[path]
+
+    def table(self, path: Path, name: str) -> Table:
+        return self.database(path).table(name, cache_size=0)
+
+    def shard(self, number: int) -> Table:
+        return self.table(self.layout.shard(number), "complaints")
+
+    def history(self, number: int) -> Table:
+        return self.table(self.layout.shard(number), "history")
+
+    def meta(self) -> dict[str, Any]:
+        rows = self.table(self.layout.meta, "meta").all()
+        return dict(rows[0]) if rows else {}
+
+    def set_meta(self, **values: Any) -> None:
+        table = self.table(self.layout.meta, "meta")
+        if table.all():
+            table.update(values)
+        else:
+            table.insert({"schema": SCHEMA_VERSION, "placed": 0, "importing": False, **values})
+        self.flush(lambda path: path == self.layout.meta)
+
+    def find(self, complaint_id: str) -> tuple[int, Table, Any]:
+        number = self.store.shard_of(complaint_id)
+        table = self.shard(number)
+        document = table.get(Query().id == complaint_id)
+        if document is None:
             raise UnknownComplaint(complaint_id)
-        return document
+        return number, table, document
+
+    def flush(self, which: Callable[[Path], bool] = lambda _path: True) -> None:
+        order = {"messages": 0, "shards": 1, "routes": 2}
+        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 3), path.name)):
+            if not which(path):
+                continue
+            storage: AtomicJSONStorage = self._files[path].storage  # type: ignore[assignment]
+            if storage.flush() and path.parent.name == "shards":
+                self.store._write_inbox_file(path, storage.read())
 
 
 class Store:
@@ -202,145 +330,296 @@ class Store:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreUnavailable(self.directory, error.strerror or str(error)) from None
-        self.path = self.directory / DESK_FILE
-        self._lock = FileLock(self.directory / LOCK_FILE, timeout=lock_timeout)
-        self.last_written: tuple[int, int] | None = None
-        """The file's stamp after this Store's own last write: what others did shows as a different one."""
-        self._check_schema()
+            raise unavailable(self.directory, error) from None
+        self.layout = Layout(self.directory)
+        self.path = self.layout.meta
+        self.mode = file_mode(self.directory)
+        self.folder_mode = 0o2770 if self.mode & 0o060 else 0o700
+        self._lock = FileLock(self.directory / LOCK_FILE, timeout=lock_timeout, mode=self.mode)
+        self._cache: dict[Path, tuple[FileKey, Any]] = {}
+        self._routes: dict[str, int] = {}
+        self.last_written: object = None
+        """The desk's stamp after this Store's own last write: what others did shows as a different one."""
+        self._open()
 
-    def _check_schema(self) -> None:
-        with self._read() as desk:
-            rows = desk.meta.all()
-        version = rows[0].get("schema") if rows else None
-        if version is not None and version != SCHEMA_VERSION:
-            raise StoreTooNew(self.path, version)
+    # Opening, migrating
+
+    def _open(self) -> None:
+        meta = self._meta()
+        if (meta is None and (self.directory / V1_FILE).exists()) or (meta or {}).get("migrating"):
+            from console.store.migration import migrate_v1
+
+            with self.transaction() as transaction:
+                migrate_v1(self, transaction)
+            meta = self._meta()
+        version = (meta or {}).get("schema", SCHEMA_VERSION)
+        if version != SCHEMA_VERSION:
+            raise StoreTooNew(self.path, version, SCHEMA_VERSION)
+
+    def _meta(self) -> dict[str, Any] | None:
+        tables = self._parsed(self.layout.meta, parse_tables)
+        if tables is None:
+            return None
+        rows = list(tables.get("meta", {}).values())
+        return rows[0] if rows else None
+
+    def _parsed(self, path: Path, parse: Callable[[Path, bytes], Any], cached: bool = True) -> Any:
+        """The file parsed, or None when it does not exist. With `cached`, parsed again only when its
+        stat changed: for bulk reads (the inbox) and files that only grow (routes, logs). A single
+        complaint is always read afresh: two replacements within one clock tick can look alike."""
+        if not cached:
+            raw = read_bytes(path)
+            return None if raw is None else parse(path, raw)
+        key = _file_key(path)
+        if key is None:
+            self._cache.pop(path, None)
+            return None
+        hit = self._cache.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        raw = read_bytes(path)
+        if raw is None:
+            return None
+        value = parse(path, raw)
+        self._cache[path] = (key, value)
+        return value
+
+    # Transactions
 
     @contextmanager
-    def _read(self) -> Iterator[_Desk]:
-        """A look-up: the file is read once, into memory; readers never wait for the lock."""
-        _raw, data = _load(self.path)
-        db = TinyDB(storage=MemoryStorage)
-        db.storage.write(data)
-        yield _Desk(db, self.path)
-
-    @contextmanager
-    def _write(self) -> Iterator[_Desk]:
-        """A change: under the lock, read the file into memory, change it there, and if the body finishes
-        without an exception write it back once, atomically."""
+    def transaction(self) -> Iterator[Transaction]:
+        """A change: under the lock, the files it needs are read, changed in memory and, if the body
+        finishes without an exception, written back atomically."""
         try:
             self._lock.acquire()
         except Timeout:
-            raise StoreLocked(self.path) from None
+            raise StoreLocked(self.directory / LOCK_FILE) from None
         except OSError as error:
-            raise StoreUnavailable(self.directory / LOCK_FILE, error.strerror or str(error)) from None
+            raise unavailable(self.directory / LOCK_FILE, error) from None
         try:
-            # Holding the lock, no write is under way: a temporary file left now is from a killed writer.
-            for orphan in self.directory.glob(f".{DESK_FILE}.*.tmp"):
-                orphan.unlink(missing_ok=True)
-            raw, data = _load(self.path)
-            db = TinyDB(storage=MemoryStorage)
-            db.storage.write(data)
-            desk = _Desk(db, self.path)
-            if not desk.meta.all():
-                desk.meta.insert({"schema": SCHEMA_VERSION})
-            yield desk
-            payload = _dump(db.storage.read() or {})
-            if payload != raw:
-                write_atomically(self.path, payload)
-                self.last_written = self.stamp()
+            for folder in DATA_FOLDERS:
+                (self.directory / folder).mkdir(mode=self.folder_mode, exist_ok=True)
+            transaction = Transaction(self)
+            if (self._meta() or {}).get("importing"):
+                self._finish_interrupted_import(transaction)
+            yield transaction
+            transaction.flush()
+            self.last_written = self.stamp()
         except OSError as error:
-            raise StoreUnavailable(self.path, error.strerror or str(error)) from None
+            raise unavailable(self.directory, error) from None
         finally:
             self._lock.release()
 
+    def _finish_interrupted_import(self, transaction: Transaction) -> None:
+        """An import was killed part way: complaints whose shard was written are in; give them routes."""
+        for folder in DATA_FOLDERS:
+            remove_orphans(self.directory / folder)
+        remove_orphans(self.directory)
+        routes: dict[int, dict[str, int]] = {}
+        for number in self.layout.shard_numbers():
+            for document in transaction.shard(number).all():
+                routes.setdefault(bucket_of(document["id"]), {})[document["id"]] = number
+        for bucket, ids in routes.items():
+            table = transaction.table(self.layout.route(bucket), "routes")
+            known = {row["id"] for row in table.all()}
+            table.insert_multiple({"id": cid, "shard": shard} for cid, shard in ids.items() if cid not in known)
+        transaction.flush(lambda path: path.parent.name == "routes")
+        transaction.set_meta(importing=False)
+
+    # Finding complaints
+
+    def shard_of(self, complaint_id: str) -> int:
+        number = self._routes.get(complaint_id)
+        if number is not None:
+            return number
+        routes = self._parsed(self.layout.route(bucket_of(complaint_id)), _parse_routes) or {}
+        number = routes.get(complaint_id)
+        if isinstance(number, int):
+            self._routes[complaint_id] = number
+            return number
+        if (self._meta() or {}).get("importing"):  # routes may lag behind shards: look in every shard
+            for number in self.layout.shard_numbers():
+                if any(document.get("id") == complaint_id for document in self._shard_documents(number)):
+                    return number
+        raise UnknownComplaint(complaint_id)
+
+    def _shard_documents(self, number: int, cached: bool = False) -> list[dict[str, Any]]:
+        tables = self._parsed(self.layout.shard(number), parse_tables, cached) or {}
+        return list(tables.get("complaints", {}).values())
+
+    def _state(self, complaint_id: str) -> tuple[int, dict[str, Any]]:
+        number = self.shard_of(complaint_id)
+        for document in self._shard_documents(number):
+            if document.get("id") == complaint_id:
+                return number, document
+        raise UnknownComplaint(complaint_id)
+
+    def _message(self, number: int, complaint_id: str) -> dict[str, Any] | None:
+        tables = self._parsed(self.layout.messages(number), parse_tables, cached=False) or {}
+        return next((m for m in tables.get("messages", {}).values() if m.get("id") == complaint_id), None)
+
     # Reading
 
-    def stamp(self) -> tuple[int, int] | None:
-        """Changes whenever anyone writes the desk: cheap enough to poll for other agents' work."""
-        try:
-            status = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return status.st_mtime_ns, status.st_ino
+    def stamp(self) -> object:
+        """Changes whenever anyone writes the desk: cheap enough to poll every second or two."""
+        seen = []
+        for folder in ("shards", "notes"):
+            try:
+                with os.scandir(self.directory / folder) as entries:
+                    seen.extend((entry.name, _key(entry.stat())) for entry in entries if entry.name[0] != ".")
+            except FileNotFoundError:
+                continue
+        return hash(frozenset(seen))
+
+    def complaint(self, complaint_id: str) -> Complaint:
+        number, document = self._state(complaint_id)
+        path = self.layout.shard(number)
+        return record(path, _complaint, document, self._message(number, complaint_id))
 
     def complaints(self) -> list[Complaint]:
-        """Every complaint, newest first."""
-        with self._read() as desk:
-            complaints = [desk.record(_complaint, document) for document in desk.complaints.all()]
+        """Every complaint with its message, newest first (for exports: the inbox uses `inbox`)."""
+        complaints = []
+        for number in self.layout.shard_numbers():
+            tables = self._parsed(self.layout.messages(number), parse_tables) or {}
+            messages = {m.get("id"): m for m in tables.get("messages", {}).values()}
+            path = self.layout.shard(number)
+            complaints.extend(
+                record(path, _complaint, document, messages.get(document.get("id")))
+                for document in self._shard_documents(number)
+            )
         complaints.sort(key=lambda complaint: complaint.received, reverse=True)
         return complaints
 
-    def complaint(self, complaint_id: str) -> Complaint:
-        with self._read() as desk:
-            return desk.record(_complaint, desk.find(complaint_id))
+    def inbox(self) -> Inbox:
+        """What the inbox needs of every complaint, newest first. A shard whose file is damaged is left
+        out and named in `damaged`; the rest of the desk still shows."""
+        summaries: list[Summary] = []
+        damaged: list[StoreCorrupt] = []
+        make = Summary._make
+        for number in self.layout.shard_numbers():
+            try:
+                rows = self._inbox_rows(number)
+            except StoreCorrupt as error:
+                damaged.append(error)
+                continue
+            for row in rows:
+                summaries.append(make(row))
+                self._routes[row[0]] = number
+        summaries.sort(key=lambda summary: summary.received, reverse=True)
+        return Inbox(summaries, tuple(damaged))
+
+    def _inbox_rows(self, number: int) -> list[list[Any]]:
+        shard = self.layout.shard(number)
+        source = _file_key(shard)
+        if source is None:
+            return []
+        inbox = self._parsed(self.layout.inbox(number), parse_json)
+        if isinstance(inbox, dict) and inbox.get("source") == list(source) and isinstance(inbox.get("rows"), list):
+            return [[*row[:11], tuple(row[11])] for row in inbox["rows"]]
+        # Missing or older than its shard (a writer was killed between the two): made again from the shard.
+        rows = [record(shard, _summary_row, document) for document in self._shard_documents(number, cached=True)]
+        return [[*row[:11], tuple(row[11])] for row in rows]
+
+    def _write_inbox_file(self, shard: Path, tables: dict[str, Any]) -> None:
+        """After a shard is written: its inbox file, stamped with the shard file it was made from."""
+        rows = [_summary_row(document) for document in tables.get("complaints", {}).values()]
+        inbox = shard.with_name(shard.name.replace(".json", ".inbox.json"))
+        try:
+            write_atomically(inbox, dump_json({"source": list(_file_key(shard) or ()), "rows": rows}), self.mode)
+        except OSError as error:
+            raise unavailable(inbox, error) from None
 
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
-        with self._read() as desk:
-            desk.find(complaint_id)
-            notes = [desk.record(_note, d) for d in desk.notes.search(Query().complaint_id == complaint_id)]
+        number = self.shard_of(complaint_id)
+        path = self.layout.notes(number)
+        entries = self._parsed(path, lambda p, raw: parse_log(p, raw)[0]) or []
+        notes = [record(path, _note, entry) for entry in entries if entry.get("complaint_id") == complaint_id]
         return sorted(notes, key=lambda note: note.at)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
-        """Every note, grouped by complaint, oldest first (one read for an export)."""
-        with self._read() as desk:
-            notes = [desk.record(_note, document) for document in desk.notes.all()]
+        """Every note, grouped by complaint, oldest first (one pass for an export)."""
         grouped: dict[str, list[Note]] = {}
-        for note in sorted(notes, key=lambda note: note.at):
-            grouped.setdefault(note.complaint_id, []).append(note)
+        for number in self.layout.shard_numbers():
+            path = self.layout.notes(number)
+            for entry in JSONLog(path).entries():
+                note = record(path, _note, entry)
+                grouped.setdefault(note.complaint_id, []).append(note)
+        for notes in grouped.values():
+            notes.sort(key=lambda note: note.at)
         return grouped
 
     def history(self, complaint_id: str) -> list[Change]:
-        with self._read() as desk:
-            changes = [desk.record(_change, d) for d in desk.history.search(Query().complaint_id == complaint_id)]
-        return sorted(changes, key=lambda change: change.at)
+        number = self.shard_of(complaint_id)
+        path = self.layout.shard(number)
+        tables = self._parsed(path, parse_tables, cached=False) or {}
+        documents = [d for d in tables.get("history", {}).values() if d.get("complaint_id") == complaint_id]
+        return sorted((record(path, _change, d) for d in documents), key=lambda change: change.at)
 
     # Writing
 
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
-        """Add complaints whose id is new (with their notes) in one transaction; known ids are skipped."""
-        with self._write() as desk:
-            known = {document.get("id"): document for document in desk.complaints.all()}
+        """Add complaints whose id is new (with their notes) in one transaction; known ids are skipped.
+        Complaints fill shards in arrival order, SHARD_SIZE to a shard."""
+        with self.transaction() as transaction:
             fresh: dict[str, Complaint] = {}
             present = 0
             differing: list[str] = []
             for complaint in complaints:
-                if complaint.id in known:
-                    present += 1
-                    stored = known[complaint.id]
-                    incoming = _complaint_document(complaint)
-                    if any(stored.get(field) != incoming[field] for field in CUSTOMER_FIELDS):
-                        differing.append(complaint.id)
-                else:
-                    fresh.setdefault(complaint.id, complaint)
-            desk.complaints.insert_multiple(_complaint_document(complaint) for complaint in fresh.values())
-            desk.notes.insert_multiple(_note_document(note) for note in notes if note.complaint_id in fresh)
+                if complaint.id in fresh:
+                    continue
+                try:
+                    stored = self.complaint(complaint.id)
+                except UnknownComplaint:
+                    fresh[complaint.id] = complaint
+                    continue
+                present += 1
+                if any(getattr(stored, name) != getattr(complaint, name) for name in CUSTOMER_FIELDS):
+                    differing.append(complaint.id)
+            if fresh:
+                self._place(transaction, list(fresh.values()), [note for note in notes if note.complaint_id in fresh])
             return ImportResult(added=len(fresh), already_present=present, differing=tuple(differing))
+
+    def _place(self, transaction: Transaction, complaints: list[Complaint], notes: list[Note]) -> None:
+        placed = int(transaction.meta().get("placed", 0))
+        transaction.set_meta(placed=placed + len(complaints), importing=True)
+        shard_of = {complaint.id: (placed + offset) // SHARD_SIZE for offset, complaint in enumerate(complaints)}
+        for number, group in _grouped(complaints, lambda complaint: shard_of[complaint.id]).items():
+            transaction.table(self.layout.messages(number), "messages").insert_multiple(map(_message_document, group))
+            transaction.shard(number).insert_multiple(map(_state_document, group))
+        for bucket, group in _grouped(complaints, lambda complaint: bucket_of(complaint.id)).items():
+            routes = transaction.table(self.layout.route(bucket), "routes")
+            routes.insert_multiple({"id": complaint.id, "shard": shard_of[complaint.id]} for complaint in group)
+        transaction.flush()
+        in_order = sorted(notes, key=lambda note: note.at)
+        for number, group in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
+            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note) for note in group])
+        self._routes.update(shard_of)
+        transaction.set_meta(importing=False)
 
     def add_note(self, complaint_id: str, author: str, text: str) -> Note:
         note = Note(complaint_id, author, utc_now(), text)
-        with self._write() as desk:
-            desk.find(complaint_id)
-            desk.notes.insert(_note_document(note))
+        with self.transaction():
+            number = self.shard_of(complaint_id)
+            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note)])
         return note
 
     def set_step(self, complaint_id: str, playbook: str, step: str, done: bool, by: str) -> Complaint:
         """Tick (or untick) one step of a playbook; records who and when, and keeps it as history."""
         key = Complaint.tick_key(playbook, step)
         now = utc_now()
-        with self._write() as desk:
-            document = desk.find(complaint_id)
+        with self.transaction() as transaction:
+            number, table, document = transaction.find(complaint_id)
             ticks = dict(document.get("ticks", {}))
-            if done == (key in ticks):
-                return desk.record(_complaint, document)
-            if done:
-                ticks[key] = {"playbook": playbook, "step": step, "by": by, "at": now.isoformat()}
-            else:
-                del ticks[key]
-            desk.complaints.update({"ticks": ticks}, doc_ids=[document.doc_id])
-            self._record(desk, Change(complaint_id, "step", None if done else key, key if done else None, by, now))
-            return desk.record(_complaint, {**document, "ticks": ticks})
+            if done != (key in ticks):
+                if done:
+                    ticks[key] = {"playbook": playbook, "step": step, "by": by, "at": now.isoformat()}
+                else:
+                    del ticks[key]
+                table.update({"ticks": ticks}, doc_ids=[document.doc_id])
+                change = Change(complaint_id, "step", None if done else key, key if done else None, by, now)
+                transaction.history(number).insert(_change_document(change))
+        return self.complaint(complaint_id)
 
     def set_field(self, complaint_id: str, field: str, value: str | None, by: str) -> Complaint:
         """Change status, priority, assignee or playbook, recording the change as history."""
@@ -356,18 +635,12 @@ class Store:
     ) -> Complaint:
         if field not in FIELDS_WITH_HISTORY:
             raise ValueError(f"{field} cannot be changed")
-        with self._write() as desk:
-            document = desk.find(complaint_id)
+        with self.transaction() as transaction:
+            number, table, document = transaction.find(complaint_id)
             old = document.get(field)
             value = new_value(old)
-            if old == value:
-                return desk.record(_complaint, document)
-            desk.complaints.update({field: value}, doc_ids=[document.doc_id])
-            self._record(desk, Change(complaint_id, field, old, value, by, utc_now()))
-            return desk.record(_complaint, {**document, field: value})
-
-    @staticmethod
-    def _record(desk: _Desk, change: Change) -> None:
-        document = asdict(change)
-        document["at"] = change.at.isoformat()
-        desk.history.insert(document)
+            if old != value:
+                table.update({field: value}, doc_ids=[document.doc_id])
+                change = Change(complaint_id, field, old, value, by, utc_now())
+                transaction.history(number).insert(_change_document(change))
+        return self.complaint(complaint_id)
