@@ -289,3 +289,60 @@ def test_json_output_writes_c1_controls_and_bidi_overrides_as_escapes(
     _, out, _ = run(capsys, "show", "A-1", "--format", "json")
     assert "\u009b" not in out and "\u202e" not in out
     assert "\\u009b" in out and json.loads(out)["body"] == "a\u009bb\u202ec"
+
+
+def test_seed_check_backup_and_restore(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "seed", "--count", "700", "--seed", "3")
+    assert status == 0 and "Added 700 synthetic complaints." in out
+    listed = json.loads(run(capsys, "list", "--format", "json")[1])
+    assert len(listed) == 700
+    assert {c["language"] for c in listed} == {"en", "fi", "et", "hr"}
+    assert len({c["kind"] for c in listed}) >= 4 and len({c["status"] for c in listed}) == 3
+    from console.store import Store
+
+    seeded = Store(desk)
+    assert sum(len(notes) for notes in seeded.notes_by_complaint().values()) > 100
+    assert sum(bool(c.ticks) for c in seeded.complaints()) > 300
+    assert run(capsys, "seed", "--count", "700", "--seed", "3")[1].startswith("Added 0 ")  # the same ids again
+
+    status, out, _err = run(capsys, "check")
+    assert status == 0 and "700 complaints" in out and "No problems found." in out
+
+    run(capsys, "note", "S-000042", "kept", "in", "the", "backup")
+    archive = tmp_path / "snapshot.tar.gz"
+    status, out, _err = run(capsys, "backup", "-o", str(archive))
+    assert status == 0 and str(archive) in out
+    run(capsys, "note", "S-000042", "after", "the", "backup")
+
+    restored = tmp_path / "restored"
+    status, out, _err = run(capsys, "restore", str(archive), "--data-dir", str(restored))
+    assert status == 0 and "700 complaints" in out
+    shown = json.loads(run(capsys, "show", "S-000042", "--format", "json", "--data-dir", str(restored))[1])
+    assert [note["text"] for note in shown["notes"]][-1] == "kept in the backup"
+    status, _out, err = run(capsys, "restore", str(archive), "--data-dir", str(restored))
+    assert status == 1 and "not empty" in err and err.count("\n") == 1
+
+
+def test_check_reports_damage_and_fails(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "seed", "--count", "10")
+    shard = desk / "shards" / "00000.json"
+    shard.write_bytes(shard.read_bytes()[:100])
+    status, out, _err = run(capsys, "check")
+    assert status == 1 and "00000.json" in out and "1 problem found." in out
+    assert len(shard.read_bytes()) == 100
+
+
+def test_restoring_something_that_is_no_backup_is_one_line(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bogus = write(tmp_path, "bogus.tar.gz", "not an archive")
+    status, _out, err = run(capsys, "restore", str(bogus), "--data-dir", str(tmp_path / "new"))
+    assert status == 1 and "bogus.tar.gz is damaged" in err and err.count("\n") == 1
+    assert not (tmp_path / "new").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".restore-")]
+
+
+def test_seed_needs_a_positive_count(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["seed", "--count", "zero"])
+    assert exit_info.value.code == 2 and "positive whole number" in capsys.readouterr().err

@@ -384,3 +384,50 @@ async def test_yes_and_no_also_take_the_languages_own_letters(small_store: Store
         await pilot.press("k")  # kyllä
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_another_agents_status_change_reaches_the_inbox_within_two_seconds(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    import time
+
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "waiting" not in screen_text(app) and "3 open" in screen_text(app)
+        Store(small_store.directory).set_field("T-2", "status", "waiting", "kadri")
+        changed = time.monotonic()
+        while "waiting" not in screen_text(app) and time.monotonic() - changed < 5:
+            await pilot.pause(0.05)
+        assert "waiting" in screen_text(app) and "2 open" in screen_text(app)
+        assert time.monotonic() - changed <= 2.0
+
+
+async def test_a_complaint_shows_who_else_has_it_open(small_store: Store, playbooks: Playbooks) -> None:
+    import os
+    import time
+
+    from console.store.presence import STALE_SECONDS, Presence
+
+    kadri = Presence(small_store.directory, "kadri")  # another agent-console, as its process would say it
+    kadri.viewing("T-3")
+    gone = Presence(small_store.directory, "ghost")  # a program killed long ago
+    gone.viewing("T-3")
+    old = time.time() - STALE_SECONDS - 5
+    os.utime(gone.path, (old, old))
+    app = make_app(small_store, playbooks, agent="tom")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        text = screen_text(app)
+        assert "Also open by: kadri" in text and "ghost" not in text
+        assert [viewer.agent for viewer in kadri.others_on("T-3")] == ["tom"]  # and kadri sees tom
+        kadri.viewing(None)
+        for _ in range(30):
+            await pilot.pause(0.1)
+            if "Also open by" not in screen_text(app):
+                break
+        assert "Also open by" not in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert kadri.others_on("T-3") == []
+    assert not gone.path.exists()  # cleared by whoever saw it

@@ -63,3 +63,12 @@ def remove_orphans(directory: Path) -> list[Path]:
             Path(entry.path).unlink(missing_ok=True)
             removed.append(Path(entry.path))
     return removed
+
+
+def make_folder(path: Path, mode: int) -> None:
+    """Create `path` with exactly `mode` (the umask would take the group's write bit off a shared one)."""
+    try:
+        path.mkdir()
+    except FileExistsError:
+        return
+    os.chmod(path, mode)

@@ -149,6 +149,8 @@ class JSONLog:
                 os.fsync(descriptor)
             except OSError:
                 os.ftruncate(descriptor, committed)  # disk full part way: no half entry is left behind
+                if created:
+                    self.path.unlink(missing_ok=True)
                 raise
             if created:
                 fsync_directory(self.path.parent)

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from console.store.atomic import fsync_directory
+from console.store.atomic import fsync_directory, make_folder
 from console.store.errors import StoreCorrupt
 from console.store.files import parse_tables, read_bytes
 from console.store.records import Change, Complaint, Note, Tick
@@ -61,7 +61,7 @@ def migrate_v1(store: Store, transaction: Transaction) -> None:
     # Start from nothing: whatever a killed migration wrote is made again.
     for folder in ("shards", "messages", "notes", "routes"):
         shutil.rmtree(store.directory / folder, ignore_errors=True)
-        (store.directory / folder).mkdir(mode=store.folder_mode)
+        make_folder(store.directory / folder, store.folder_mode)
     store.layout.meta.unlink(missing_ok=True)
     transaction._files.clear()
     transaction.set_meta(schema=SCHEMA_VERSION, placed=0, importing=False, migrating=True)

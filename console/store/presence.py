@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.store.atomic import write_atomically
+from console.store.atomic import make_folder, write_atomically
 
 STALE_SECONDS = 15.0
 HEARTBEAT_SECONDS = 5.0
@@ -49,7 +49,7 @@ class Presence:
         self.complaint_id = complaint_id
         entry = {"agent": self.agent, "complaint": complaint_id, "since": datetime.now(UTC).isoformat()}
         try:
-            self.folder.mkdir(mode=0o2770 if self.mode & 0o060 else 0o700, exist_ok=True)
+            make_folder(self.folder, 0o2770 if self.mode & 0o060 else 0o700)
             write_atomically(self.path, json.dumps(entry).encode("utf-8"), self.mode, durable=False)
             self._touched = time.monotonic()
         except OSError:

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
-from console.store.atomic import file_mode, remove_orphans, write_atomically
+from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
 from console.store.errors import (
     StoreCorrupt,
     StoreError,
@@ -275,6 +275,7 @@ class Transaction:
         self.store = store
         self.layout = store.layout
         self._files: dict[Path, TinyDB] = {}
+        self._cleaned: set[Path] = set()
 
     def database(self, path: Path) -> TinyDB:
         if path not in self._files:
@@ -286,7 +287,15 @@ class Transaction:
         return self.database(path).table(name, cache_size=0)
 
     def shard(self, number: int) -> Table:
-        return self.table(self.layout.shard(number), "complaints")
+        """A shard to change: every complaint in it is checked first, as writing it back would otherwise
+        rewrite a damaged record."""
+        path = self.layout.shard(number)
+        fresh = path not in self._files
+        table = self.table(path, "complaints")
+        if fresh:
+            for document in self._files[path].storage.read().get("complaints", {}).values():
+                record(path, _summary_row, document)
+        return table
 
     def history(self, number: int) -> Table:
         return self.table(self.layout.shard(number), "history")
@@ -316,6 +325,9 @@ class Transaction:
         for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 3), path.name)):
             if not which(path):
                 continue
+            if path.parent not in self._cleaned:  # under the lock no write is under way: these are a killed one's
+                remove_orphans(path.parent)
+                self._cleaned.add(path.parent)
             storage: AtomicJSONStorage = self._files[path].storage  # type: ignore[assignment]
             if storage.flush() and path.parent.name == "shards":
                 self.store._write_inbox_file(path, storage.read())
@@ -398,7 +410,7 @@ class Store:
             raise unavailable(self.directory / LOCK_FILE, error) from None
         try:
             for folder in DATA_FOLDERS:
-                (self.directory / folder).mkdir(mode=self.folder_mode, exist_ok=True)
+                make_folder(self.directory / folder, self.folder_mode)
             transaction = Transaction(self)
             if (self._meta() or {}).get("importing"):
                 self._finish_interrupted_import(transaction)
