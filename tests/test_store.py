@@ -122,7 +122,7 @@ def test_complaints_fill_shards_of_256_and_a_change_rewrites_only_its_own(tmp_pa
     changed = {name for name, stamp in _files(store.directory).items() if before.get(name) != stamp}
     assert changed == {"shards/00002.json", "shards/00002.inbox.json"}
     assert Store(store.directory).complaint("T-600").status == "waiting"
-    assert len(Store(store.directory).inbox().summaries) == 600
+    assert len(Store(store.directory).inbox()) == 600
 
 
 def test_the_inbox_has_what_the_list_shows_without_the_messages(small_store: Store) -> None:
@@ -130,8 +130,9 @@ def test_the_inbox_has_what_the_list_shows_without_the_messages(small_store: Sto
     small_store.set_field("T-2", "assignee", "anna", "anna")
     inbox = Store(small_store.directory).inbox()
     assert inbox.damaged == ()
-    assert [summary.id for summary in inbox.summaries] == ["T-3", "T-2", "T-1"]
-    second = inbox.summaries[1]
+    summaries = sorted(inbox.summaries(), key=lambda summary: summary.received, reverse=True)
+    assert [summary.id for summary in summaries] == ["T-3", "T-2", "T-1"]
+    second = summaries[1]
     assert (second.customer_name, second.subject, second.assignee) == ("Customer 2", "Subject 2", "anna")
     assert second.done_count("cancellation", ("apologise", "ask")) == 1
     assert second.received_at == small_store.complaint("T-2").received
@@ -143,7 +144,7 @@ def test_a_stale_inbox_file_is_never_trusted(small_store: Store) -> None:
     old_inbox = inbox_file.read_bytes()
     small_store.set_field("T-1", "status", "resolved", "anna")
     inbox_file.write_bytes(old_inbox)  # as if the second write never happened
-    summary = {s.id: s for s in Store(small_store.directory).inbox().summaries}["T-1"]
+    summary = {s.id: s for s in Store(small_store.directory).inbox().summaries()}["T-1"]
     assert summary.status == "resolved"
 
 
@@ -220,3 +221,29 @@ def test_an_import_killed_part_way_is_completed_by_the_next_change(tmp_path: Pat
     assert json.loads(meta.read_text("utf-8"))["meta"]["1"]["importing"] is False
     assert len(list((store.directory / "routes").iterdir())) >= 1
     assert [note.text for note in Store(store.directory).notes("T-1")] == ["after the crash"]
+
+
+def test_the_inbox_index_joins_shards_whose_values_differ(tmp_path: Path) -> None:
+    store = Store(tmp_path / "desk")
+    store.add_complaints([make_complaint(number) for number in range(1, 301)])
+    store.set_field("T-3", "assignee", "anna", "anna")  # first shard
+    store.set_field("T-290", "assignee", "bob", "bob")  # second shard: its own code for bob
+    store.set_field("T-291", "assignee", "anna", "bob")  # and its own code for anna
+    store.set_field("T-291", "status", "resolved", "bob")
+    index = Store(store.directory).inbox()
+    assert len(index) == 300
+    assignees = index.categories["assignee"]
+    assert (assignees.count("anna"), assignees.count("bob"), assignees.count(None)) == (2, 1, 297)
+    assert index.categories["status"].count("resolved") == 1
+    by_id = {summary.id: summary for summary in index.summaries()}
+    assert (by_id["T-291"].assignee, by_id["T-291"].status) == ("anna", "resolved")
+    assert by_id["T-290"].assignee == "bob" and by_id["T-3"].assignee == "anna"
+
+
+@pytest.mark.parametrize("content", [b"[]", b'{"id": [1]}', b"not json"])
+def test_a_malformed_inbox_file_is_made_again_from_its_shard(small_store: Store, content: bytes) -> None:
+    small_store.set_field("T-2", "priority", "urgent", "anna")
+    (small_store.directory / "shards" / "00000.inbox.json").write_bytes(content)
+    index = Store(small_store.directory).inbox()
+    assert index.damaged == ()
+    assert {summary.id: summary.priority for summary in index.summaries()}["T-2"] == "urgent"

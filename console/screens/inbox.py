@@ -138,7 +138,7 @@ class InboxScreen(DeskScreen):
         except StoreError as error:
             self.notify(labels.store_error(error), severity="error", timeout=10)
         else:
-            self._complaints = inbox_order(inbox.summaries)
+            self._complaints = inbox_order(inbox.summaries())
             self._searchable = {complaint.id: searchable(complaint) for complaint in self._complaints}
             for damage in inbox.damaged:
                 if damage.path not in self._reported:

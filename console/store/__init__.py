@@ -8,6 +8,7 @@ from console.store.errors import (
     StoreUnavailable,
     UnknownComplaint,
 )
+from console.store.index import InboxIndex
 from console.store.records import (
     CHANNELS,
     PRIORITIES,
@@ -19,7 +20,7 @@ from console.store.records import (
     Summary,
     Tick,
 )
-from console.store.tinystore import Inbox, Store
+from console.store.tinystore import Store
 
 __all__ = [
     "CHANNELS",
@@ -28,7 +29,7 @@ __all__ = [
     "Change",
     "Complaint",
     "ImportResult",
-    "Inbox",
+    "InboxIndex",
     "Note",
     "Store",
     "StoreCorrupt",

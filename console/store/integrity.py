@@ -14,14 +14,16 @@ from pathlib import Path
 from console.store.atomic import fsync_directory, write_atomically
 from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable
 from console.store.files import parse_json, parse_log, parse_tables, read_bytes, unavailable
+from console.store.index import encode_shard
 from console.store.tinystore import (
     DATA_FOLDERS,
     META_FILE,
     Store,
     _change,
+    _checked_summary,
     _complaint,
+    _file_key,
     _note,
-    _summary_row,
     bucket_of,
     record,
 )
@@ -83,8 +85,9 @@ def check(store: Store) -> Report:
         try:
             raw = read_bytes(inbox)
             derived = None if raw is None else parse_json(inbox, raw)
-            rows = [record(shard, _summary_row, d) for d in tables.get("complaints", {}).values()]
-            if not isinstance(derived, dict) or derived.get("rows") != rows:
+            documents = [record(shard, _checked_summary, d) for d in tables.get("complaints", {}).values()]
+            expected = {**encode_shard(documents), "source": list(_file_key(shard) or ())}
+            if derived != expected:
                 report.notices.append(f"{inbox}: older than its shard; it is made again when read")
         except StoreError as error:
             report.notices.append(f"{error}; it is made again from its shard")

@@ -94,8 +94,8 @@ class ImportResult:
 
 
 class Summary(NamedTuple):
-    """A complaint as the inbox needs it, cheap to load by the hundred thousand: no message body, no
-    contact details, `received` as UTC ISO text (which sorts by time) and only the keys of ticked steps."""
+    """A complaint as the inbox shows it: no message body, no contact details, `received` as UTC ISO text
+    (which sorts by time) and the keys of ticked steps as one space-separated text."""
 
     id: str
     received: str
@@ -108,11 +108,12 @@ class Summary(NamedTuple):
     priority: str
     assignee: str | None
     playbook: str | None
-    ticked: tuple[str, ...]
+    ticked: str
 
     @property
     def received_at(self) -> datetime:
         return datetime.fromisoformat(self.received)
 
     def done_count(self, playbook: str, steps: tuple[str, ...]) -> int:
-        return sum(1 for step in steps if Complaint.tick_key(playbook, step) in self.ticked)
+        ticked = set(self.ticked.split())
+        return sum(1 for step in steps if Complaint.tick_key(playbook, step) in ticked)

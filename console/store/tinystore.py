@@ -18,11 +18,12 @@ under the directory's lock; readers never take the lock, and see each file eithe
 
 from __future__ import annotations
 
+import gc
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +52,7 @@ from console.store.files import (
     read_bytes,
     unavailable,
 )
+from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.records import (
     CHANNELS,
     FIELDS_WITH_HISTORY,
@@ -60,7 +62,6 @@ from console.store.records import (
     Complaint,
     ImportResult,
     Note,
-    Summary,
     Tick,
     next_in_cycle,
     utc_now,
@@ -68,7 +69,7 @@ from console.store.records import (
 
 __all__ = [
     "SCHEMA_VERSION",
-    "Inbox",
+    "InboxIndex",
     "Store",
     "StoreCorrupt",
     "StoreError",
@@ -167,14 +168,14 @@ def _complaint(document: dict[str, Any], message: dict[str, Any] | None) -> Comp
     return Complaint(**values)
 
 
-def _summary_row(document: dict[str, Any]) -> list[Any]:
+def _checked_summary(document: dict[str, Any]) -> dict[str, Any]:
+    """A state document fit for the inbox, or an error saying what is wrong with it."""
     _checked_state(document)
     _time(document["received"])
-    return [
-        *(document[name] for name in ("id", "received", "customer_name", "subject", "channel", "language")),
-        *(document[name] for name in ("kind", "status", "priority", "assignee", "playbook")),
-        sorted(document["ticks"]),
-    ]
+    for name in ("assignee", "playbook"):
+        if not isinstance(document.get(name), str | None):
+            raise ValueError(f"{name} is not text")
+    return document
 
 
 def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
@@ -215,15 +216,6 @@ def record(path: Path, convert: Callable[..., Any], *documents: Any) -> Any:
         return convert(*documents)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise StoreCorrupt(path, f"a record is malformed ({error!r})") from None
-
-
-@dataclass(frozen=True)
-class Inbox:
-    """Every complaint as the inbox needs it, and the files that could not be read (the rest still
-    shows)."""
-
-    summaries: list[Summary]
-    damaged: tuple[StoreCorrupt, ...] = ()
 
 
 class Layout:
@@ -294,7 +286,7 @@ class Transaction:
         table = self.table(path, "complaints")
         if fresh:
             for document in self._files[path].storage.read().get("complaints", {}).values():
-                record(path, _summary_row, document)
+                record(path, _checked_summary, document)
         return table
 
     def history(self, number: int) -> Table:
@@ -502,42 +494,44 @@ class Store:
         complaints.sort(key=lambda complaint: complaint.received, reverse=True)
         return complaints
 
-    def inbox(self) -> Inbox:
-        """What the inbox needs of every complaint, newest first. A shard whose file is damaged is left
-        out and named in `damaged`; the rest of the desk still shows."""
-        summaries: list[Summary] = []
+    def inbox(self) -> InboxIndex:
+        """What the inbox needs of every complaint, by column. A shard whose file is damaged is left out
+        and named in `damaged`; the rest of the desk still shows."""
+        index = InboxIndex()
         damaged: list[StoreCorrupt] = []
-        make = Summary._make
-        for number in self.layout.shard_numbers():
-            try:
-                rows = self._inbox_rows(number)
-            except StoreCorrupt as error:
-                damaged.append(error)
-                continue
-            for row in rows:
-                summaries.append(make(row))
-                self._routes[row[0]] = number
-        summaries.sort(key=lambda summary: summary.received, reverse=True)
-        return Inbox(summaries, tuple(damaged))
+        collecting = gc.isenabled()
+        gc.disable()  # many small objects and no cycles among them: the collector would only slow this down
+        try:
+            for number in self.layout.shard_numbers():
+                try:
+                    index.add(self._inbox_shard(number))
+                except StoreCorrupt as error:
+                    damaged.append(error)
+        finally:
+            if collecting:
+                gc.enable()
+        index.damaged = tuple(damaged)
+        return index
 
-    def _inbox_rows(self, number: int) -> list[list[Any]]:
+    def _inbox_shard(self, number: int) -> dict[str, Any]:
         shard = self.layout.shard(number)
         source = _file_key(shard)
         if source is None:
-            return []
-        inbox = self._parsed(self.layout.inbox(number), parse_json)
-        if isinstance(inbox, dict) and inbox.get("source") == list(source) and isinstance(inbox.get("rows"), list):
-            return [[*row[:11], tuple(row[11])] for row in inbox["rows"]]
-        # Missing or older than its shard (a writer was killed between the two): made again from the shard.
-        rows = [record(shard, _summary_row, document) for document in self._shard_documents(number, cached=True)]
-        return [[*row[:11], tuple(row[11])] for row in rows]
+            return encode_shard(())
+        encoded = self._parsed(self.layout.inbox(number), parse_json)
+        if isinstance(encoded, dict) and encoded.get("source") == list(source) and well_formed(encoded):
+            return encoded
+        # Missing, malformed or older than its shard (a writer was killed between the two): made again.
+        documents = self._shard_documents(number, cached=True)
+        return encode_shard(record(shard, _checked_summary, document) for document in documents)
 
     def _write_inbox_file(self, shard: Path, tables: dict[str, Any]) -> None:
         """After a shard is written: its inbox file, stamped with the shard file it was made from."""
-        rows = [_summary_row(document) for document in tables.get("complaints", {}).values()]
+        encoded = encode_shard(_checked_summary(document) for document in tables.get("complaints", {}).values())
+        encoded["source"] = list(_file_key(shard) or ())
         inbox = shard.with_name(shard.name.replace(".json", ".inbox.json"))
         try:
-            write_atomically(inbox, dump_json({"source": list(_file_key(shard) or ()), "rows": rows}), self.mode)
+            write_atomically(inbox, dump_json(encoded), self.mode)
         except OSError as error:
             raise unavailable(inbox, error) from None
 
