@@ -518,7 +518,10 @@ class Store:
         source = _file_key(shard)
         if source is None:
             return encode_shard(())
-        encoded = self._parsed(self.layout.inbox(number), parse_json)
+        try:
+            encoded = self._parsed(self.layout.inbox(number), parse_json)
+        except StoreCorrupt:
+            encoded = None  # derived data: the shard is the truth
         if isinstance(encoded, dict) and encoded.get("source") == list(source) and well_formed(encoded):
             return encoded
         # Missing, malformed or older than its shard (a writer was killed between the two): made again.
