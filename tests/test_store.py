@@ -94,7 +94,7 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(directory)): path.read_bytes()
         for path in sorted(directory.rglob("*"))
-        if path.is_file() and path.name != ".desk.lock" and "presence" not in path.parts
+        if path.is_file() and path.name not in (".desk.lock", ".changes") and "presence" not in path.parts
     }
 
 
@@ -102,7 +102,7 @@ def _files(directory: Path) -> dict[str, tuple[int, int]]:
     return {
         str(path.relative_to(directory)): (path.stat().st_mtime_ns, path.stat().st_ino)
         for path in directory.rglob("*")
-        if path.is_file() and path.name != ".desk.lock"
+        if path.is_file() and path.name not in (".desk.lock", ".changes")
     }
 
 
