@@ -34,14 +34,7 @@ from tinydb import Query, TinyDB
 from tinydb.table import Table
 
 from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
-from console.store.errors import (
-    StoreCorrupt,
-    StoreError,
-    StoreLocked,
-    StoreTooNew,
-    StoreUnavailable,
-    UnknownComplaint,
-)
+from console.store.errors import StoreCorrupt, StoreLocked, StoreTooNew, UnknownComplaint
 from console.store.files import (
     AtomicJSONStorage,
     JSONLog,
@@ -67,17 +60,7 @@ from console.store.records import (
     utc_now,
 )
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "InboxIndex",
-    "Store",
-    "StoreCorrupt",
-    "StoreError",
-    "StoreLocked",
-    "StoreTooNew",
-    "StoreUnavailable",
-    "UnknownComplaint",
-]
+__all__ = ["SCHEMA_VERSION", "Store"]
 
 SCHEMA_VERSION = 2
 SHARD_SIZE = 256
