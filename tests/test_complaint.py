@@ -394,12 +394,12 @@ async def test_another_agents_status_change_reaches_the_inbox_within_two_seconds
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert "waiting" not in screen_text(app) and "3 open" in screen_text(app)
+        assert "waiting" not in screen_text(app) and "Open 3" in screen_text(app)
         Store(small_store.directory).set_field("T-2", "status", "waiting", "kadri")
         changed = time.monotonic()
         while "waiting" not in screen_text(app) and time.monotonic() - changed < 5:
             await pilot.pause(0.05)
-        assert "waiting" in screen_text(app) and "2 open" in screen_text(app)
+        assert "waiting" in screen_text(app) and "Open 2" in screen_text(app)
         assert time.monotonic() - changed <= 2.0
 
 

@@ -247,3 +247,19 @@ def test_a_malformed_inbox_file_is_made_again_from_its_shard(small_store: Store,
     index = Store(small_store.directory).inbox()
     assert index.damaged == ()
     assert {summary.id: summary.priority for summary in index.summaries()}["T-2"] == "urgent"
+
+
+def test_set_many_changes_every_complaint_once_and_says_what_was_there(tmp_path: Path) -> None:
+    store = Store(tmp_path / "desk")
+    store.add_complaints([make_complaint(number) for number in range(1, 401)])
+    store.set_field("T-7", "status", "waiting", "anna")
+    ids = [f"T-{number}" for number in (5, 6, 7, 300, 301)]
+    old = store.set_many("status", dict.fromkeys(ids, "waiting"), "bob")
+    assert old == {"T-5": "open", "T-6": "open", "T-300": "open", "T-301": "open"}  # T-7 already was
+    again = Store(store.directory)
+    assert {again.complaint(cid).status for cid in ids} == {"waiting"}
+    assert [(c.old, c.new, c.by) for c in again.history("T-300")] == [("open", "waiting", "bob")]
+    assert again.set_many("status", old, "bob") == dict.fromkeys(old, "waiting")  # the undo
+    assert again.complaint("T-301").status == "open" and again.complaint("T-7").status == "waiting"
+    with pytest.raises(UnknownComplaint):
+        again.set_many("status", {"T-999": "open"}, "bob")

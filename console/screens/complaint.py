@@ -29,7 +29,7 @@ class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
 class ComplaintScreen(DeskScreen):
     BINDINGS = [
         Binding("escape", "back", N_("Back"), show=True),
-        Binding("n", "write_note", N_("Note"), show=True),
+        Binding("n,w", "write_note", N_("Note"), show=True),
         Binding("h", "history", N_("History"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
     ]

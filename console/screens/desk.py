@@ -12,7 +12,7 @@ from console import labels
 from console.i18n import N_, _
 from console.keys import TranslatedBindings, translate_tree
 from console.safe_text import clean_line
-from console.screens.dialogs import AssignDialog, PlaybookDialog
+from console.screens.dialogs import AssignDialog, playbook_dialog
 from console.store import PRIORITIES, STATUSES, Complaint, StoreError
 
 if TYPE_CHECKING:
@@ -131,4 +131,4 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
                 title = self.desk.playbooks[playbook_id].title(self.desk.language)
                 self.notify(_("{id}: playbook {title}").format(id=clean_line(changed.id), title=title))
 
-        self.app.push_screen(PlaybookDialog(self.desk.playbooks, current.id, self.desk.language), switch)
+        self.app.push_screen(playbook_dialog(self.desk.playbooks, current.id, self.desk.language), switch)

@@ -1,6 +1,8 @@
-"""Small modal questions: who to assign to, which playbook to use."""
+"""Small modal questions: who to assign to, which of a list (a playbook, a status), yes or no."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import on
@@ -58,32 +60,38 @@ class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
     BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Choose"), show=False)]
 
 
-class PlaybookDialog(_Dialog):
-    """Lists the playbooks in the current language; Enter picks one."""
+class ChoiceDialog(_Dialog):
+    """A title and a list of choices (id, label); Enter picks one, the dialog answers its id."""
 
-    def __init__(self, playbooks: Playbooks, current: str, language: str) -> None:
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, str]], current: str | None, id: str = "choices"
+    ) -> None:
         super().__init__()
-        self.playbooks = playbooks
+        self.title_text = title
+        self.choices = choices
         self.current = current
-        self.language = language
+        self.list_id = id
 
     def compose(self) -> ComposeResult:
-        options = [
-            Option(Text(f"{playbook.title(self.language)} ({len(playbook.steps)})"), id=playbook.id)
-            for playbook in self.playbooks.all
-        ]
         with Vertical():
-            yield Static(Text(_("Choose a playbook")), classes="title")
-            yield ChoiceList(*options, id="playbooks")
+            yield Static(Text(self.title_text), classes="title")
+            yield ChoiceList(*(Option(Text(label), id=key) for key, label in self.choices), id=self.list_id)
             yield Static(Text(_("Enter: choose · Esc: cancel")), classes="hint")
 
     def on_mount(self) -> None:
-        choices = self.query_one(ChoiceList)
-        choices.highlighted = choices.get_option_index(self.current)
+        if self.current is not None:
+            choices = self.query_one(ChoiceList)
+            choices.highlighted = choices.get_option_index(self.current)
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+def playbook_dialog(playbooks: Playbooks, current: str | None, language: str) -> ChoiceDialog:
+    """The playbooks in the current language, with their number of steps."""
+    choices = [(playbook.id, f"{playbook.title(language)} ({len(playbook.steps)})") for playbook in playbooks.all]
+    return ChoiceDialog(_("Choose a playbook"), choices, current, id="playbooks")
 
 
 class ConfirmDialog(_Dialog):

@@ -1,58 +1,34 @@
-"""The inbox: every complaint a row, newest open first, with a live text filter."""
+"""The inbox: views with counts, a query language to search (`/`, n/N) and filter (`f`), sorting, and
+tagging many complaints to change them at once — over 100k complaints, rendering only what is on screen."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from console import labels
 from console.i18n import N_, _, format_age, format_count, ngettext
+from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
+from console.query import Query, QueryError, parse
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.store import STATUSES, StoreError, Summary
+from console.screens.dialogs import AssignDialog, ChoiceDialog, ConfirmDialog, playbook_dialog
+from console.store import PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
+from console.views import SORTS, VIEWS
 from console.widgets.inbox_list import InboxList, InboxRow
 
-
-def fold(text: str) -> str:
-    """Lower-case text without diacritics, so `cokolada` finds `čokolada`."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def searchable(complaint: Summary) -> str:
-    """The complaint's text as the inbox has it (id, customer, subject, agent), folded once per reload."""
-    parts = (complaint.id, complaint.customer_name, complaint.subject, complaint.assignee or "")
-    return fold(" ".join((*parts, complaint.status, complaint.priority)))
-
-
-def matches(complaint: Summary, text: str, words: list[str]) -> bool:
-    """Every word is in the complaint's text or in its status, priority or channel as the row shows them,
-    so "urgent" or "odottaa" find what the agent sees."""
-    if not words:
-        return True
-    shown = fold(
-        " ".join(
-            (labels.status(complaint.status), labels.priority(complaint.priority), labels.channel(complaint.channel))
-        )
-    )
-    return all(word in text or word in shown for word in words)
-
-
-def inbox_order(complaints: Iterable[Summary]) -> list[Summary]:
-    """Open first, then waiting, then resolved; newest first within each."""
-    rank = {status: index for index, status in enumerate(STATUSES)}
-    by_age = sorted(complaints, key=lambda complaint: complaint.received, reverse=True)
-    return sorted(by_age, key=lambda complaint: rank.get(complaint.status, len(rank)))
+LOAD_IN_BACKGROUND = 4
+"""Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
+BULK_IN_BACKGROUND = 1000
 
 
 def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxRow:
@@ -92,28 +68,56 @@ def column_titles() -> dict[str, str]:
 
 class InboxScreen(DeskScreen):
     BINDINGS = [
-        Binding("slash", "filter", N_("Filter"), show=True),
-        Binding("escape", "clear_filter", N_("Clear filter"), show=False),
-        Binding("n", "note", N_("Note"), show=False),
+        Binding("slash", "query('search')", N_("Search"), show=True),
+        Binding("f,backslash", "query('filter')", N_("Filter"), show=True),
+        Binding("n", "next_match(1)", N_("Next match"), show=False),
+        Binding("N", "next_match(-1)", N_("Previous match"), show=False),
+        Binding("escape", "clear", N_("Clear search or filter"), show=False),
+        Binding("t", "tag", N_("Tag"), show=False),
+        Binding("T", "tag_all", N_("Tag all shown"), show=False),
+        Binding("u", "undo", N_("Undo bulk change"), show=False),
+        Binding("o", "next_sort", N_("Sort"), show=False),
+        Binding("O", "reverse_sort", N_("Reverse sort"), show=False),
+        Binding("v", "next_view(1)", N_("Next view"), show=False),
+        Binding("V", "next_view(-1)", N_("Previous view"), show=False),
+        *[
+            Binding(str(number), f"view('{view.key}')", view.title, show=False)
+            for number, view in enumerate(VIEWS, start=1)
+        ],
+        Binding("w", "note", N_("Note"), show=False),
     ]
 
     DEFAULT_CSS = """
     InboxScreen #inbox-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    InboxScreen #filter { display: none; height: 1; border: none; padding: 0 1; }
-    InboxScreen #filter.shown { display: block; }
+    InboxScreen #views { height: 1; padding: 0 1; }
+    InboxScreen #query { display: none; height: 1; border: none; padding: 0 1; }
+    InboxScreen #query.shown { display: block; }
+    InboxScreen #query-error { display: none; height: 1; padding: 0 1; background: $error 30%; }
+    InboxScreen #query-error.shown { display: block; }
     """
 
     def __init__(self) -> None:
         super().__init__(id="inbox")
-        self._complaints: list[Summary] = []
-        self._searchable: dict[str, str] = {}
-        self._filter = ""
+        self.model: InboxModel | None = None
+        self.view = "all"
+        self.sort = "inbox"
+        self.reverse = False
+        self.queries = {"search": Query(), "filter": Query()}
+        self.texts = {"search": "", "filter": ""}
+        self.mode = "filter"
+        self.tagged: set[str] = set()
+        self.undo: tuple[str, dict[str, str | None]] | None = None
+        self.loading = ""
+        self._rows: dict[int, InboxRow] = {}
+        self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
-        yield Input(id="filter", placeholder=_("Filter: words to find"))
+        yield Static(id="views")
+        yield Input(id="query")
+        yield Static(id="query-error")
         yield InboxList(id="inbox-list")
         yield Footer(show_command_palette=False, compact=True)
 
@@ -132,42 +136,329 @@ class InboxScreen(DeskScreen):
     def current_complaint_id(self) -> str | None:
         return self.inbox.current_id
 
+    # Loading
+
     def reload(self, keep_position: bool = False) -> None:
+        keep = None if keep_position else self.inbox.current_id  # None: the cursor keeps its row number
+        store = self.desk.store
         try:
-            inbox = self.desk.store.inbox()
+            shards = len(store.layout.shard_numbers())
         except StoreError as error:
             self.notify(labels.store_error(error), severity="error", timeout=10)
-        else:
-            self._complaints = inbox_order(inbox.summaries())
-            self._searchable = {complaint.id: searchable(complaint) for complaint in self._complaints}
-            for damage in inbox.damaged:
-                if damage.path not in self._reported:
-                    self._reported.add(damage.path)
-                    self.notify(labels.store_error(damage), severity="error", timeout=15)
-        self._render_rows(keep_position)
+            return
+        if shards > LOAD_IN_BACKGROUND:
+            if self.model is None:
+                self.loading = _("loading…")
+                self._show_title()
+            self._load_in_background(keep)
+            return
+        try:
+            model = self._load(lambda _done, _total: None)
+        except StoreError as error:
+            self.notify(labels.store_error(error), severity="error", timeout=10)
+            return
+        self._loaded(model, keep)
 
-    def _render_rows(self, keep_position: bool = False) -> None:
-        words = fold(self._filter).split()
-        shown = [c for c in self._complaints if matches(c, self._searchable.get(c.id, ""), words)]
-        now = utc_now()
-        rows = [inbox_row(complaint, self.desk.playbooks, now) for complaint in shown]
+    def _load(self, progress: Callable[[int, int], None]) -> InboxModel:
+        index = self.desk.store.inbox(progress)
+        return InboxModel(index, self.desk.playbooks, self.desk.agent, utc_now())
+
+    @work(thread=True, exclusive=True, group="inbox-load")
+    def _load_in_background(self, keep: str | None) -> None:
+        def progress(done: int, total: int) -> None:
+            if done % 32 == 0:
+                self.app.call_from_thread(self._loading, done, total)
+
+        try:
+            model = self._load(progress)
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, labels.store_error(error), severity="error", timeout=10)
+            return
+        self.app.call_from_thread(self._loaded, model, keep)
+
+    def _loading(self, done: int, total: int) -> None:
+        if self.model is None:
+            self.loading = _("loading… {percent} %").format(percent=format_count(done * 100 // max(total, 1)))
+            self._show_title()
+
+    def _loaded(self, model: InboxModel, keep: str | None) -> None:
+        self.model = model
+        self.loading = ""
+        for damage in model.index.damaged:
+            if damage.path not in self._reported:
+                self._reported.add(damage.path)
+                self.notify(labels.store_error(damage), severity="error", timeout=15)
+        self._arrange(keep)
+
+    # Showing
+
+    def _arrange(self, keep: str | None = None, position: int | None = None) -> None:
+        """Work the rows out again (view, sort, filter, search) and show them, the cursor on `keep`."""
+        model = self.model
+        if model is None:
+            return
+        self._now = utc_now()
+        model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
+        self._rows = {}
+        if position is None:
+            position = model.position_of(keep)
         inbox = self.inbox
         inbox.empty_text = (
             _("Nothing matches the filter.")
-            if words
+            if not self.queries["filter"].empty
+            else _("Nothing in this view.")
+            if len(model.index)
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
-        inbox.show(rows, column_titles(), keep_id=None if keep_position else inbox.current_id)
-        total = len(self._complaints)
-        open_count = sum(1 for complaint in self._complaints if complaint.status == "open")
-        counts = {
-            "complaints": ngettext("{count} complaint", "{count} complaints", total).format(count=format_count(total)),
-            "open": ngettext("{count} open", "{count} open", open_count).format(count=format_count(open_count)),
-            "shown": ngettext("{count} shown", "{count} shown", len(rows)).format(count=format_count(len(rows))),
-        }
-        title = _("Inbox — {complaints} · {open} · {shown}") if words else _("Inbox — {complaints} · {open}")
-        self.query_one("#inbox-title", Static).update(Text(title.format(**counts)))
-        self.query_one("#filter", Input).placeholder = _("Filter: words to find")
+        inbox.show(len(model), self._row, column_titles(), position, self._mark)
+        self._show_title()
+
+    def _row(self, position: int) -> InboxRow:
+        row = self._rows.get(position)
+        if row is None:
+            assert self.model is not None
+            row = self._rows[position] = inbox_row(self.model.summary(position), self.desk.playbooks, self._now)
+        return row
+
+    def _mark(self, position: int) -> str:
+        model = self.model
+        if model is None:
+            return " "
+        row = model.order[position]
+        if model.index.ids[row] in self.tagged:
+            return "*"
+        return "+" if row in model.matches else " "
+
+    def _show_title(self) -> None:
+        model = self.model
+        title = self.query_one("#inbox-title", Static)
+        views = self.query_one("#views", Static)
+        if model is None:
+            title.update(Text(_("Inbox — {state}").format(state=self.loading), no_wrap=True))
+            return
+        view = next(view for view in VIEWS if view.key == self.view)
+        shown = len(model)
+        parts = [_(view.title), ngettext("{count} shown", "{count} shown", shown).format(count=format_count(shown))]
+        if model.matches:
+            found = len(model.matches)
+            parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
+        if self.tagged:
+            parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
+        arrow = "↑" if self.reverse else "↓"
+        parts.append(_("sorted by {order}").format(order=_(SORTS[self.sort])) + f" {arrow}")
+        if self.loading:
+            parts.append(self.loading)
+        title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for number, each in enumerate(VIEWS, start=1):
+            label = f"{number} {_(each.title)} {format_count(model.counts[each.key])}"
+            if each.key == self.view:
+                line.append(f"[{label}]", style="bold reverse")
+            else:
+                line.append(f" {label} ")
+            line.append(" ")
+        views.update(line)
+
+    # Views and sorting
+
+    def action_view(self, key: str) -> None:
+        self.view = key
+        self._arrange(self.inbox.current_id)
+
+    def action_next_view(self, step: int) -> None:
+        keys = [view.key for view in VIEWS]
+        self.action_view(keys[(keys.index(self.view) + step) % len(keys)])
+
+    def action_next_sort(self) -> None:
+        keys = list(SORTS)
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self._arrange(self.inbox.current_id)
+        self.notify(_("Sorted by {order}").format(order=_(SORTS[self.sort])))
+
+    def action_reverse_sort(self) -> None:
+        self.reverse = not self.reverse
+        self._arrange(self.inbox.current_id)
+
+    # Search and filter
+
+    def action_query(self, mode: str) -> None:
+        self.mode = mode
+        field = self.query_one("#query", Input)
+        field.placeholder = (
+            _("Search: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+            if mode == "search"
+            else _("Filter: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+        )
+        with field.prevent(Input.Changed):
+            field.value = self.texts[mode]
+        field.add_class("shown")
+        field.focus()
+
+    @on(Input.Changed, "#query")
+    def query_changed(self, event: Input.Changed) -> None:
+        self.texts[self.mode] = event.value
+        error = self.query_one("#query-error", Static)
+        model = self.model
+        if model is None:
+            return
+        try:
+            query = parse(event.value, self.desk.playbooks.kinds(), self.desk.agent, model.index)
+        except QueryError as problem:
+            error.update(Text(str(problem)))
+            error.add_class("shown")
+            return
+        error.remove_class("shown")
+        self.queries[self.mode] = query
+        keep = self.inbox.current_id
+        self._arrange(keep)
+        if self.mode == "search" and model.matches:
+            position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
+            if position is None:
+                position = model.next_match(self.inbox.cursor, 1)
+            if position is not None:
+                self.inbox.cursor = position
+
+    @on(Input.Submitted, "#query")
+    def query_done(self) -> None:
+        self.inbox.focus()
+
+    def action_next_match(self, step: int) -> None:
+        model = self.model
+        if model is None or not model.matches:
+            self.notify(_("No search: / to search."), severity="warning")
+            return
+        position = model.next_match(self.inbox.cursor, step)
+        if position is not None:
+            if (position < self.inbox.cursor) == (step > 0) and position != self.inbox.cursor:
+                self.notify(_("Search wrapped around."))
+            self.inbox.cursor = position
+
+    def action_clear(self) -> None:
+        """Esc: out of the query field; then the search; then the filter."""
+        field = self.query_one("#query", Input)
+        if field.has_focus:
+            self.inbox.focus()
+            if field.value:
+                return
+        self.query_one("#query-error", Static).remove_class("shown")
+        mode = "search" if not self.queries["search"].empty or self.texts["search"] else "filter"
+        self.queries[mode] = Query()
+        self.texts[mode] = ""
+        with field.prevent(Input.Changed):
+            field.value = ""
+        if self.queries["search"].empty and self.queries["filter"].empty:
+            field.remove_class("shown")
+        self._arrange(self.inbox.current_id)
+        self.inbox.focus()
+
+    # Tagging and changing many
+
+    def action_tag(self) -> None:
+        complaint_id = self.inbox.current_id
+        if complaint_id is None:
+            return
+        self.tagged.symmetric_difference_update({complaint_id})
+        self.inbox.refresh_rows()
+        self.inbox.action_cursor_down()
+        self._show_title()
+
+    def action_tag_all(self) -> None:
+        if self.model is None:
+            return
+        shown = self.model.ids_shown()
+        if shown and self.tagged.issuperset(shown):
+            self.tagged.difference_update(shown)
+        else:
+            self.tagged.update(shown)
+        self.inbox.refresh_rows()
+        self._show_title()
+
+    def action_cycle_status(self) -> None:
+        if not self.tagged:
+            return super().action_cycle_status()
+        choices = [(status, labels.status(status)) for status in STATUSES]
+        self._choose_for_tagged("status", ChoiceDialog(_("Status of the tagged complaints"), choices, None))
+
+    def action_cycle_priority(self) -> None:
+        if not self.tagged:
+            return super().action_cycle_priority()
+        choices = [(priority, labels.priority(priority)) for priority in PRIORITIES]
+        self._choose_for_tagged("priority", ChoiceDialog(_("Priority of the tagged complaints"), choices, None))
+
+    def action_assign(self) -> None:
+        if not self.tagged:
+            return super().action_assign()
+        self._choose_for_tagged("assignee", AssignDialog(None, self.desk.agent))
+
+    def action_switch_playbook(self) -> None:
+        if not self.tagged:
+            return super().action_switch_playbook()
+        self._choose_for_tagged("playbook", playbook_dialog(self.desk.playbooks, None, self.desk.language))
+
+    def _choose_for_tagged(self, field: str, dialog: object) -> None:
+        def chosen(value: object) -> None:
+            if value is None:
+                return
+            self._preview(field, str(value) or None)
+
+        self.app.push_screen(dialog, chosen)  # type: ignore[arg-type]
+
+    def _preview(self, field: str, value: str | None) -> None:
+        ids = sorted(self.tagged)
+        shown = _shown_value(field, value, self.desk.playbooks, self.desk.language)
+        question = ngettext(
+            "Set {field} to {value} on {count} tagged complaint?",
+            "Set {field} to {value} on {count} tagged complaints?",
+            len(ids),
+        ).format(field=_field_name(field), value=shown, count=format_count(len(ids)))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._apply(field, dict.fromkeys(ids, value), undoing=False)
+
+        self.app.push_screen(ConfirmDialog(question), answered)
+
+    def _apply(self, field: str, values: dict[str, str | None], undoing: bool) -> None:
+        if len(values) > BULK_IN_BACKGROUND:
+            self.notify(_("Changing {count} complaints…").format(count=format_count(len(values))))
+            self._apply_in_background(field, values, undoing)
+            return
+        try:
+            old = self.desk.store.set_many(field, values, self.desk.agent)
+        except StoreError as error:
+            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error")
+            return
+        self._applied(field, old, undoing)
+
+    @work(thread=True, exclusive=True, group="inbox-bulk")
+    def _apply_in_background(self, field: str, values: dict[str, str | None], undoing: bool) -> None:
+        try:
+            old = self.desk.store.set_many(field, values, self.desk.agent)
+        except StoreError as error:
+            message = _("Not saved: {error}").format(error=labels.store_error(error))
+            self.app.call_from_thread(self.notify, message, severity="error")
+            return
+        self.app.call_from_thread(self._applied, field, old, undoing)
+
+    def _applied(self, field: str, old: dict[str, str | None], undoing: bool) -> None:
+        self.undo = None if undoing else (field, old)
+        if undoing:
+            message = ngettext("Undone on {count} complaint.", "Undone on {count} complaints.", len(old))
+        else:
+            message = ngettext(
+                "Changed {count} complaint; u to undo.", "Changed {count} complaints; u to undo.", len(old)
+            )
+        self.notify(message.format(count=format_count(len(old))))
+        self.reload(keep_position=True)
+
+    def action_undo(self) -> None:
+        if self.undo is None:
+            self.notify(_("Nothing to undo."), severity="warning")
+            return
+        field, old = self.undo
+        self._apply(field, old, undoing=True)
+
+    # Opening
 
     @on(InboxList.Selected)
     def open_complaint(self, event: InboxList.Selected) -> None:
@@ -177,27 +468,21 @@ class InboxScreen(DeskScreen):
         if self.inbox.current_id is not None:
             self.desk.open_complaint(self.inbox.current_id, write_note=True)
 
-    def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.add_class("shown")
-        field.focus()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self._filter = event.value
-        self._render_rows()
+def _field_name(field: str) -> str:
+    return {
+        "status": _("status"),
+        "priority": _("priority"),
+        "assignee": _("agent"),
+        "playbook": _("playbook"),
+    }[field]
 
-    @on(Input.Submitted, "#filter")
-    def filter_done(self) -> None:
-        self.inbox.focus()
 
-    def action_clear_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        if field.has_focus and field.value:
-            self.inbox.focus()
-            return
-        field.value = ""
-        field.remove_class("shown")
-        self._filter = ""
-        self._render_rows()
-        self.inbox.focus()
+def _shown_value(field: str, value: str | None, playbooks: Playbooks, language: str) -> str:
+    if field == "status" and value:
+        return labels.status(value)
+    if field == "priority" and value:
+        return labels.priority(value)
+    if field == "playbook" and value:
+        return playbooks[value].title(language)
+    return clean_line(value) if value else _("nobody")

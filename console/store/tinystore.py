@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -488,15 +488,17 @@ class Store:
         complaints.sort(key=lambda complaint: complaint.received, reverse=True)
         return complaints
 
-    def inbox(self) -> InboxIndex:
+    def inbox(self, progress: Callable[[int, int], None] = lambda _done, _total: None) -> InboxIndex:
         """What the inbox needs of every complaint, by column. A shard whose file is damaged is left out
-        and named in `damaged`; the rest of the desk still shows."""
+        and named in `damaged`; the rest of the desk still shows. `progress` hears of each shard read."""
         index = InboxIndex()
         damaged: list[StoreCorrupt] = []
         collecting = gc.isenabled()
         gc.disable()  # many small objects and no cycles among them: the collector would only slow this down
         try:
-            for number in self.layout.shard_numbers():
+            numbers = self.layout.shard_numbers()
+            for done, number in enumerate(numbers, 1):
+                progress(done, len(numbers))
                 try:
                     index.add(self._inbox_shard(number))
                 except StoreCorrupt as error:
@@ -632,6 +634,32 @@ class Store:
         """Move status or priority to the value after the stored one. The next value is worked out inside
         the transaction, so two agents pressing `s` at once move it two steps, not one."""
         return self._set_field(complaint_id, field, lambda old: next_in_cycle(values, str(old)), by)
+
+    def set_many(self, field: str, values: Mapping[str, str | None], by: str) -> dict[str, str | None]:
+        """Set `field` of many complaints (id → new value) in one transaction, a shard written once
+        however many of its complaints change; each change is history. Returns the old value of every
+        complaint that changed (what an undo needs)."""
+        if field not in FIELDS_WITH_HISTORY:
+            raise ValueError(f"{field} cannot be changed")
+        now = utc_now()
+        old: dict[str, str | None] = {}
+        with self.transaction() as transaction:
+            for number, ids in _grouped(values, self.shard_of).items():
+                table = transaction.shard(number)
+                wanted = set(ids)
+                by_value: dict[str | None, list[int]] = {}
+                changes = []
+                for document in table.all():
+                    complaint_id = document["id"]
+                    if complaint_id in wanted and document.get(field) != values[complaint_id]:
+                        old[complaint_id] = document.get(field)
+                        by_value.setdefault(values[complaint_id], []).append(document.doc_id)
+                        change = Change(complaint_id, field, old[complaint_id], values[complaint_id], by, now)
+                        changes.append(_change_document(change))
+                for value, doc_ids in by_value.items():
+                    table.update({field: value}, doc_ids=doc_ids)
+                transaction.history(number).insert_multiple(changes)
+        return old
 
     def _set_field(
         self, complaint_id: str, field: str, new_value: Callable[[object], str | None], by: str

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -80,7 +80,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
         fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))
     droppable = ["channel", "language", "priority", "age"]
     while True:
-        used = sum(column.width + 1 for column in fixed) + 2
+        used = sum(column.width + 1 for column in fixed) + 3  # the two marks (cursor, tag) and a space
         if width >= 70 or width - used >= 16 or not droppable:
             break
         drop = droppable.pop(0)
@@ -101,6 +101,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         "inbox-list--urgent",
         "inbox-list--high",
         "inbox-list--resolved",
+        "inbox-list--match",
     }
 
     DEFAULT_CSS = """
@@ -111,6 +112,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
     InboxList > .inbox-list--urgent { color: $error; text-style: bold; }
     InboxList > .inbox-list--high { color: $warning; }
     InboxList > .inbox-list--resolved { color: $text-muted; }
+    InboxList > .inbox-list--match { text-style: bold underline; }
     """
 
     cursor: reactive[int] = reactive(0)
@@ -126,43 +128,64 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: list[InboxRow] = []
+        self._count = 0
+        self._row_at: Callable[[int], InboxRow] = _no_rows
+        self._mark_at: Callable[[int], str] = lambda _position: " "
         self._titles: dict[str, str] = {}
         self._columns: list[Column] = []
         self.empty_text = ""
 
     # Values down
 
-    def show(self, rows: list[InboxRow], titles: dict[str, str], keep_id: str | None = None) -> None:
-        """Replace the rows (and translated column titles), keeping the cursor on `keep_id` if present,
-        else on the same row number."""
-        self._rows = rows
+    def show(
+        self,
+        count: int,
+        row_at: Callable[[int], InboxRow],
+        titles: dict[str, str],
+        position: int | None = None,
+        mark_at: Callable[[int], str] | None = None,
+    ) -> None:
+        """Show `count` rows, each asked of `row_at` only when it is on screen (and `mark_at` for its tag
+        mark); the cursor goes to `position`, else stays on the same row number."""
+        self._count = count
+        self._row_at = row_at
+        self._mark_at = mark_at or (lambda _position: " ")
         self._titles = titles
         self._columns = []
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
-        index = next((i for i, row in enumerate(rows) if row.id == keep_id), None)
-        self.cursor = min(index if index is not None else self.cursor, max(len(rows) - 1, 0))
-        self._scroll_to_cursor()
+        self.virtual_size = Size(self.size.width, count + 1)
+        cursor = min(position if position is not None else self.cursor, max(count - 1, 0))
+        if cursor == self.cursor:
+            self._scroll_to_cursor()
+        self.cursor = cursor
+        self.refresh()
+
+    def refresh_rows(self) -> None:
+        """Render the visible rows again (their marks or values changed, not their number)."""
         self.refresh()
 
     @property
-    def rows(self) -> list[InboxRow]:
-        return self._rows
+    def count(self) -> int:
+        return self._count
+
+    def row(self, position: int) -> InboxRow:
+        return self._row_at(position)
 
     @property
     def current_id(self) -> str | None:
-        return self._rows[self.cursor].id if self._rows else None
+        return self._row_at(self.cursor).id if self._count else None
 
     # Rendering
 
     def on_resize(self, event: events.Resize) -> None:
         self._columns = []
-        self.virtual_size = Size(event.size.width, len(self._rows) + 1)
+        self.virtual_size = Size(event.size.width, self._count + 1)
         self._scroll_to_cursor()
 
     def _layout(self) -> list[Column]:
         if not self._columns and self._titles:
-            self._columns = layout_columns(self.scrollable_content_region.width, self._titles, self._rows)
+            top = int(self.scroll_offset.y)
+            sample = [self._row_at(p) for p in range(top, min(self._count, top + max(self.size.height, 1) + 100))]
+            self._columns = layout_columns(self.scrollable_content_region.width, self._titles, sample)
         return self._columns
 
     def _line(self, values: dict[str, str], marker: str, style: Style) -> Strip:
@@ -176,23 +199,26 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         base = self.rich_style
         if y == 0:
             header = self.get_component_rich_style("inbox-list--header")
-            return self._line(self._titles, " ", base + header) if self._titles else Strip.blank(width, base)
+            return self._line(self._titles, "  ", base + header) if self._titles else Strip.blank(width, base)
         index = int(self.scroll_offset.y) + y - 1
-        if index >= len(self._rows):
+        if index >= self._count:
             if index == 0 and self.empty_text:
                 return Strip([Segment(_fit("  " + self.empty_text, width), base)], width)
             return Strip.blank(width, base)
-        row = self._rows[index]
+        row = self._row_at(index)
         style = base
         if row.status_key == "resolved":
             style += self.get_component_rich_style("inbox-list--resolved")
         elif row.priority_key in ("urgent", "high"):
             style += self.get_component_rich_style(f"inbox-list--{row.priority_key}")
-        marker = " "
+        mark = self._mark_at(index)
+        if mark == "+":
+            style += self.get_component_rich_style("inbox-list--match")
+        cursor = " "
         if index == self.cursor:
             style += self.get_component_rich_style("inbox-list--cursor")
-            marker = "›"
-        return self._line(row.__dict__, marker, style)
+            cursor = "›"
+        return self._line(row.__dict__, cursor + mark, style)
 
     # Moving
 
@@ -204,13 +230,19 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         elif self.cursor >= top + visible:
             self.scroll_to(y=self.cursor - visible + 1, animate=False)
 
-    def watch_cursor(self) -> None:
+    def watch_cursor(self, old: int, new: int) -> None:
+        top = int(self.scroll_offset.y)
         self._scroll_to_cursor()
-        self.refresh()
+        if int(self.scroll_offset.y) == top:
+            # Only the two rows change: repaint just them, so a j over SSH sends two lines, not a screen.
+            for position in (old, new):
+                self.refresh_line(position + 1)
+        else:
+            self.refresh()
 
     def _move_to(self, index: int) -> None:
-        if self._rows:
-            self.cursor = max(0, min(index, len(self._rows) - 1))
+        if self._count:
+            self.cursor = max(0, min(index, self._count - 1))
 
     def action_cursor_down(self) -> None:
         self._move_to(self.cursor + 1)
@@ -222,7 +254,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         self._move_to(0)
 
     def action_last(self) -> None:
-        self._move_to(len(self._rows) - 1)
+        self._move_to(self._count - 1)
 
     def action_page_down(self) -> None:
         self._move_to(self.cursor + max(self.scrollable_content_region.height - 2, 1))
@@ -231,12 +263,16 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         self._move_to(self.cursor - max(self.scrollable_content_region.height - 2, 1))
 
     def action_select(self) -> None:
-        if self._rows:
-            self.post_message(self.Selected(self, self._rows[self.cursor].id))
+        if self._count:
+            self.post_message(self.Selected(self, self._row_at(self.cursor).id))
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y - 1
-        if event.y >= 1 and 0 <= index < len(self._rows):
+        if event.y >= 1 and 0 <= index < self._count:
             self.cursor = index
             if event.chain >= 2:
                 self.action_select()
+
+
+def _no_rows(position: int) -> InboxRow:
+    raise IndexError(position)

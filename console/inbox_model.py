@@ -1,0 +1,83 @@
+"""What the inbox shows, apart from how: the loaded complaints, the chosen view, sort, filter and search,
+the tagged complaints, and the rows in order — kept as row numbers of the `InboxIndex`, so that 100k
+complaints cost a list of ints, and a row is formatted only when it is on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from console.playbooks import Playbooks
+from console.query import Query, haystacks
+from console.store import InboxIndex, Summary
+from console.views import VIEWS, sorted_rows, view_counts, view_rows
+
+
+class InboxModel:
+    def __init__(self, index: InboxIndex, playbooks: Playbooks, agent: str, now: datetime) -> None:
+        self.index = index
+        self.playbooks = playbooks
+        self.agent = agent
+        self.now = now
+        self.haystacks = haystacks(index)
+        self.counts = view_counts(index, agent, now)
+        self._row_of = {complaint_id: row for row, complaint_id in enumerate(index.ids)}
+        self._sorted: dict[tuple[str, str, bool], list[int]] = {}
+        self.order: list[int] = []
+        self.matches: set[int] = set()
+
+    def arrange(
+        self,
+        view: str,
+        sort: str,
+        reverse: bool,
+        filter: Query,
+        search: Query,
+        tagged: Collection[str],
+    ) -> None:
+        """Work out `order` (the rows shown, in order) and `matches` (those the search finds)."""
+        key = (view, sort, reverse)
+        if key not in self._sorted:
+            rows = view_rows(view, self.index, self.agent, self.now)
+            self._sorted[key] = sorted_rows(sort, rows, self.index, self.playbooks, reverse)
+        rows = self._sorted[key]
+        self.order = rows if filter.empty else filter.rows(self.index, rows, self.haystacks, self.now, tagged)
+        self.matches = (
+            set() if search.empty else set(search.rows(self.index, self.order, self.haystacks, self.now, tagged))
+        )
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def summary(self, position: int) -> Summary:
+        return self.index.summary(self.order[position])
+
+    def complaint_id(self, position: int) -> str:
+        return self.index.ids[self.order[position]]
+
+    def position_of(self, complaint_id: str | None) -> int | None:
+        row = self._row_of.get(complaint_id) if complaint_id is not None else None
+        if row is None:
+            return None
+        try:
+            return self.order.index(row)
+        except ValueError:
+            return None
+
+    def next_match(self, position: int, step: int) -> int | None:
+        """The position of the next (step 1) or previous (step -1) match after `position`, wrapping."""
+        count = len(self.order)
+        if not self.matches or not count:
+            return None
+        for offset in range(1, count + 1):
+            candidate = (position + step * offset) % count
+            if self.order[candidate] in self.matches:
+                return candidate
+        return None
+
+    def ids_shown(self) -> list[str]:
+        ids = self.index.ids
+        return [ids[row] for row in self.order]
+
+    def view_keys(self) -> list[str]:
+        return [view.key for view in VIEWS]

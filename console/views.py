@@ -1,0 +1,136 @@
+"""Queues of the inbox (Mine, Unassigned, Open, Waiting, Overdue, All), when a complaint is overdue, and
+the orders the inbox can be sorted in — all computed over the columns of an `InboxIndex`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from console.i18n import N_
+from console.playbooks import Playbooks
+from console.store import PRIORITIES, STATUSES
+from console.store.index import InboxIndex
+
+DUE = {
+    "urgent": timedelta(hours=1),
+    "high": timedelta(hours=4),
+    "normal": timedelta(hours=24),
+    "low": timedelta(hours=72),
+}
+"""How long a complaint may wait for its answer. An hour for an urgent one: most customers who complain in
+public expect an answer within the hour (the "golden hour" of the playbooks' sources)."""
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str  # a msgid, translated where shown
+
+
+VIEWS = (
+    View("mine", N_("Mine")),
+    View("unassigned", N_("Unassigned")),
+    View("open", N_("Open")),
+    View("waiting", N_("Waiting")),
+    View("overdue", N_("Overdue")),
+    View("all", N_("All")),
+)
+
+SORTS = {
+    "inbox": N_("status, newest"),
+    "age": N_("age"),
+    "priority": N_("priority"),
+    "customer": N_("customer"),
+    "progress": N_("progress"),
+}
+
+
+def overdue_rows(index: InboxIndex, now: datetime) -> set[int]:
+    """Rows not resolved and older than their priority allows."""
+    received = index.text["received"]
+    statuses = index.categories["status"].codes
+    resolved = index.categories["status"].code_of("resolved")
+    priority = index.categories["priority"]
+    cutoffs = {
+        priority.code_of(name): (now - due).astimezone(UTC).isoformat()
+        for name, due in DUE.items()
+        if priority.code_of(name) is not None
+    }
+    return {
+        row
+        for row, (status, code) in enumerate(zip(statuses, priority.codes, strict=True))
+        if status != resolved and code in cutoffs and received[row] < cutoffs[code]
+    }
+
+
+def view_rows(key: str, index: InboxIndex, agent: str, now: datetime) -> list[int] | range:
+    """The rows of a view, in index order."""
+    statuses = index.categories["status"]
+    codes = statuses.codes
+    if key == "all":
+        return range(len(index))
+    if key in ("open", "waiting"):
+        wanted = statuses.code_of(key)
+        return [row for row, code in enumerate(codes) if code == wanted]
+    if key == "overdue":
+        return sorted(overdue_rows(index, now))
+    resolved = statuses.code_of("resolved")
+    person = index.categories["assignee"].code_of(agent if key == "mine" else None)
+    assignees = index.categories["assignee"].codes
+    return [row for row, (a, s) in enumerate(zip(assignees, codes, strict=True)) if a == person and s != resolved]
+
+
+def view_counts(index: InboxIndex, agent: str, now: datetime) -> dict[str, int]:
+    return {view.key: len(view_rows(view.key, index, agent, now)) for view in VIEWS}
+
+
+def sorted_rows(
+    key: str, rows: Iterable[int], index: InboxIndex, playbooks: Playbooks, reverse: bool = False
+) -> list[int]:
+    """`rows` in the order `key` names, each in its natural direction (newest, most urgent, A–Z, least
+    done first), ties newest first; `reverse` turns the whole order round. Two stable sorts: by age, then
+    by the key."""
+    received = index.text["received"]
+    ordered = sorted(rows, key=received.__getitem__, reverse=True)
+    if key in ("inbox", "priority"):
+        column, values = ("status", STATUSES) if key == "inbox" else ("priority", tuple(reversed(PRIORITIES)))
+        rank = _ranks(index, column, values)
+        codes = index.categories[column].codes
+        ordered.sort(key=lambda row: rank[codes[row]])
+    elif key == "customer":
+        from console.query import fold
+
+        names = index.text["customer_name"]
+        folded: dict[str, str] = {}
+        ordered.sort(key=lambda row: folded.get(names[row]) or folded.setdefault(names[row], fold(names[row])))
+    elif key == "progress":
+        done = progress_fractions(index, playbooks)
+        ordered.sort(key=done.__getitem__)
+    if reverse:
+        ordered.reverse()
+    return ordered
+
+
+def _ranks(index: InboxIndex, column: str, order: tuple[str, ...]) -> dict[str, int]:
+    category = index.categories[column]
+    ranks = {category.code_of(value): number for number, value in enumerate(order)}
+    return {code: ranks.get(code, len(order)) for code in map(chr, range(0x30, 0x30 + len(category.values)))}
+
+
+def progress_fractions(index: InboxIndex, playbooks: Playbooks) -> list[float]:
+    """Each row's share of its playbook's steps done."""
+    playbook_ids = index.column("playbook")
+    kinds = index.column("kind")
+    ticked = index.text["ticked"]
+    cache: dict[tuple[object, object, str], float] = {}
+    fractions = []
+    for key in zip(playbook_ids, kinds, ticked, strict=True):
+        fraction = cache.get(key)
+        if fraction is None:
+            playbook = playbooks.get(key[0], key[1])  # type: ignore[arg-type]
+            done = set(key[2].split())
+            steps = playbook.step_ids()
+            fraction = cache[key] = sum(f"{playbook.id}/{step}" in done for step in steps) / max(len(steps), 1)
+        fractions.append(fraction)
+    return fractions
