@@ -188,7 +188,7 @@ class ConsoleApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Every key of the current screen as a palette command, in the current language."""
         for entry in key_help(self, screen):
-            if entry.keys[:1].isdigit() or entry.action in NOT_COMMANDS:
+            if entry.action.startswith("tick(") or entry.action in NOT_COMMANDS:
                 continue  # "tick step N" needs the number (keys 1–9 and "Tick step" cover it); moving is no command
             yield SystemCommand(  # the palette reads these as markup
                 escape(entry.description),

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from babel import Locale
 from babel.core import UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 from babel.support import Translations
 
 from console.resources import catalogs_are_compiled, locales_dir
@@ -186,3 +186,8 @@ def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medi
 
 def format_count(number: int) -> str:
     return format_decimal(number, locale=_state.locale)
+
+
+def format_count_short(number: int) -> str:
+    """A count in few characters (`1,5 t.` in Finnish), for where the full one does not fit."""
+    return format_compact_decimal(number, locale=_state.locale, fraction_digits=1)

@@ -211,7 +211,8 @@ class ComplaintScreen(DeskScreen):
         self.app.push_screen(HistoryScreen(_("History of {id}").format(id=clean_line(self.complaint_id)), entries))
 
     def action_write_note(self) -> None:
-        self.query_one("#note-input", Input).focus()
+        # At once, not on the next idle: letters typed right after n belong to the note, not to the keys.
+        self.app.set_focus(self.query_one("#note-input", Input))
 
     @on(Input.Submitted, "#note-input")
     def note_submitted(self, event: Input.Submitted) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from console import labels
-from console.i18n import N_, _, format_age, format_count, ngettext
+from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.query import Query, QueryError, parse
@@ -249,15 +249,25 @@ class InboxScreen(DeskScreen):
         if self.loading:
             parts.append(self.loading)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
-        line = Text(no_wrap=True, overflow="ellipsis")
-        for number, each in enumerate(VIEWS, start=1):
-            label = f"{number} {_(each.title)} {format_count(model.counts[each.key])}"
-            if each.key == self.view:
-                line.append(f"[{label}]", style="bold reverse")
-            else:
-                line.append(f" {label} ")
-            line.append(" ")
-        views.update(line)
+        views.update(self._views_line(model.counts, self.size.width - 2))
+
+    def _views_line(self, counts: dict[str, int], width: int) -> Text:
+        """`1 Mine 3 │ 2 Unassigned 40 │ … │ [6 All 300]`, the current view in brackets (seen without colour
+        too); tighter, then with counts in short form, when it does not fit."""
+        line = Text()
+        for count, separator in ((format_count, " │ "), (format_count, "│"), (format_count_short, "│")):
+            line = Text(no_wrap=True, overflow="ellipsis")
+            for number, each in enumerate(VIEWS, start=1):
+                if number > 1:
+                    line.append(separator, style="dim")
+                label = f"{number} {_(each.title)} {count(counts[each.key])}"
+                if each.key == self.view:
+                    line.append(f"[{label}]", style="bold reverse")
+                else:
+                    line.append(label)
+            if line.cell_len <= width:
+                break
+        return line
 
     # Views and sorting
 
@@ -292,7 +302,8 @@ class InboxScreen(DeskScreen):
         with field.prevent(Input.Changed):
             field.value = self.texts[mode]
         field.add_class("shown")
-        field.focus()
+        # At once, not on the next idle: letters typed right after / belong to the query, not to the keys.
+        self.app.set_focus(field)
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:

@@ -1,0 +1,97 @@
+"""The inbox's query language, over an index of a small desk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from console import i18n
+from console.playbooks import Playbooks
+from console.query import QueryError, fold, haystacks, parse
+from console.store import Store
+from tests.conftest import make_complaint
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "desk")
+    store.add_complaints(
+        [
+            make_complaint(1, subject="Čokolada je stigla otopljena", language="hr", received=NOW - timedelta(days=3)),
+            make_complaint(2, subject="Tilaus myöhässä", language="fi", kind="upset", received=NOW - timedelta(hours=2)),
+            make_complaint(3, customer_name="Ülle Õunapuu", language="et", received=NOW - timedelta(minutes=30)),
+            make_complaint(4, subject='Refund "now"', priority="urgent", received=NOW - timedelta(hours=3)),
+        ]
+    )
+    store.set_field("T-1", "assignee", "anna", "anna")
+    store.set_field("T-2", "assignee", "bob", "bob")
+    store.set_field("T-2", "status", "waiting", "bob")
+    store.set_field("T-4", "status", "resolved", "anna")
+    return store
+
+
+def ids(store: Store, text: str, playbooks: Playbooks, agent: str = "anna", tagged: set[str] = frozenset()) -> list[str]:
+    index = store.inbox()
+    query = parse(text, playbooks.kinds(), agent, index)
+    rows = query.rows(index, sorted(range(len(index)), key=index.ids.__getitem__), haystacks(index), NOW, tagged)
+    return [index.ids[row] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ["T-1", "T-2", "T-3", "T-4"]),
+        ("cokolada", ["T-1"]),  # diacritics and case never matter
+        ("MYOHASSA", ["T-2"]),
+        ("ulle ounapuu", ["T-3"]),
+        ('"refund now"', []),  # a phrase is matched whole
+        ('refund "now"', ["T-4"]),
+        ("status:open", ["T-1", "T-3"]),
+        ("status:open,waiting", ["T-1", "T-2", "T-3"]),
+        ("-status:open", ["T-2", "T-4"]),
+        ("!status:resolved lang:fi", ["T-2"]),
+        ("kind:upset", ["T-2"]),
+        ("prio:urgent", ["T-4"]),
+        ("agent:me", ["T-1"]),
+        ("agent:BOB", ["T-2"]),
+        ("agent:none", ["T-3", "T-4"]),
+        ("via:email status:open subject", ["T-3"]),
+        ("overdue", ["T-1"]),  # normal priority is due in a day: T-1 is 3 days old, T-2 2 h; T-4 is resolved
+    ],
+)
+def test_queries_keep_what_they_say(desk: Store, playbooks: Playbooks, text: str, expected: list[str]) -> None:
+    assert ids(desk, text, playbooks) == expected
+
+
+def test_tagged_keeps_the_tagged(desk: Store, playbooks: Playbooks) -> None:
+    assert ids(desk, "tagged", playbooks, tagged={"T-2", "T-4"}) == ["T-2", "T-4"]
+
+
+def test_values_may_be_written_in_the_current_language(desk: Store, playbooks: Playbooks) -> None:
+    i18n.set_language("fi")
+    assert ids(desk, "status:odottaa", playbooks) == ["T-2"]
+    assert ids(desk, "status:waiting", playbooks) == ["T-2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('"unclosed', "A quote is not closed."),
+        ("colour:red", "Unknown field colour"),
+        ("status:", "status: needs a value."),
+        ("status:maybe", "status:maybe is not known; try open, resolved, waiting."),
+        ("lang:de", "lang:de is not known"),
+        ("kind:teapot", "kind:teapot is not known"),
+    ],
+)
+def test_a_malformed_query_says_what_is_wrong(desk: Store, playbooks: Playbooks, text: str, message: str) -> None:
+    with pytest.raises(QueryError, match=message.replace("(", r"\(")):
+        parse(text, playbooks.kinds(), "anna", desk.inbox())
+
+
+def test_fold_drops_case_and_diacritics() -> None:
+    assert fold("Čokolada MYÖHÄSSÄ Õun ß") == "cokolada myohassa oun ss"
