@@ -99,8 +99,11 @@ class ComplaintScreen(DeskScreen):
 
     def show_others(self) -> None:
         """The collision warning: who else has this complaint open right now."""
+        found = self.query("#others")
+        if not found:
+            return  # the timer came before the screen was composed
+        line = found.first(Static)
         others = self.desk.presence.others_on(self.complaint_id)
-        line = self.query_one("#others", Static)
         line.set_class(bool(others), "shown")
         if others:
             now = utc_now()

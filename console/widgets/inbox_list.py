@@ -93,7 +93,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
 class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of complaints with a cursor; posts `Selected` when a row is opened."""
 
-    BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Open"), show=False)]
+    BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Open complaint"), show=False)]
 
     COMPONENT_CLASSES = {
         "inbox-list--header",
