@@ -8,9 +8,9 @@ from collections.abc import Collection
 from datetime import datetime
 
 from console.playbooks import Playbooks
-from console.query import Query, haystacks
+from console.query import Query, fold_many
 from console.store import InboxIndex, Summary
-from console.views import VIEWS, sorted_rows, view_counts, view_rows
+from console.views import VIEWS, overdue_rows, sorted_rows, view_counts, view_rows
 
 
 class InboxModel:
@@ -19,12 +19,25 @@ class InboxModel:
         self.playbooks = playbooks
         self.agent = agent
         self.now = now
-        self.haystacks = haystacks(index)
+        self._haystacks: list[str] | None = None
         self.counts = view_counts(index, agent, now)
         self._row_of = {complaint_id: row for row, complaint_id in enumerate(index.ids)}
         self._sorted: dict[tuple[str, str, bool], list[int]] = {}
+        self._late: set[int] | None = None
+        self._last: tuple[tuple[str, str, bool], Query, list[int]] | None = None
+        """The last filter and what it kept: a filter typed on looks only at those rows."""
         self.order: list[int] = []
         self.matches: set[int] = set()
+
+    @property
+    def haystacks(self) -> list[str]:
+        """The folded search text of every row: made on first need (`prepare_search` does it ahead)."""
+        if self._haystacks is None:
+            self._haystacks = self.index.haystacks(fold_many)
+        return self._haystacks
+
+    def prepare_search(self) -> None:
+        self.haystacks  # noqa: B018 - made now, in a worker, rather than at the first keystroke
 
     def arrange(
         self,
@@ -41,10 +54,25 @@ class InboxModel:
             rows = view_rows(view, self.index, self.agent, self.now)
             self._sorted[key] = sorted_rows(sort, rows, self.index, self.playbooks, reverse)
         rows = self._sorted[key]
-        self.order = rows if filter.empty else filter.rows(self.index, rows, self.haystacks, self.now, tagged)
+        if filter.empty:
+            self.order = rows
+        else:
+            if self._last is not None and self._last[0] == key and filter.narrows(self._last[1]):
+                rows = self._last[2]
+            self.order = filter.rows(self.index, rows, self.haystacks, self.now, tagged, self.late)
+        self._last = (key, filter, self.order)
         self.matches = (
-            set() if search.empty else set(search.rows(self.index, self.order, self.haystacks, self.now, tagged))
+            set()
+            if search.empty
+            else set(search.rows(self.index, self.order, self.haystacks, self.now, tagged, self.late))
         )
+
+    @property
+    def late(self) -> set[int]:
+        """The overdue rows (as of loading)."""
+        if self._late is None:
+            self._late = overdue_rows(self.index, self.now)
+        return self._late
 
     def __len__(self) -> int:
         return len(self.order)

@@ -14,6 +14,9 @@ Case and diacritics never matter: `cokolada` finds `čokolada`, `myohassa` finds
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import re
 import shlex
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
@@ -44,22 +47,34 @@ class QueryError(ValueError):
     """A query that cannot be run; the message says why, in the current language."""
 
 
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+"""The blocks of combining diacritical marks: what is left of ä, õ or č beside its letter, decomposed."""
+
+
 def fold(text: str) -> str:
     """Lower-case text without diacritics, so `cokolada` finds `čokolada`."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
-def haystacks(index: InboxIndex) -> list[str]:
-    """Each complaint's searchable text, folded: built once per load (the slow part), then searched."""
-    text = index.text
-    assignees = index.column("assignee")
-    return [
-        fold(f"{cid} {name} {subject} {agent or ''}")
-        for cid, name, subject, agent in zip(text["id"], text["customer_name"], text["subject"], assignees, strict=True)
-    ]
+_SEPARATOR = "\x1f"
+_NOT_LATIN = re.compile("[^\x00-\x7f\u0300-\u036f]")
+
+
+def fold_many(texts: list[str]) -> list[str]:
+    """`fold` of each text (a unit separator in one counts as a space), done in bulk by C code: once
+    decomposed, dropping the combining marks is an ASCII encoding. The few texts that hold anything else
+    (đ, ß, emoji, other scripts) are folded one by one."""
+    texts = [text.replace(_SEPARATOR, " ") for text in texts]
+    decomposed = unicodedata.normalize("NFKD", _SEPARATOR.join(texts).lower())
+    folded = decomposed.encode("ascii", "ignore").decode("ascii").split(_SEPARATOR)
+    matches = [match.start() for match in _NOT_LATIN.finditer(decomposed)]
+    if matches:
+        ends = list(itertools.accumulate(len(part) + 1 for part in decomposed.split(_SEPARATOR)))
+        for number in {bisect.bisect_right(ends, position) for position in matches}:
+            folded[number] = fold(texts[number])
+    return folded
 
 
 @dataclass(frozen=True)
@@ -81,6 +96,16 @@ class Query:
     def empty(self) -> bool:
         return not (self.conditions or self.words or self.overdue or self.tagged)
 
+    def narrows(self, other: Query) -> bool:
+        """Whether everything this query keeps, `other` keeps too (as when a word is typed on): then this
+        one need only look at what `other` kept."""
+        return (
+            set(other.conditions) <= set(self.conditions)
+            and all(any(old in new for new in self.words) for old in other.words)
+            and (self.overdue or not other.overdue)
+            and not (self.tagged or other.tagged)
+        )
+
     def rows(
         self,
         index: InboxIndex,
@@ -88,13 +113,15 @@ class Query:
         hay: list[str],
         now: datetime,
         tagged: Collection[str] = (),
+        late: set[int] | None = None,
     ) -> list[int]:
-        """The candidates (row numbers of `index`, in order) that match."""
+        """The candidates (row numbers of `index`, in order) that match; `late` (the overdue rows) is
+        worked out when not given."""
         rows = list(candidates)
         for condition in self.conditions:
             rows = _keep(rows, index, condition)
         if self.overdue:
-            late = overdue_rows(index, now)
+            late = overdue_rows(index, now) if late is None else late
             rows = [row for row in rows if row in late]
         if self.tagged:
             ids = index.ids

@@ -9,7 +9,7 @@ import pytest
 
 from console import i18n
 from console.playbooks import Playbooks
-from console.query import QueryError, fold, haystacks, parse
+from console.query import QueryError, fold, fold_many, parse
 from console.store import Store
 from tests.conftest import make_complaint
 
@@ -22,7 +22,9 @@ def desk(tmp_path: Path) -> Store:
     store.add_complaints(
         [
             make_complaint(1, subject="Čokolada je stigla otopljena", language="hr", received=NOW - timedelta(days=3)),
-            make_complaint(2, subject="Tilaus myöhässä", language="fi", kind="upset", received=NOW - timedelta(hours=2)),
+            make_complaint(
+                2, subject="Tilaus myöhässä", language="fi", kind="upset", received=NOW - timedelta(hours=2)
+            ),
             make_complaint(3, customer_name="Ülle Õunapuu", language="et", received=NOW - timedelta(minutes=30)),
             make_complaint(4, subject='Refund "now"', priority="urgent", received=NOW - timedelta(hours=3)),
         ]
@@ -34,10 +36,14 @@ def desk(tmp_path: Path) -> Store:
     return store
 
 
-def ids(store: Store, text: str, playbooks: Playbooks, agent: str = "anna", tagged: set[str] = frozenset()) -> list[str]:
+def ids(
+    store: Store, text: str, playbooks: Playbooks, agent: str = "anna", tagged: set[str] = frozenset()
+) -> list[str]:
     index = store.inbox()
     query = parse(text, playbooks.kinds(), agent, index)
-    rows = query.rows(index, sorted(range(len(index)), key=index.ids.__getitem__), haystacks(index), NOW, tagged)
+    rows = query.rows(
+        index, sorted(range(len(index)), key=index.ids.__getitem__), index.haystacks(fold_many), NOW, tagged
+    )
     return [index.ids[row] for row in rows]
 
 
@@ -95,3 +101,20 @@ def test_a_malformed_query_says_what_is_wrong(desk: Store, playbooks: Playbooks,
 
 def test_fold_drops_case_and_diacritics() -> None:
     assert fold("Čokolada MYÖHÄSSÄ Õun ß") == "cokolada myohassa oun ss"
+
+
+def test_fold_many_folds_each_text_as_fold_does() -> None:
+    texts = ["Čokolada", "MYÖHÄSSÄ", "Đuro Đaković", "Straße", "plain", "", "x\x1fy", "Ωμέγα", "ﬁne"]
+    assert fold_many(texts) == [fold(text.replace("\x1f", " ")) for text in texts]
+    assert fold_many(["Ülle Õunapuu", "Tõnu"]) == ["ulle ounapuu", "tonu"]
+
+
+def test_a_query_typed_on_narrows_the_one_before() -> None:
+    from console.query import Condition, Query
+
+    status = Condition("status", frozenset({"open"}))
+    assert Query((status,), ("refun",)).narrows(Query((status,), ("ref",)))
+    assert Query((status, Condition("language", frozenset({"fi"}))), ()).narrows(Query((status,), ()))
+    assert not Query((), ("refund",)).narrows(Query((status,), ("refund",)))
+    assert not Query((status,), ("re",)).narrows(Query((status,), ("ref",)))
+    assert not Query((), (), tagged=True).narrows(Query((), (), tagged=True))  # tags change between keys

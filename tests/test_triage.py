@@ -112,9 +112,7 @@ async def test_filter_with_fields_as_you_type_and_a_clear_message_when_malformed
         assert len(shown(app)) == 12
 
 
-async def test_o_sorts_by_age_priority_customer_and_progress_and_O_reverses(
-    desk: Store, playbooks: Playbooks
-) -> None:
+async def test_o_sorts_by_age_priority_customer_and_progress_and_O_reverses(desk: Store, playbooks: Playbooks) -> None:
     desk.set_step("T-9", "cancellation", "apologise", True, "anna")
     desk.set_step("T-9", "cancellation", "ask", True, "anna")
     app = make_app(desk, playbooks)

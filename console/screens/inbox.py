@@ -175,6 +175,7 @@ class InboxScreen(DeskScreen):
             self.app.call_from_thread(self.notify, labels.store_error(error), severity="error", timeout=10)
             return
         self.app.call_from_thread(self._loaded, model, keep)
+        model.prepare_search()  # the rows are up; the search text is folded while the agent reads them
 
     def _loading(self, done: int, total: int) -> None:
         if self.model is None:

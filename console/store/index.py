@@ -13,7 +13,7 @@ the shards, re-coding each shard's categories into the desk-wide ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,8 @@ from console.store.records import Summary
 
 TEXT_COLUMNS = ("id", "received", "customer_name", "subject", "ticked")
 CATEGORY_COLUMNS = ("channel", "language", "kind", "status", "priority", "assignee", "playbook")
+HAYSTACK = "-haystack"
+"""Where a shard's folded search text is kept, inside its parsed inbox file (never written to disk)."""
 CODE_BASE = 0x30
 """The first code character ("0"): codes stay printable in the files."""
 
@@ -112,8 +114,10 @@ class InboxIndex:
     text: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in TEXT_COLUMNS})
     categories: dict[str, Category] = field(default_factory=lambda: {name: Category() for name in CATEGORY_COLUMNS})
     damaged: tuple[Any, ...] = ()
+    shards: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, encoded: dict[str, Any]) -> None:
+        self.shards.append(encoded)
         for name in TEXT_COLUMNS:
             self.text[name].extend(encoded[name])
         for name in CATEGORY_COLUMNS:
@@ -145,3 +149,22 @@ class InboxIndex:
 
     def summaries(self) -> list[Summary]:
         return [self.summary(row) for row in range(len(self))]
+
+    def haystacks(self, fold_many: Callable[[list[str]], list[str]]) -> list[str]:
+        """Each complaint's searchable text (id, customer, subject, agent), folded by `fold_many`. Kept
+        with each shard's parsed file, so a reload folds only the shards that changed."""
+        haystacks: list[str] = []
+        for encoded in self.shards:
+            folded = encoded.get(HAYSTACK)
+            if folded is None:
+                values, codes = encoded["categories"]["assignee"]
+                agents = [values[ord(code) - CODE_BASE] or "" for code in codes]
+                texts = [
+                    f"{cid} {name} {subject} {agent}"
+                    for cid, name, subject, agent in zip(
+                        encoded["id"], encoded["customer_name"], encoded["subject"], agents, strict=True
+                    )
+                ]
+                folded = encoded[HAYSTACK] = fold_many(texts)
+            haystacks.extend(folded)
+        return haystacks
