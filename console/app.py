@@ -9,6 +9,7 @@ from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
+from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -62,6 +63,10 @@ class ConsoleApp(App[None]):
 
     def __init__(self, store: Store, playbooks: Playbooks, agent: str, language: str) -> None:
         super().__init__()
+        if self.no_color:
+            # NO_COLOR means no colour (no-color.org), not Textual's shades of grey: styles such as bold and
+            # reverse stay, and the marks (› for the cursor, * for a tag) say the rest.
+            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
         self.store = store
         self.playbooks = playbooks
         self.agent = agent

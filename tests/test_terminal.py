@@ -68,10 +68,10 @@ class Terminal:
         self.data_dir = data_dir
         self.session = f"ac-{uuid.uuid4().hex[:8]}"
 
-    def start(self, *args: str) -> None:
+    def start(self, *args: str, **variables: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
         command += f"; echo $? > {self.data_dir / 'exit-status'}"
-        env = {"TERM": "xterm-256color", "LANG": "C.UTF-8"}
+        env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", **variables}
         environment = [f"-e{key}={value}" for key, value in env.items()]
         tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", self.session, *environment, command, output=False)
         tmux("set-option", "-s", "escape-time", "0")  # Esc then q must not arrive as Alt+q
@@ -86,6 +86,10 @@ class Terminal:
 
     def screen(self) -> str:
         return tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
+
+    def styled_screen(self) -> str:
+        """The screen with its colours and styles as escape sequences."""
+        return tmux("capture-pane", "-p", "-e", "-t", self.session, check=False).stdout
 
     def title(self) -> str:
         result = subprocess.run(
@@ -184,3 +188,73 @@ def test_keys_typed_ahead_of_quitting_open_nothing(terminal: Terminal) -> None:
     terminal.type("qn?")  # q quits; n (open a complaint) and ? arrive while it is quitting
     terminal.wait_gone()
     assert (terminal.data_dir / "exit-status").read_text().strip() == "0"
+
+
+def _colours(styled: str) -> set[str]:
+    """The colour parameters of every SGR sequence on a captured screen."""
+    import re
+
+    found = set()
+    for parameters in re.findall(r"\x1b\[([0-9;]*)m", styled):
+        numbers = parameters.split(";")
+        index = 0
+        while index < len(numbers):
+            number = numbers[index]
+            if number in ("38", "48"):
+                found.add(";".join(numbers[index : index + (5 if numbers[index + 1] == "2" else 3)]))
+                index += 5 if numbers[index + 1] == "2" else 3
+                continue
+            if number and (30 <= int(number) <= 49 or 90 <= int(number) <= 107) and number not in ("39", "49"):
+                found.add(number)
+            index += 1
+    return found
+
+
+def test_no_color_shows_no_colour_and_the_cursor_and_tags_still_show(terminal: Terminal) -> None:
+    terminal.start("--lang", "en", NO_COLOR="1")
+    terminal.wait_for("Inbox", "[6 All 2]")
+    terminal.keys("t")
+    screen = terminal.wait_for("1 tagged")
+    styled = terminal.styled_screen()
+    assert _colours(styled) == set()
+    assert "›" in screen and "*" in screen and "[6 All 2]" in screen  # marks, not colours, say where and what
+    terminal.keys("q")
+    terminal.wait_gone()
+
+
+def test_sixteen_colours_use_only_the_basic_palette(terminal: Terminal) -> None:
+    terminal.start("--lang", "en", TEXTUAL_COLOR_SYSTEM="standard")
+    terminal.wait_for("Inbox", "[6 All 2]")
+    colours = _colours(terminal.styled_screen())
+    assert colours, "some colour is expected"
+    assert all(";" not in colour for colour in colours), colours  # no 256-colour or true-colour codes
+    terminal.keys("q")
+    terminal.wait_gone()
+
+
+@pytest.mark.slow
+def test_a_desk_of_100k_opens_at_80x24_and_moves_around(tmp_path: Path) -> None:
+    data_dir = tmp_path / "big"
+    subprocess.run(
+        [sys.executable, "-m", "console", "seed", "--count", "100000", "--data-dir", str(data_dir)],
+        check=True,
+        capture_output=True,
+    )
+    terminal = Terminal(data_dir)
+    try:
+        terminal.start("--lang", "en")
+        terminal.wait_for("[6 All 100K]", "S-", timeout=60)
+        terminal.keys("G")
+        terminal.wait_for("resolved")
+        terminal.keys("g", "4")  # the Waiting view
+        terminal.wait_for("[4 Waiting")
+        terminal.keys("f")
+        terminal.type("lang:hr status:waiting")
+        screen = terminal.wait_for("shown")
+        assert "hr " in screen
+        terminal.keys("Enter", "j", "j", "Enter")
+        terminal.wait_for("Status: waiting")
+        terminal.keys("Escape", "q")
+        terminal.wait_gone()
+    finally:
+        terminal.stop()

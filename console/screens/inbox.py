@@ -3,14 +3,18 @@ tagging many complaints to change them at once — over 100k complaints, renderi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
 from console import labels
@@ -107,7 +111,7 @@ class InboxScreen(DeskScreen):
         self.mode = "filter"
         self.tagged: set[str] = set()
         self.undo: tuple[str, dict[str, str | None]] | None = None
-        self.loading = ""
+        self.load_state = ""
         self._rows: dict[int, InboxRow] = {}
         self._now = utc_now()
         self._reported: set[Path] = set()
@@ -148,7 +152,7 @@ class InboxScreen(DeskScreen):
             return
         if shards > LOAD_IN_BACKGROUND:
             if self.model is None:
-                self.loading = _("loading…")
+                self.load_state = _("loading…")
                 self._show_title()
             self._load_in_background(keep)
             return
@@ -167,24 +171,37 @@ class InboxScreen(DeskScreen):
     def _load_in_background(self, keep: str | None) -> None:
         def progress(done: int, total: int) -> None:
             if done % 32 == 0:
-                self.app.call_from_thread(self._loading, done, total)
+                self._from_worker(self._loading, done, total)
 
         try:
             model = self._load(progress)
         except StoreError as error:
-            self.app.call_from_thread(self.notify, labels.store_error(error), severity="error", timeout=10)
+            self._from_worker(self.notify, labels.store_error(error), severity="error", timeout=10)
             return
-        self.app.call_from_thread(self._loaded, model, keep)
+        self._from_worker(self._loaded, model, keep)
         model.prepare_search()  # the rows are up; the search text is folded while the agent reads them
+
+    @dataclass
+    class FromWorker(Message):
+        """Something a worker thread hands back: run on the screen's own loop, as a message, so the screen
+        repaints after it (a bare call from the thread would leave the terminal showing the old frame)."""
+
+        call: Callable[[], object]
+
+    def _from_worker(self, function: Callable[..., object], *args: Any, **kwargs: Any) -> None:
+        self.post_message(self.FromWorker(functools.partial(function, *args, **kwargs)))
+
+    def on_inbox_screen_from_worker(self, message: FromWorker) -> None:
+        message.call()
 
     def _loading(self, done: int, total: int) -> None:
         if self.model is None:
-            self.loading = _("loading… {percent} %").format(percent=format_count(done * 100 // max(total, 1)))
+            self.load_state = _("loading… {percent} %").format(percent=format_count(done * 100 // max(total, 1)))
             self._show_title()
 
     def _loaded(self, model: InboxModel, keep: str | None) -> None:
         self.model = model
-        self.loading = ""
+        self.load_state = ""
         for damage in model.index.damaged:
             if damage.path not in self._reported:
                 self._reported.add(damage.path)
@@ -235,7 +252,7 @@ class InboxScreen(DeskScreen):
         title = self.query_one("#inbox-title", Static)
         views = self.query_one("#views", Static)
         if model is None:
-            title.update(Text(_("Inbox — {state}").format(state=self.loading), no_wrap=True))
+            title.update(Text(_("Inbox — {state}").format(state=self.load_state), no_wrap=True))
             return
         view = next(view for view in VIEWS if view.key == self.view)
         shown = len(model)
@@ -247,8 +264,8 @@ class InboxScreen(DeskScreen):
             parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
         arrow = "↑" if self.reverse else "↓"
         parts.append(_("sorted by {order}").format(order=_(SORTS[self.sort])) + f" {arrow}")
-        if self.loading:
-            parts.append(self.loading)
+        if self.load_state:
+            parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
         views.update(self._views_line(model.counts, self.size.width - 2))
 
@@ -448,9 +465,9 @@ class InboxScreen(DeskScreen):
             old = self.desk.store.set_many(field, values, self.desk.agent)
         except StoreError as error:
             message = _("Not saved: {error}").format(error=labels.store_error(error))
-            self.app.call_from_thread(self.notify, message, severity="error")
+            self._from_worker(self.notify, message, severity="error")
             return
-        self.app.call_from_thread(self._applied, field, old, undoing)
+        self._from_worker(self._applied, field, old, undoing)
 
     def _applied(self, field: str, old: dict[str, str | None], undoing: bool) -> None:
         self.undo = None if undoing else (field, old)

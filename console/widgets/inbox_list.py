@@ -109,13 +109,14 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
     InboxList > .inbox-list--header { text-style: bold underline; }
     InboxList > .inbox-list--cursor { background: $block-cursor-blurred-background; text-style: bold; }
     InboxList:focus > .inbox-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    InboxList:nocolor > .inbox-list--cursor { text-style: bold reverse; }
     InboxList > .inbox-list--urgent { color: $error; text-style: bold; }
     InboxList > .inbox-list--high { color: $warning; }
     InboxList > .inbox-list--resolved { color: $text-muted; }
     InboxList > .inbox-list--match { text-style: bold underline; }
     """
 
-    cursor: reactive[int] = reactive(0)
+    cursor: reactive[int] = reactive(0, repaint=False)  # watch_cursor repaints just the two rows
 
     @dataclass
     class Selected(Message):

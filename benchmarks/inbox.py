@@ -1,0 +1,185 @@
+"""The inbox at 10k and 100k complaints, against a Textual hello-world measured in the same run.
+
+1. Start-up, as whole processes of the installed wheel, samples alternating with the hello-world:
+   to the first painted inbox screen, and to the rows shown (the desk loaded); ratios of the medians,
+   and peak RSS.
+2. In-process at 100k (Textual's Pilot, headless, 80×24): j, k and PgDn from key press to the screen
+   updated; each keystroke of a filter typed in; peak RSS.
+3. In a real pseudo-terminal at 80×24: the bytes the app writes for one j keypress.
+
+    python benchmarks/inbox.py [--runs 9] [--sizes 10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import os
+import pty
+import resource
+import select
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.startup import HELLO, install_wheel, sample
+
+WAIT_FOR = """
+from textual.app import App
+_run = App.run
+async def _then_exit(pilot):
+    await pilot.pause()
+    if {rows}:
+        while getattr(pilot.app.screen, "model", None) is None:
+            await pilot.pause(0.005)
+        await pilot.pause()
+    pilot.app.exit()
+def _run_headless(self, *args, **kwargs):
+    kwargs.update(headless=True, auto_pilot=_then_exit)
+    return _run(self, *args, **kwargs)
+App.run = _run_headless
+import sys
+from console.cli import main
+sys.exit(main(["--data-dir", {desk!r}, "--lang", "en"]))
+"""
+
+
+def seed(directory: Path, count: int) -> None:
+    from console.playbooks import load_playbooks
+    from console.seeding import seed_store
+    from console.store import Store
+
+    seed_store(Store(directory), count, 1, load_playbooks())
+
+
+def startup(desks: dict[int, Path], runs: int, env: dict[str, str]) -> None:
+    programs = {"hello": HELLO}
+    for size, desk in desks.items():
+        programs[f"{size} first paint"] = WAIT_FOR.format(rows=False, desk=str(desk))
+        programs[f"{size} rows shown"] = WAIT_FOR.format(rows=True, desk=str(desk))
+    for program in programs.values():
+        sample(program, env)  # warm the file cache and the bytecode
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in programs}
+    for _ in range(runs):
+        for name, program in programs.items():
+            samples[name].append(sample(program, env))
+    hello = statistics.median(s for s, _ in samples["hello"])
+    hello_rss = statistics.median(k for _, k in samples["hello"])
+    print(f"start-up (median of {runs}, alternating)        ms    × hello   peak RSS MiB   × hello")
+    for name, values in samples.items():
+        seconds = statistics.median(s for s, _ in values)
+        rss = statistics.median(k for _, k in values)
+        print(f"  {name:<36} {seconds * 1000:7.0f} {seconds / hello:8.2f}x {rss / 1024:12.1f} {rss / hello_rss:8.2f}x")
+
+
+async def interactive(desk: Path) -> None:
+    from console.app import ConsoleApp
+    from console.playbooks import load_playbooks
+    from console.store import Store
+
+    app = ConsoleApp(Store(desk), load_playbooks(), "mari", "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        while getattr(app.screen, "model", None) is None:
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        painted: list[float] = []
+        display = app._display
+
+        def recording_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None:
+                painted.append(time.perf_counter())
+
+        app._display = recording_display  # type: ignore[method-assign]
+
+        async def latency(key: str) -> float:
+            """From the key event posted to the first frame written after it (Pilot's own waiting aside)."""
+            painted.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            frames = [moment for moment in painted if moment > start]
+            return (frames[0] - start) * 1000 if frames else float("nan")
+
+        print("in-process at", f"{len(app.screen.model.index):,}", "complaints, 80×24 (ms from key to frame written)")
+        for keys, times in ((("j",), 40), (("k",), 40), (("pagedown",), 20), (("pageup",), 20), (("G", "g"), 10)):
+            samples = [await latency(key) for _ in range(times) for key in keys]
+            print(f"  {'/'.join(keys):<10} median {statistics.median(samples):6.1f}  max {max(samples):6.1f}")
+        await pilot.press("f")
+        typed = [await latency(char) for char in "status:open lang:fi refund"]
+        print(f"  filter, per keystroke of 'status:open lang:fi refund': median {statistics.median(typed):.1f}"
+              f"  max {max(typed):.1f}")  # fmt: skip
+        await pilot.press("ctrl+u")
+        words = [await latency(char) for char in "myohassa"]
+        print(f"  filter, per keystroke of 'myohassa': median {statistics.median(words):.1f}  max {max(words):.1f}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of this process (desk loaded, rows shown, filtered): {rss:.0f} MiB")
+
+
+def bytes_per_keypress(desk: Path, env: dict[str, str], presses: int = 20) -> None:
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "console", "--data-dir", str(desk), "--lang", "en"],
+            {**env, "TERM": "xterm-256color", "COLORTERM": ""},
+        )
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+    def drain(quiet: float, limit: float = 60.0) -> bytes:
+        received = bytearray()
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], quiet)
+            if not ready:
+                break
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            received += chunk
+        return bytes(received)
+
+    start = drain(quiet=2.0)
+    sizes = []
+    for _ in range(presses):
+        os.write(fd, b"j")
+        sizes.append(len(drain(quiet=0.4)))
+    os.write(fd, b"q")
+    drain(quiet=1.0, limit=10)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    print(f"bytes written to an 80×24 xterm-256color terminal: first screen {len(start):,}; per j keypress "
+          f"median {statistics.median(sizes):,.0f}, max {max(sizes):,} ({presses} presses)")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--sizes", default="10000,100000")
+    arguments = parser.parse_args()
+    sizes = [int(size) for size in arguments.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as scratch:
+        desks = {}
+        for size in sizes:
+            desks[size] = Path(scratch) / f"desk-{size}"
+            seed(desks[size], size)
+        env = install_wheel(Path(scratch))
+        startup(desks, arguments.runs, env)
+        bytes_per_keypress(desks[max(sizes)], env)
+        asyncio.run(interactive(desks[max(sizes)]))
+
+
+if __name__ == "__main__":
+    main()
