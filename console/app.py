@@ -8,7 +8,6 @@ from typing import Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.command import CommandPalette
 from textual.filter import Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
@@ -26,10 +25,8 @@ from console.i18n import (
 from console.keys import key_help, translate_bindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
-from console.screens.complaint import ComplaintScreen
 from console.screens.desk import DeskScreen
 from console.screens.dialogs import ConfirmDialog
-from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
@@ -94,8 +91,8 @@ class ConsoleApp(App[None]):
         if self.leaving:
             return
         self.presence.heartbeat()
-        if isinstance(self.screen, ComplaintScreen):
-            self.screen.show_others()
+        if isinstance(self.screen, DeskScreen):
+            self.screen.heartbeat()
         stamp = self.store.stamp()
         if stamp == self.store.last_written:  # our own change: the screen already shows it
             self._stamp = stamp
@@ -105,9 +102,13 @@ class ConsoleApp(App[None]):
             self.screen.reload()
 
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
+        from console.screens.complaint import ComplaintScreen  # not needed for the first screen
+
         self.push_screen(ComplaintScreen(complaint_id, write_note=write_note))
 
     def action_help(self) -> None:
+        from console.screens.help import HelpScreen  # not needed for the first screen
+
         if isinstance(self.screen, HelpScreen):
             return
         title = _("Keys — {language}").format(language=language_name(self.language))
@@ -187,6 +188,8 @@ class ConsoleApp(App[None]):
         self.notify(_("Language: {name}").format(name=language_name(self.language)))
 
     def action_command_palette(self) -> None:
+        from textual.command import CommandPalette  # not needed for the first screen
+
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 

@@ -13,14 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from console import i18n, labels
-from console.exports import (
-    EXPORT_FORMATS,
-    complaint_json,
-    export_complaints,
-    list_table,
-    show_text,
-    to_json,
-)
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.safe_text import clean_line, visible
@@ -31,6 +23,8 @@ from console.store.records import utc_now
 PROG = "agent-console"
 EXIT_USER_ERROR = 2
 EXIT_STORE_ERROR = 1
+EXPORT_FORMATS = ("json", "csv")
+"""As `exports.EXPORT_FORMATS` (a test keeps them equal): the TUI starts without importing the exporters."""
 TUI_LOCK_TIMEOUT_SECONDS = 3.0
 """An agent at the screen would rather read "locked, try again" than watch a frozen screen for long."""
 
@@ -254,6 +248,9 @@ def run(arguments: argparse.Namespace) -> int:
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
         return _import(store, playbooks, arguments.files)
+    # Only the commands that print need the exporters: the TUI starts without them.
+    from console.exports import complaint_json, export_complaints, list_table, show_text, to_json
+
     if command == "list":
         complaints = store.complaints()
         if arguments.format == "table":

@@ -13,14 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from functools import cache, lru_cache
-
-from babel import Locale
-from babel.core import UnknownLocaleError, negotiate_locale
-from babel.dates import format_date, format_time, format_timedelta, get_datetime_format
-from babel.numbers import format_compact_decimal, format_decimal
-from babel.support import Translations
+from typing import TYPE_CHECKING
 
 from console.resources import catalogs_are_compiled, locales_dir
+
+if TYPE_CHECKING:
+    from babel import Locale
+
+# Babel is imported where it is first needed: the first frame of the TUI can be drawn without it.
 
 LANGUAGES: tuple[str, ...] = ("en", "fi", "et", "hr")
 """Every language the UI and the playbooks exist in; English is the source language."""
@@ -55,6 +55,10 @@ def match_language(tag: str) -> str | None:
     tag = _normalise(tag)
     if not tag:
         return None
+    if tag.lower() in LANGUAGES:
+        return tag.lower()
+    from babel.core import negotiate_locale
+
     return negotiate_locale([tag], list(LANGUAGES), sep="_")
 
 
@@ -91,6 +95,8 @@ def load_translations(language: str) -> _gettext.NullTranslations:
     folder = locales_dir() / language / "LC_MESSAGES"
     mo_path = folder / f"{DOMAIN}.mo"
     po_path = folder / f"{DOMAIN}.po"
+    from babel.support import Translations
+
     if catalogs_are_compiled() and mo_path.is_file():
         with mo_path.open("rb") as mo_file:
             return Translations(mo_file, domain=DOMAIN)
@@ -111,10 +117,13 @@ def load_translations(language: str) -> _gettext.NullTranslations:
 class _State:
     language: str
     translations: _gettext.NullTranslations
-    locale: Locale
+
+    @property
+    def locale(self) -> Locale:
+        return _locale(self.language)
 
 
-_state = _State("en", _gettext.NullTranslations(), Locale("en"))
+_state = _State("en", _gettext.NullTranslations())
 _cache: dict[str, _gettext.NullTranslations] = {}
 
 
@@ -124,7 +133,6 @@ def set_language(language: str) -> None:
         _cache[language] = load_translations(language)
     _state.language = language
     _state.translations = _cache[language]
-    _state.locale = _locale(language)
 
 
 def current_language() -> str:
@@ -146,8 +154,10 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 
 def language_name(language: str) -> str:
     """The language's own name for itself, e.g. `suomi`, `eesti`, `hrvatski`."""
+    from babel.core import UnknownLocaleError
+
     try:
-        return Locale.parse(language).get_display_name(language) or language
+        return _locale(language).get_display_name(language) or language
     except (UnknownLocaleError, ValueError):
         return language
 
@@ -167,17 +177,23 @@ def _age_in_minutes(minutes: int, language: str) -> str:
     Cached: many rows share an age, and Babel's formatting is worth sparing."""
     unit = next(size for size in _AGE_UNITS_IN_MINUTES if minutes >= size)
     whole = timedelta(minutes=minutes // unit * unit)
+    from babel.dates import format_timedelta
+
     return format_timedelta(whole, threshold=1, format="short", locale=_locale(language))
 
 
 @cache
 def _locale(language: str) -> Locale:
     """One Locale per language: each new Locale object merges its CLDR data again."""
+    from babel import Locale
+
     return Locale.parse(language)
 
 
 def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:
     """A date and time (to the minute) in the reader's time zone, as the current language writes it."""
+    from babel.dates import format_date, format_time, get_datetime_format
+
     local = moment.astimezone(tz)  # None: the local zone as it was then, so summer times stay right in winter
     pattern = get_datetime_format(width, locale=_state.locale)
     date = format_date(local, width, locale=_state.locale)
@@ -185,9 +201,13 @@ def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medi
 
 
 def format_count(number: int) -> str:
+    from babel.numbers import format_decimal
+
     return format_decimal(number, locale=_state.locale)
 
 
 def format_count_short(number: int) -> str:
     """A count in few characters (`1,5 t.` in Finnish), for where the full one does not fit."""
+    from babel.numbers import format_compact_decimal
+
     return format_compact_decimal(number, locale=_state.locale, fraction_digits=1)

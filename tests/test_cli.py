@@ -346,3 +346,9 @@ def test_seed_needs_a_positive_count(desk: Path, capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         main(["seed", "--count", "zero"])
     assert exit_info.value.code == 2 and "positive whole number" in capsys.readouterr().err
+
+
+def test_the_export_formats_offered_are_the_ones_there_are() -> None:
+    from console import cli, exports
+
+    assert cli.EXPORT_FORMATS == exports.EXPORT_FORMATS

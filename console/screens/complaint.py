@@ -97,6 +97,9 @@ class ComplaintScreen(DeskScreen):
     def current_complaint_id(self) -> str | None:
         return self.complaint_id
 
+    def heartbeat(self) -> None:
+        self.show_others()
+
     def show_others(self) -> None:
         """The collision warning: who else has this complaint open right now."""
         found = self.query("#others")

@@ -48,6 +48,9 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         """Note text typed on this screen and not saved yet, by complaint id."""
         return {}
 
+    def heartbeat(self) -> None:
+        """Called at every poll (every 1.5 s), whether or not the desk changed."""
+
     def reload(self, keep_position: bool = False) -> None:
         """Fetch what the screen shows from the store and render it. With `keep_position` a list keeps its
         cursor on the same row even when the complaint there moved (as after its status changed)."""

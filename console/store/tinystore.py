@@ -29,7 +29,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
@@ -324,7 +323,8 @@ class Store:
         self.path = self.layout.meta
         self.mode = file_mode(self.directory)
         self.folder_mode = 0o2770 if self.mode & 0o060 else 0o700
-        self._lock = FileLock(self.directory / LOCK_FILE, timeout=lock_timeout, mode=self.mode)
+        self.lock_timeout = lock_timeout
+        self._lock: Any = None
         self._cache: dict[Path, tuple[FileKey, Any]] = {}
         self._routes: dict[str, int] = {}
         self.last_written: object = None
@@ -379,6 +379,10 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """A change: under the lock, the files it needs are read, changed in memory and, if the body
         finishes without an exception, written back atomically."""
+        from filelock import FileLock, Timeout  # readers never lock: only a change needs it
+
+        if self._lock is None:
+            self._lock = FileLock(self.directory / LOCK_FILE, timeout=self.lock_timeout, mode=self.mode)
         try:
             self._lock.acquire()
         except Timeout:
