@@ -24,6 +24,7 @@ from console.i18n import (
 )
 from console.keys import key_help, translate_bindings
 from console.playbooks import Playbooks
+from console.query import query_help
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.dialogs import ConfirmDialog
@@ -112,7 +113,8 @@ class ConsoleApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             return
         title = _("Keys — {language}").format(language=language_name(self.language))
-        self.push_screen(HelpScreen(title, key_help(self, self.screen)))
+        extra = query_help(self.playbooks.kinds()) if isinstance(self.screen, InboxScreen) else []
+        self.push_screen(HelpScreen(title, key_help(self, self.screen), extra))
 
     def notify(
         self,

@@ -223,3 +223,22 @@ def _values(
             ))  # fmt: skip
         values.add(value)
     return frozenset(values)
+
+
+def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
+    """The query language, as rows for the help screen, in the current language."""
+    return [
+        ("", ""),
+        (_("Search / and filter f:"), ""),
+        ("status:open", _("status: open, waiting, resolved")),
+        ("prio:high", _("priority: low, normal, high, urgent")),
+        ("lang:fi", _("language: en, fi, et, hr")),
+        ("kind:…", _("kind: {kinds}").format(kinds=", ".join(sorted(kinds)))),
+        ("agent:me", _("agent: me, none or a name")),
+        ("via:email", _("channel: email, phone, chat, web")),
+        ("status:open,waiting", _("a comma: either value")),
+        ("-status:resolved", _("a minus: leave those out")),
+        ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
+        ("tagged", _("the tagged complaints")),
+        ('refund "two words"', _("words in id, customer, subject or agent; case and accents do not matter")),
+    ]

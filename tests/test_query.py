@@ -81,6 +81,8 @@ def test_values_may_be_written_in_the_current_language(desk: Store, playbooks: P
     i18n.set_language("fi")
     assert ids(desk, "status:odottaa", playbooks) == ["T-2"]
     assert ids(desk, "status:waiting", playbooks) == ["T-2"]
+    i18n.set_language("hr")
+    assert ids(desk, 'status:"na cekanju" prio:normalan', playbooks) == ["T-2"]
 
 
 @pytest.mark.parametrize(

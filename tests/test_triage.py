@@ -190,3 +190,17 @@ async def test_a_large_desk_loads_in_the_background_with_progress(tmp_path: Path
         assert "[6 All 1.5K]" in screen_text(app)  # the full counts do not fit in 80 columns
         await pilot.press("G")
         assert app.screen.query_one(InboxList).cursor == 1499
+
+
+async def test_the_help_screen_of_the_inbox_explains_the_query_language(desk: Store, playbooks: Playbooks) -> None:
+    from console.screens.help import HelpScreen
+
+    app = make_app(desk, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("G")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "status:open,waiting" in text and "overdue" in text and "tagged" in text and "accents" in text

@@ -1,4 +1,4 @@
-"""`?`: every key of the screen underneath, in the current language."""
+"""`?`: every key of the screen underneath, in the current language (and in the inbox, the query language)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from console.screens.table_dialog import TableDialog
 class HelpScreen(TableDialog):
     BINDINGS = [Binding("question_mark", "close", N_("Close"), show=False)]
 
-    def __init__(self, title: str, keys: list[KeyHelp]) -> None:
-        super().__init__(title, [(entry.keys, entry.description) for entry in keys], _("Esc, q or ? closes this help."))
+    def __init__(self, title: str, keys: list[KeyHelp], extra: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+        """`extra` rows follow the keys (the inbox adds its query language)."""
+        rows = [(entry.keys, entry.description) for entry in keys] + list(extra)
+        super().__init__(title, rows, _("Esc, q or ? closes this help."))
         self.keys = keys

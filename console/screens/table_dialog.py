@@ -40,8 +40,9 @@ class TableDialog(TranslatedBindings, ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))
-        for column in range(len(self.rows[0]) if self.rows else 0):
-            table.add_column(style="bold" if column == 0 else "", no_wrap=column < 2)
+        columns = len(self.rows[0]) if self.rows else 0
+        for column in range(columns):  # the last column wraps; the others keep their width
+            table.add_column(style="bold" if column == 0 else "", no_wrap=column < columns - 1)
         for row in self.rows:
             table.add_row(*(Text(cell) for cell in row))
         with Vertical():
