@@ -206,8 +206,8 @@ def format_count(number: int) -> str:
     return format_decimal(number, locale=_state.locale)
 
 
-def format_count_short(number: int) -> str:
+def format_count_short(number: int, fraction_digits: int = 1) -> str:
     """A count in few characters (`1,5 t.` in Finnish), for where the full one does not fit."""
     from babel.numbers import format_compact_decimal
 
-    return format_compact_decimal(number, locale=_state.locale, fraction_digits=1)
+    return format_compact_decimal(number, locale=_state.locale, fraction_digits=fraction_digits)

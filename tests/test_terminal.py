@@ -243,7 +243,8 @@ def test_a_desk_of_100k_opens_at_80x24_and_moves_around(tmp_path: Path) -> None:
     terminal = Terminal(data_dir)
     try:
         terminal.start("--lang", "en")
-        terminal.wait_for("[6 All 100K]", "S-", timeout=60)
+        screen = terminal.wait_for("[6 All 100K]", "100,000 shown", timeout=60)
+        assert all(len(line) <= 80 for line in screen.splitlines())
         terminal.keys("G")
         terminal.wait_for("resolved")
         terminal.keys("g", "4")  # the Waiting view

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ from console.query import Query, QueryError, parse
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.dialogs import AssignDialog, ChoiceDialog, ConfirmDialog, playbook_dialog
-from console.store import PRIORITIES, STATUSES, StoreError, Summary
+from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
 from console.views import SORTS, VIEWS
 from console.widgets.inbox_list import InboxList, InboxRow
@@ -228,6 +229,11 @@ class InboxScreen(DeskScreen):
             if len(model.index)
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
+        inbox.widest = {
+            "status": max(cell_len(labels.status(status)) for status in STATUSES),
+            "priority": max(cell_len(labels.priority(priority)) for priority in PRIORITIES),
+            "channel": max(cell_len(labels.channel(channel, short=True)) for channel in CHANNELS),
+        }
         inbox.show(len(model), self._row, column_titles(), position, self._mark)
         self._show_title()
 
@@ -271,18 +277,30 @@ class InboxScreen(DeskScreen):
 
     def _views_line(self, counts: dict[str, int], width: int) -> Text:
         """`1 Mine 3 │ 2 Unassigned 40 │ … │ [6 All 300]`, the current view in brackets (seen without colour
-        too); tighter, then with counts in short form, when it does not fit."""
+        too). When it does not fit: tighter, counts in short form, then the other views' names cut short."""
+
+        def rounded(count: int) -> str:
+            return format_count_short(count, fraction_digits=0)
+
         line = Text()
-        for count, separator in ((format_count, " │ "), (format_count, "│"), (format_count_short, "│")):
+        for count, separator, cut in (
+            (format_count, " │ ", None),
+            (format_count, "│", None),
+            (format_count_short, "│", None),
+            (rounded, "│", None),
+            (rounded, "│", 4),
+            (rounded, "│", 1),
+        ):
             line = Text(no_wrap=True, overflow="ellipsis")
             for number, each in enumerate(VIEWS, start=1):
                 if number > 1:
                     line.append(separator, style="dim")
-                label = f"{number} {_(each.title)} {count(counts[each.key])}"
                 if each.key == self.view:
-                    line.append(f"[{label}]", style="bold reverse")
+                    line.append(f"[{number} {_(each.title)} {count(counts[each.key])}]", style="bold reverse")
                 else:
-                    line.append(label)
+                    title = _(each.title)
+                    title = title if cut is None or len(title) <= cut else title[:cut] + "."
+                    line.append(f"{number} {title} {count(counts[each.key])}")
             if line.cell_len <= width:
                 break
         return line

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -54,8 +54,12 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, max(width - 1, 0)) + "…"
 
 
-def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow]) -> list[Column]:
-    """Column widths for a terminal `width` wide. Each column is as wide as its values; below 100 columns a
+def layout_columns(
+    width: int, titles: dict[str, str], rows: Sequence[InboxRow], widest: Mapping[str, int] | None = None
+) -> list[Column]:
+    """Column widths for a terminal `width` wide. Each column is as wide as its values (those of `rows`,
+    and at least `widest` for a field whose every value is known, so it does not change while scrolling);
+    below 100 columns a
     title longer than its cap is shortened with an ellipsis. The subject takes what is left; below 70
     columns the least needed columns are dropped so the subject stays readable. Wide terminals also get the
     id (from 100 columns) and the assignee (from 110)."""
@@ -63,6 +67,7 @@ def layout_columns(width: int, titles: dict[str, str], rows: Sequence[InboxRow])
 
     def sized(field: str, cap: int, least: int = 1) -> Column:
         values = max((cell_len(getattr(row, field)) for row in rows[:500]), default=least)
+        values = max(values, (widest or {}).get(field, 0))
         title = cell_len(titles[field])
         return Column(field, titles[field], max(values, least, title if roomy else min(title, cap)))
 
@@ -135,6 +140,8 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         self._titles: dict[str, str] = {}
         self._columns: list[Column] = []
         self.empty_text = ""
+        self.widest: dict[str, int] = {}
+        """The widest value of a field whose every value is known (status, priority, channel)."""
 
     # Values down
 
@@ -186,7 +193,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         if not self._columns and self._titles:
             top = int(self.scroll_offset.y)
             sample = [self._row_at(p) for p in range(top, min(self._count, top + max(self.size.height, 1) + 100))]
-            self._columns = layout_columns(self.scrollable_content_region.width, self._titles, sample)
+            self._columns = layout_columns(self.scrollable_content_region.width, self._titles, sample, self.widest)
         return self._columns
 
     def _line(self, values: dict[str, str], marker: str, style: Style) -> Strip:
