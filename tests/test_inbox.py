@@ -37,7 +37,7 @@ async def test_a_row_shows_age_customer_subject_channel_language_status_priority
     small_store.set_step("T-3", "cancellation", "apologise", True, "anna")
     small_store.set_field("T-3", "priority", "high", "anna")
     app = make_app(small_store, playbooks)
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(100, 24)):
         lines = screen_text(app).splitlines()
         header = lines[2]
         for title in ("Age", "Customer", "Subject", "Via", "Lang", "Status", "Priority", "Steps"):
@@ -47,6 +47,28 @@ async def test_a_row_shows_age_customer_subject_channel_language_status_priority
         for value in ("Customer 3", "Subject 3", "mail", "en", "open", "high", "1/5"):
             assert value in first
         assert "day" in first  # received days ago, in words from CLDR
+
+
+async def test_at_80_columns_the_channel_gives_its_room_to_the_subject(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(100, 24)):
+        wide = inbox(app)._layout()
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)):
+        header = screen_text(app).splitlines()[2]
+        narrow = inbox(app)._layout()
+        for title in ("Age", "Customer", "Subject", "Lang", "Status", "Priority", "Steps"):
+            assert title in header
+        assert "Via" not in header
+        assert [column.field for column in narrow] == [
+            "age", "customer", "subject", "language", "status", "priority", "progress"
+        ]
+        assert sum(column.width + 1 for column in narrow) + 2 <= 80
+        subject = {column.field: column.width for column in narrow}["subject"]
+        assert subject >= 25
+        assert "shown_id" in [column.field for column in wide]
 
 
 async def test_j_k_arrows_g_and_G_move_the_cursor(demo_store: Store, playbooks: Playbooks) -> None:
