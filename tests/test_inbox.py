@@ -63,7 +63,13 @@ async def test_at_80_columns_the_channel_gives_its_room_to_the_subject(
             assert title in header
         assert "Via" not in header
         assert [column.field for column in narrow] == [
-            "age", "customer", "subject", "language", "status", "priority", "progress"
+            "age",
+            "customer",
+            "subject",
+            "language",
+            "status",
+            "priority",
+            "progress",
         ]
         assert sum(column.width + 1 for column in narrow) + 2 <= 80
         subject = {column.field: column.width for column in narrow}["subject"]

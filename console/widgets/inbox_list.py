@@ -59,10 +59,9 @@ def layout_columns(
 ) -> list[Column]:
     """Column widths for a terminal `width` wide. Each column is as wide as its values (those of `rows`,
     and at least `widest` for a field whose every value is known, so it does not change while scrolling);
-    below 100 columns a
-    title longer than its cap is shortened with an ellipsis. The subject takes what is left: below 90
-    columns without the channel, below 70 without the least needed columns too, so it stays readable. Wide terminals also get the
-    id (from 100 columns) and the assignee (from 110)."""
+    below 100 columns a title longer than its cap is shortened with an ellipsis. The subject takes what is
+    left: below 90 columns without the channel, below 70 without the least needed columns too, so it stays
+    readable. Wide terminals also get the id (from 100 columns) and the assignee (from 110)."""
     roomy = width >= 96  # a 100-column terminal, less the scroll bar
 
     def sized(field: str, cap: int, least: int = 1) -> Column:
