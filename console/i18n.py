@@ -11,7 +11,7 @@ import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -180,6 +180,16 @@ def _age_in_minutes(minutes: int, language: str) -> str:
     from babel.dates import format_timedelta
 
     return format_timedelta(whole, threshold=1, format="short", locale=_locale(language))
+
+
+def warm_up(language: str | None = None) -> None:
+    """Import Babel's formatting and read the language's CLDR data now: called from a worker thread while
+    the screen is already up, so the first rows do not wait for it."""
+    now = datetime.now(UTC)
+    _age_in_minutes(60, language or _state.language)
+    format_count(1000)
+    format_count_short(1000)
+    format_moment(now)
 
 
 @cache

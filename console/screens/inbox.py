@@ -4,6 +4,7 @@ tagging many complaints to change them at once — over 100k complaints, renderi
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
-from console import labels
+from console import i18n, labels
 from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
@@ -33,6 +34,7 @@ from console.widgets.inbox_list import InboxList, InboxRow
 
 LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
+PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 1000
 
 
@@ -152,10 +154,12 @@ class InboxScreen(DeskScreen):
             self.notify(labels.store_error(error), severity="error", timeout=10)
             return
         if shards > LOAD_IN_BACKGROUND:
-            if self.model is None:
+            if self.model is None:  # the first load: paint the screen first, then start (the GIL is shared)
                 self.load_state = _("loading…")
                 self._show_title()
-            self._load_in_background(keep)
+                self.call_after_refresh(self._load_in_background, keep)
+            else:
+                self._load_in_background(keep)
             return
         try:
             model = self._load(lambda _done, _total: None)
@@ -170,10 +174,16 @@ class InboxScreen(DeskScreen):
 
     @work(thread=True, exclusive=True, group="inbox-load")
     def _load_in_background(self, keep: str | None) -> None:
+        shown = time.monotonic()
+
         def progress(done: int, total: int) -> None:
-            if done % 32 == 0:
+            nonlocal shown
+            if time.monotonic() - shown >= PROGRESS_EVERY_SECONDS:  # each one repaints: a few a second will do
+                shown = time.monotonic()
                 self._from_worker(self._loading, done, total)
 
+        if self.model is None:
+            i18n.warm_up()  # Babel's import and CLDR data, off the screen's thread, while the shards load
         try:
             model = self._load(progress)
         except StoreError as error:
@@ -197,7 +207,8 @@ class InboxScreen(DeskScreen):
 
     def _loading(self, done: int, total: int) -> None:
         if self.model is None:
-            self.load_state = _("loading… {percent} %").format(percent=format_count(done * 100 // max(total, 1)))
+            # 0 to 100 is written the same in every language here: Babel is not needed (nor loaded) for it
+            self.load_state = _("loading… {percent} %").format(percent=done * 100 // max(total, 1))
             self._show_title()
 
     def _loaded(self, model: InboxModel, keep: str | None) -> None:
