@@ -37,6 +37,9 @@ VIEWS = (
     View("all", N_("All")),
 )
 
+DEFAULT_VIEW = "all"
+DEFAULT_SORT = "inbox"
+
 SORTS = {
     "inbox": N_("status, newest"),
     "age": N_("age"),

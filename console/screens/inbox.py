@@ -20,6 +20,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Static
 
 from console import i18n, labels
+from console.first_page import FirstPage, read_page, write_page
 from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
@@ -29,13 +30,17 @@ from console.screens.desk import DeskScreen
 from console.screens.dialogs import AssignDialog, ChoiceDialog, ConfirmDialog, playbook_dialog
 from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
-from console.views import SORTS, VIEWS
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sorted_rows, view_rows
 from console.widgets.inbox_list import InboxList, InboxRow
 
 LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
 PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 1000
+PENDING_ROW = InboxRow(
+    id="", shown_id="", age="", customer="", subject="…", channel="", language="", status="", status_key="",
+    priority="", priority_key="", progress="",
+)  # fmt: skip
 
 
 def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxRow:
@@ -106,8 +111,10 @@ class InboxScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__(id="inbox")
         self.model: InboxModel | None = None
-        self.view = "all"
-        self.sort = "inbox"
+        self.page: FirstPage | None = None
+        """The first rows kept from the last start, shown while a big desk loads."""
+        self.view = DEFAULT_VIEW
+        self.sort = DEFAULT_SORT
         self.reverse = False
         self.queries = {"search": Query(), "filter": Query()}
         self.texts = {"search": "", "filter": ""}
@@ -157,6 +164,7 @@ class InboxScreen(DeskScreen):
             if self.model is None:  # the first load: paint the screen first, then start (the GIL is shared)
                 self.load_state = _("loading…")
                 self._show_title()
+                self.call_after_refresh(self._show_first_page)
                 self.call_after_refresh(self._load_in_background, keep)
             else:
                 self._load_in_background(keep)
@@ -184,6 +192,8 @@ class InboxScreen(DeskScreen):
 
         if self.model is None:
             i18n.warm_up()  # Babel's import and CLDR data, off the screen's thread, while the shards load
+        store = self.desk.store
+        stamp = store.stamp()
         try:
             model = self._load(progress)
         except StoreError as error:
@@ -191,6 +201,35 @@ class InboxScreen(DeskScreen):
             return
         self._from_worker(self._loaded, model, keep)
         model.prepare_search()  # the rows are up; the search text is folded while the agent reads them
+        if store.stamp() == stamp and read_page(store.directory, model.agent, stamp, model.now) is None:
+            index = model.index
+            order = sorted_rows(
+                DEFAULT_SORT, view_rows(DEFAULT_VIEW, index, model.agent, model.now), index, model.playbooks
+            )
+            write_page(
+                store.directory,
+                store.mode,
+                store.folder_mode,
+                model.agent,
+                stamp,
+                index,
+                order,
+                model.counts,
+                model.now,
+            )
+
+    def _show_first_page(self) -> None:
+        """While a big desk loads: the first rows as the last full load left them, if nothing changed since."""
+        if self.model is not None:
+            return
+        store = self.desk.store
+        try:
+            self.page = read_page(store.directory, self.desk.agent, store.stamp(), utc_now())
+        except StoreError:
+            return  # the load names what is wrong
+        if self.page is None:
+            return
+        self._show_rows(self.page.count, self._page_row, 0)
 
     @dataclass
     class FromWorker(Message):
@@ -213,6 +252,7 @@ class InboxScreen(DeskScreen):
 
     def _loaded(self, model: InboxModel, keep: str | None) -> None:
         self.model = model
+        self.page = None
         self.load_state = ""
         for damage in model.index.damaged:
             if damage.path not in self._reported:
@@ -226,26 +266,33 @@ class InboxScreen(DeskScreen):
         """Work the rows out again (view, sort, filter, search) and show them, the cursor on `keep`."""
         model = self.model
         if model is None:
+            if self.page is not None and not self._arranged_as_page():
+                self.page = None  # it holds the default view and order, unfiltered: not what is asked now
+                self.inbox.show(0, self._page_row, column_titles(), 0)
+                self._show_title()
             return
         self._now = utc_now()
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
         self._rows = {}
         if position is None:
             position = model.position_of(keep)
-        inbox = self.inbox
-        inbox.empty_text = (
+        self.inbox.empty_text = (
             _("Nothing matches the filter.")
             if not self.queries["filter"].empty
             else _("Nothing in this view.")
             if len(model.index)
             else _("The inbox is empty. Add complaints with: agent-console import FILE (or try --demo).")
         )
+        self._show_rows(len(model), self._row, position)
+
+    def _show_rows(self, count: int, row_at: Callable[[int], InboxRow], position: int | None) -> None:
+        inbox = self.inbox
         inbox.widest = {
             "status": max(cell_len(labels.status(status)) for status in STATUSES),
             "priority": max(cell_len(labels.priority(priority)) for priority in PRIORITIES),
             "channel": max(cell_len(labels.channel(channel, short=True)) for channel in CHANNELS),
         }
-        inbox.show(len(model), self._row, column_titles(), position, self._mark)
+        inbox.show(count, row_at, column_titles(), position, self._mark)
         self._show_title()
 
     def _row(self, position: int) -> InboxRow:
@@ -254,6 +301,19 @@ class InboxScreen(DeskScreen):
             assert self.model is not None
             row = self._rows[position] = inbox_row(self.model.summary(position), self.desk.playbooks, self._now)
         return row
+
+    def _arranged_as_page(self) -> bool:
+        return (
+            (self.view, self.sort, self.reverse) == (DEFAULT_VIEW, DEFAULT_SORT, False)
+            and self.queries["filter"].empty
+            and self.queries["search"].empty
+        )
+
+    def _page_row(self, position: int) -> InboxRow:
+        """A row of the kept first page; below it, a placeholder until the desk has loaded."""
+        if self.page is not None and position < len(self.page.rows):
+            return inbox_row(self.page.rows[position], self.desk.playbooks, self._now)
+        return PENDING_ROW
 
     def _mark(self, position: int) -> str:
         model = self.model
@@ -268,13 +328,13 @@ class InboxScreen(DeskScreen):
         model = self.model
         title = self.query_one("#inbox-title", Static)
         views = self.query_one("#views", Static)
-        if model is None:
+        if model is None and self.page is None:
             title.update(Text(_("Inbox — {state}").format(state=self.load_state), no_wrap=True))
             return
         view = next(view for view in VIEWS if view.key == self.view)
-        shown = len(model)
+        shown = len(model) if model is not None else self.page.count if self.page is not None else 0
         parts = [_(view.title), ngettext("{count} shown", "{count} shown", shown).format(count=format_count(shown))]
-        if model.matches:
+        if model is not None and model.matches:
             found = len(model.matches)
             parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
         if self.tagged:
@@ -284,7 +344,8 @@ class InboxScreen(DeskScreen):
         if self.load_state:
             parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
-        views.update(self._views_line(model.counts, self.size.width - 2))
+        counts = model.counts if model is not None else self.page.counts if self.page is not None else {}
+        views.update(self._views_line(counts, self.size.width - 2))
 
     def _views_line(self, counts: dict[str, int], width: int) -> Text:
         """`1 Mine 3 │ 2 Unassigned 40 │ … │ [6 All 300]`, the current view in brackets (seen without colour
@@ -520,7 +581,8 @@ class InboxScreen(DeskScreen):
 
     @on(InboxList.Selected)
     def open_complaint(self, event: InboxList.Selected) -> None:
-        self.desk.open_complaint(event.complaint_id)
+        if event.complaint_id:  # not a row still loading
+            self.desk.open_complaint(event.complaint_id)
 
     def action_note(self) -> None:
         if self.inbox.current_id is not None:

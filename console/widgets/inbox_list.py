@@ -181,7 +181,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
 
     @property
     def current_id(self) -> str | None:
-        return self._row_at(self.cursor).id if self._count else None
+        return (self._row_at(self.cursor).id or None) if self._count else None  # "": a row still loading
 
     # Rendering
 
