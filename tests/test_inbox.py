@@ -314,3 +314,27 @@ async def test_ctrl_c_says_how_to_quit_in_the_current_language(small_store: Stor
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert "Za izlaz pritisnite q ili ctrl+q." in notifications(app) and app.is_running
+
+
+async def test_stepping_off_the_screen_scrolls_half_a_screen_so_the_next_steps_repaint_two_rows(
+    demo_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(demo_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = inbox(app)
+        visible = listing.scrollable_content_region.height - 1  # less the column titles
+        for _ in range(visible - 1):
+            await pilot.press("j")
+        assert listing.scroll_offset.y == 0 and listing.cursor == visible - 1
+        await pilot.press("j")  # off the bottom
+        assert listing.scroll_offset.y == visible // 2
+        for _ in range(visible // 2 - 1):
+            await pilot.press("j")
+            assert listing.scroll_offset.y == visible // 2  # no scrolling: only the cursor's two rows change
+        assert f"{listing.row(listing.cursor).customer[:8]}" in screen_text(app)
+        top = int(listing.scroll_offset.y)
+        for _ in range(listing.cursor - top + 1):
+            await pilot.press("k")  # up to the first row shown, then one more
+        assert listing.scroll_offset.y == max(top - visible // 2, 0)
+        await pilot.press("G")
+        assert listing.cursor == 47 and listing.scroll_offset.y == 48 - visible
