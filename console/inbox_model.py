@@ -22,11 +22,13 @@ class InboxModel:
         self._haystacks: list[str] | None = None
         self.counts = view_counts(index, agent, now)
         self._row_of = {complaint_id: row for row, complaint_id in enumerate(index.ids)}
-        self._sorted: dict[tuple[str, str, bool], list[int]] = {}
+        self._sorted: dict[tuple[str, str, bool], tuple[int, ...]] = {}
         self._late: set[int] | None = None
-        self._last: tuple[tuple[str, str, bool], Query, list[int]] | None = None
+        self._last: tuple[tuple[str, str, bool], Query, tuple[int, ...]] | None = None
         """The last filter and what it kept: a filter typed on looks only at those rows."""
-        self.order: list[int] = []
+        self.order: tuple[int, ...] = ()
+        """Row numbers as tuples, never lists: the cycle collector stops tracking a tuple of ints, while it
+        would walk 100k list items at every full collection (a pause felt in the middle of a keystroke)."""
         self.matches: set[int] = set()
 
     @property
@@ -52,14 +54,14 @@ class InboxModel:
         key = (view, sort, reverse)
         if key not in self._sorted:
             rows = view_rows(view, self.index, self.agent, self.now)
-            self._sorted[key] = sorted_rows(sort, rows, self.index, self.playbooks, reverse)
+            self._sorted[key] = tuple(sorted_rows(sort, rows, self.index, self.playbooks, reverse))
         rows = self._sorted[key]
         if filter.empty:
             self.order = rows
         else:
             if self._last is not None and self._last[0] == key and filter.narrows(self._last[1]):
                 rows = self._last[2]
-            self.order = filter.rows(self.index, rows, self.haystacks, self.now, tagged, self.late)
+            self.order = tuple(filter.rows(self.index, rows, self.haystacks, self.now, tagged, self.late))
         self._last = (key, filter, self.order)
         self.matches = (
             set()

@@ -128,7 +128,14 @@ class Query:
             ids = index.ids
             rows = _where(rows, map(frozenset(tagged).__contains__, map(ids.__getitem__, rows)))
         for word in self.words:
-            rows = _where(rows, map(operator.contains, map(hay.__getitem__, rows), itertools.repeat(word)))
+            if len(rows) * 8 < len(hay):  # few left (a word typed on): look at just those
+                rows = _where(rows, map(operator.contains, map(hay.__getitem__, rows), itertools.repeat(word)))
+                continue
+            # Every haystack in index order (where they lie in memory one after another), then the rows
+            # looked up in the result: reading 100k strings in sorted order instead costs a cache miss
+            # each, several times slower.
+            found = bytes(map(operator.contains, hay, itertools.repeat(word)))
+            rows = _where(rows, map(found.__getitem__, rows))
         return rows
 
 

@@ -511,6 +511,7 @@ class Store:
             if collecting:
                 gc.enable()
         index.damaged = tuple(damaged)
+        index.seal()
         return index
 
     def _inbox_shard(self, number: int) -> dict[str, Any]:
