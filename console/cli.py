@@ -9,7 +9,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from console import i18n, labels
@@ -146,7 +145,7 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     complaints = []
     for path in files:  # every file is read and checked before anything is stored
         for complaint in read_complaints(path, playbooks.kinds()):
-            complaints.append(replace(complaint, playbook=playbooks.for_kind(complaint.kind).id))
+            complaints.append(complaint._replace(playbook=playbooks.for_kind(complaint.kind).id))
     result = store.add_complaints(complaints)
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
     present = i18n.ngettext("{count} was already present.", "{count} were already present.", result.already_present)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -30,8 +29,7 @@ def _demo_complaint(record: dict[str, Any], shift: timedelta, playbooks: Playboo
             raise ValueError(f"demo complaint {complaint.id}: {playbook.id} has no step {step!r}")
         at = received + timedelta(minutes=7 * number)
         ticks[Complaint.tick_key(playbook.id, step)] = Tick(playbook.id, step, by, at)
-    return replace(
-        complaint,
+    return complaint._replace(
         received=received,
         status=record.get("status", "open"),
         assignee=record.get("assignee"),

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from console.store import InboxIndex, Summary
 from console.store.atomic import make_folder, write_atomically
@@ -25,8 +25,7 @@ FORMAT = 1
 FOLDER = "cache"
 
 
-@dataclass(frozen=True)
-class FirstPage:
+class FirstPage(NamedTuple):
     count: int
     """Rows in the default view (All, sorted by status, newest first)."""
     counts: dict[str, int]

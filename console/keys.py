@@ -6,8 +6,8 @@ bindings are rebuilt with translated descriptions when it is shown and whenever 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from textual.app import App
 from textual.binding import Binding, BindingsMap
@@ -77,8 +77,7 @@ def _is_ours(node: DOMNode) -> bool:
     return type(node).__module__.startswith("console.")
 
 
-@dataclass(frozen=True)
-class KeyHelp:
+class KeyHelp(NamedTuple):
     """One action, the keys that run it, and where it runs."""
 
     keys: str

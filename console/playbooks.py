@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from console.i18n import LANGUAGES
 from console.resources import data_dir
 
 MAX_STEPS = 9
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+COMPILED = "playbooks.json"
+"""In a wheel: every playbook, compiled from the TOML files by the build (hatch_build.py)."""
 _LIMITS = {"title": 40, "label": 40, "guidance": 200, "summary": 400}
 
 
@@ -21,8 +22,7 @@ class PlaybookError(ValueError):
     """A playbook file is malformed; the message names the file and what is wrong."""
 
 
-@dataclass(frozen=True)
-class Localized:
+class Localized(NamedTuple):
     """One text in every language."""
 
     texts: Mapping[str, str]
@@ -31,23 +31,20 @@ class Localized:
         return self.texts.get(language) or self.texts["en"]
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     id: str
     title: Localized
     guidance: Localized
 
 
-@dataclass(frozen=True)
-class Level:
+class Level(NamedTuple):
     """A named quality level reached once `steps` steps are done (e.g. 4 = good, 8 = excellent)."""
 
     steps: int
     label: Localized
 
 
-@dataclass(frozen=True)
-class Playbook:
+class Playbook(NamedTuple):
     id: str
     kinds: tuple[str, ...]
     order: int
@@ -149,6 +146,8 @@ class _Reader:
 
 
 def load_playbook(path: Path) -> Playbook:
+    import tomllib  # a source tree only: the wheel's playbooks are compiled to JSON
+
     try:
         with path.open("rb") as file:
             document = tomllib.load(file)
@@ -195,5 +194,22 @@ class Playbooks:
 
 
 def load_playbooks(folder: Path | None = None) -> Playbooks:
-    folder = folder if folder is not None else data_dir() / "playbooks"
+    """The playbooks of `folder`, else the bundled ones: from the JSON the wheel's build compiled them into
+    when there is one (it starts faster), else from the TOML files (a source tree)."""
+    if folder is None:
+        compiled = data_dir() / COMPILED
+        if compiled.is_file():
+            return load_compiled(compiled)
+        folder = data_dir() / "playbooks"
     return Playbooks([load_playbook(path) for path in sorted(folder.glob("*.toml"))])
+
+
+def load_compiled(path: Path) -> Playbooks:
+    """Playbooks compiled into one JSON object (file name: TOML document), checked as the TOML files are."""
+    try:
+        documents = json.loads(path.read_bytes())
+    except (OSError, ValueError) as error:
+        raise PlaybookError(f"{path.name}: cannot be read: {error}") from None
+    if not isinstance(documents, dict):
+        raise PlaybookError(f"{path.name}: not an object of playbooks")
+    return Playbooks([_Reader(Path(name)).playbook(document) for name, document in sorted(documents.items())])

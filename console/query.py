@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from console import labels
 from console.i18n import _
@@ -78,8 +79,7 @@ def fold_many(texts: list[str]) -> list[str]:
     return folded
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(NamedTuple):
     column: str
     values: frozenset[object]
     negated: bool = False

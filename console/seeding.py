@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
@@ -67,8 +66,7 @@ def synthetic(count: int, seed: int, playbooks: Playbooks) -> Iterator[tuple[Com
             Complaint.tick_key(playbook.id, step): Tick(playbook.id, step, by, received + timedelta(minutes=5 * i))
             for i, step in enumerate(steps[:done], 1)
         }
-        complaint = replace(
-            template,
+        complaint = template._replace(
             id=f"S-{number:06d}",
             received=received,
             customer_name=name,

@@ -4,8 +4,8 @@ the orders the inbox can be sorted in — all computed over the columns of an `I
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from console.i18n import N_
 from console.playbooks import Playbooks
@@ -22,8 +22,7 @@ DUE = {
 public expect an answer within the hour (the "golden hour" of the playbooks' sources)."""
 
 
-@dataclass(frozen=True)
-class View:
+class View(NamedTuple):
     key: str
     title: str  # a msgid, translated where shown
 

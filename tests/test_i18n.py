@@ -121,6 +121,7 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
     for language in ("fi", "et", "hr"):
         assert f"console/locales/{language}/LC_MESSAGES/console.mo" in names
     assert "console/data/playbooks/complaint.toml" in names and "console/data/demo/complaints.json" in names
+    assert "console/data/playbooks.json" in names  # compiled: read at every start, faster than TOML
 
     target = tmp_path / "site"
     subprocess.run(
@@ -129,7 +130,9 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
     probe = (
         "import console.i18n as i, console.resources as r, console.playbooks as p;"
         f"assert str(r.locales_dir()).startswith({str(target)!r}), r.locales_dir();"
-        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all))"
+        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all));"
+        "assert (r.data_dir() / p.COMPILED).is_file();"
+        "assert p.load_playbooks().all == p.load_playbooks(r.data_dir() / 'playbooks').all"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],

@@ -109,3 +109,25 @@ def test_a_folder_of_playbooks_with_one_bad_file_fails_to_load(tmp_path: Path) -
     write(tmp_path, "id = 1", "broken.toml")
     with pytest.raises(PlaybookError, match=r"broken\.toml"):
         load_playbooks(tmp_path)
+
+
+def test_compiled_playbooks_load_as_the_toml_ones_and_are_checked_the_same(tmp_path: Path) -> None:
+    import json
+    import tomllib
+
+    from console.playbooks import load_compiled
+    from console.resources import data_dir
+
+    folder = data_dir() / "playbooks"
+    documents = {path.name: tomllib.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.toml")}
+    compiled = tmp_path / "playbooks.json"
+    compiled.write_text(json.dumps(documents), encoding="utf-8")
+    assert load_compiled(compiled).all == load_playbooks(folder).all
+
+    del documents["upset.toml"]["steps"][0]["title"]["hr"]
+    compiled.write_text(json.dumps(documents), encoding="utf-8")
+    with pytest.raises(PlaybookError, match="upset.toml: .*hr"):
+        load_compiled(compiled)
+    compiled.write_text('{"upset.toml": {"id": ', encoding="utf-8")
+    with pytest.raises(PlaybookError, match="playbooks.json: cannot be read"):
+        load_compiled(compiled)

@@ -14,9 +14,9 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from console.store.atomic import make_folder, write_atomically
 
@@ -24,8 +24,7 @@ STALE_SECONDS = 15.0
 HEARTBEAT_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class Viewer:
+class Viewer(NamedTuple):
     agent: str
     complaint_id: str
     since: datetime

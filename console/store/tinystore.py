@@ -23,7 +23,6 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -184,7 +183,7 @@ def _change(document: dict[str, Any]) -> Change:
 
 
 def _change_document(change: Change) -> dict[str, Any]:
-    return {**asdict(change), "at": change.at.isoformat()}
+    return {**change._asdict(), "at": change.at.isoformat()}
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -20,8 +21,7 @@ from console.i18n import N_
 from console.keys import TranslatedBindings, movement_bindings
 
 
-@dataclass(frozen=True)
-class InboxRow:
+class InboxRow(NamedTuple):
     """One complaint as the inbox shows it: every value already cleaned and translated (`id` is the key,
     `shown_id` its printable form)."""
 
@@ -40,8 +40,7 @@ class InboxRow:
     assignee: str = ""
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     field: str
     title: str
     width: int
@@ -227,7 +226,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         if index == self.cursor:
             style += self.get_component_rich_style("inbox-list--cursor")
             cursor = "›"
-        return self._line(row.__dict__, cursor + mark, style)
+        return self._line(row._asdict(), cursor + mark, style)
 
     # Moving
 
