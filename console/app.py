@@ -27,7 +27,6 @@ from console.playbooks import Playbooks
 from console.query import query_help
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.screens.dialogs import ConfirmDialog
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
@@ -172,6 +171,8 @@ class ConsoleApp(App[None]):
         def answered(quit_anyway: bool | None) -> None:
             if quit_anyway:
                 self.exit()
+
+        from console.screens.dialogs import ConfirmDialog  # not needed for the first screen
 
         self.push_screen(ConfirmDialog(question), answered)
 

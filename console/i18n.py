@@ -10,7 +10,6 @@ import gettext as _gettext
 import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
@@ -113,10 +112,10 @@ def load_translations(language: str) -> _gettext.NullTranslations:
     raise CatalogMissing(f"no catalog for {language!r} in {folder}")
 
 
-@dataclass
 class _State:
-    language: str
-    translations: _gettext.NullTranslations
+    def __init__(self, language: str, translations: _gettext.NullTranslations) -> None:
+        self.language = language
+        self.translations = translations
 
     @property
     def locale(self) -> Locale:

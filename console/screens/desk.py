@@ -12,7 +12,6 @@ from console import labels
 from console.i18n import N_, _
 from console.keys import TranslatedBindings, translate_tree
 from console.safe_text import clean_line
-from console.screens.dialogs import AssignDialog, playbook_dialog
 from console.store import PRIORITIES, STATUSES, Complaint, StoreError
 
 if TYPE_CHECKING:
@@ -118,6 +117,8 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
                 message = _("{id}: assigned to {agent}") if changed.assignee else _("{id}: unassigned")
                 self.notify(message.format(id=clean_line(changed.id), agent=changed.assignee))
 
+        from console.screens.dialogs import AssignDialog  # not needed for the first screen
+
         self.app.push_screen(AssignDialog(complaint.assignee, self.desk.agent), assign)
 
     def action_switch_playbook(self) -> None:
@@ -133,5 +134,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
             if changed is not None:
                 title = self.desk.playbooks[playbook_id].title(self.desk.language)
                 self.notify(_("{id}: playbook {title}").format(id=clean_line(changed.id), title=title))
+
+        from console.screens.dialogs import playbook_dialog  # not needed for the first screen
 
         self.app.push_screen(playbook_dialog(self.desk.playbooks, current.id, self.desk.language), switch)

@@ -7,7 +7,6 @@ import functools
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,6 @@ from console.playbooks import Playbooks
 from console.query import Query, QueryError, parse
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.screens.dialogs import AssignDialog, ChoiceDialog, ConfirmDialog, playbook_dialog
 from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
 from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sorted_rows, view_rows
@@ -239,12 +237,13 @@ class InboxScreen(DeskScreen):
             return
         self._show_rows(self.page.count, self._page_row, 0)
 
-    @dataclass
     class FromWorker(Message):
         """Something a worker thread hands back: run on the screen's own loop, as a message, so the screen
         repaints after it (a bare call from the thread would leave the terminal showing the old frame)."""
 
-        call: Callable[[], object]
+        def __init__(self, call: Callable[[], object]) -> None:
+            super().__init__()
+            self.call = call
 
     def _from_worker(self, function: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         self.post_message(self.FromWorker(functools.partial(function, *args, **kwargs)))
@@ -504,22 +503,30 @@ class InboxScreen(DeskScreen):
         if not self.tagged:
             return super().action_cycle_status()
         choices = [(status, labels.status(status)) for status in STATUSES]
+        from console.screens.dialogs import ChoiceDialog  # not needed for the first screen
+
         self._choose_for_tagged("status", ChoiceDialog(_("Status of the tagged complaints"), choices, None))
 
     def action_cycle_priority(self) -> None:
         if not self.tagged:
             return super().action_cycle_priority()
         choices = [(priority, labels.priority(priority)) for priority in PRIORITIES]
+        from console.screens.dialogs import ChoiceDialog  # not needed for the first screen
+
         self._choose_for_tagged("priority", ChoiceDialog(_("Priority of the tagged complaints"), choices, None))
 
     def action_assign(self) -> None:
         if not self.tagged:
             return super().action_assign()
+        from console.screens.dialogs import AssignDialog  # not needed for the first screen
+
         self._choose_for_tagged("assignee", AssignDialog(None, self.desk.agent))
 
     def action_switch_playbook(self) -> None:
         if not self.tagged:
             return super().action_switch_playbook()
+        from console.screens.dialogs import playbook_dialog  # not needed for the first screen
+
         self._choose_for_tagged("playbook", playbook_dialog(self.desk.playbooks, None, self.desk.language))
 
     def _choose_for_tagged(self, field: str, dialog: object) -> None:
@@ -542,6 +549,8 @@ class InboxScreen(DeskScreen):
         def answered(yes: bool | None) -> None:
             if yes:
                 self._apply(field, dict.fromkeys(ids, value), undoing=False)
+
+        from console.screens.dialogs import ConfirmDialog  # not needed for the first screen
 
         self.app.push_screen(ConfirmDialog(question), answered)
 

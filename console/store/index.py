@@ -14,7 +14,6 @@ the shards, re-coding each shard's categories into the desk-wide ones.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from console.store.records import Summary
@@ -106,15 +105,15 @@ def well_formed(encoded: object) -> bool:
     return True
 
 
-@dataclass
 class InboxIndex:
     """Every complaint as the inbox needs it, by column, in no particular order; `damaged` names the files
     that could not be read (the rest of the desk is here)."""
 
-    text: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in TEXT_COLUMNS})
-    categories: dict[str, Category] = field(default_factory=lambda: {name: Category() for name in CATEGORY_COLUMNS})
-    damaged: tuple[Any, ...] = ()
-    shards: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.text: dict[str, list[str]] = {name: [] for name in TEXT_COLUMNS}
+        self.categories: dict[str, Category] = {name: Category() for name in CATEGORY_COLUMNS}
+        self.damaged: tuple[Any, ...] = ()
+        self.shards: list[dict[str, Any]] = []
 
     def add(self, encoded: dict[str, Any]) -> None:
         self.shards.append(encoded)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
@@ -123,10 +122,11 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
 
     cursor: reactive[int] = reactive(0, repaint=False)  # watch_cursor repaints just the two rows
 
-    @dataclass
     class Selected(Message):
-        inbox: InboxList
-        complaint_id: str
+        def __init__(self, inbox: InboxList, complaint_id: str) -> None:
+            super().__init__()
+            self.inbox = inbox
+            self.complaint_id = complaint_id
 
         @property
         def control(self) -> InboxList:
