@@ -80,9 +80,13 @@ class ConsoleApp(App[None]):
     def language(self) -> str:
         return current_language()
 
+    def get_default_screen(self) -> Screen[Any]:
+        """The inbox is the bottom screen: every other one opens over it and closes back to it (and no
+        empty screen is built beneath it)."""
+        return InboxScreen()
+
     def on_mount(self) -> None:
         self._stamp = self.store.stamp()
-        self.push_screen(InboxScreen())
         self._cover_if_too_small(self.size.width, self.size.height)
         self.set_interval(POLL_SECONDS, self._show_others_work)
 

@@ -132,7 +132,9 @@ class InboxScreen(DeskScreen):
         yield Input(id="query")
         yield Static(id="query-error")
         yield InboxList(id="inbox-list")
-        yield Footer(show_command_palette=False, compact=True)
+        footer = Footer(show_command_palette=False, compact=True)
+        footer.bindings_changed(self)  # the keys are known: shown in the first frame, not one after it
+        yield footer
 
     def on_mount(self) -> None:
         self.query_one(InboxList).focus()

@@ -109,7 +109,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
     }
 
     DEFAULT_CSS = """
-    InboxList { height: 1fr; scrollbar-size-vertical: 1; }
+    InboxList { height: 1fr; scrollbar-size-vertical: 1; overflow-x: hidden; }
     InboxList > .inbox-list--header { text-style: bold underline; }
     InboxList > .inbox-list--cursor { background: $block-cursor-blurred-background; text-style: bold; }
     InboxList:focus > .inbox-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
