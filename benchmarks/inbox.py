@@ -82,7 +82,11 @@ sys.exit(main(["--data-dir", {desk!r}, "--lang", "en"]))
 def frame_sample(program: str, env: dict[str, str]) -> float:
     """Seconds from starting a process to the frame its hook waits for."""
     start = time.monotonic()
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, check=False)
+    # In the scratch directory: `-c` puts the working directory first on sys.path, and in the source tree
+    # that would import the source (compiling what changed) instead of the installed wheel.
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=env["PYTHONPATH"], check=False
+    )
     if result.returncode != 0 or not result.stdout.strip():
         raise SystemExit(f"benchmark program failed: {result.stderr[-2000:]}")
     return float(result.stdout.split()[-1]) - start
@@ -188,6 +192,7 @@ async def interactive(desk: Path) -> None:
 def bytes_per_keypress(desk: Path, env: dict[str, str], presses: int = 60) -> None:
     pid, fd = pty.fork()
     if pid == 0:
+        os.chdir(env["PYTHONPATH"])  # `-m` imports from the working directory first: the wheel, not the source
         os.execve(
             sys.executable,
             [sys.executable, "-m", "console", "--data-dir", str(desk), "--lang", "en"],
