@@ -3,10 +3,9 @@ page is exactly what the full load will show."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from console.screens.complaint import ComplaintScreen
 from console.screens.inbox import InboxScreen
 from console.seeding import seed_store
 from console.store import Store
+from console.views import view_counts
 from console.widgets.inbox_list import InboxList
 from tests.conftest import make_app, screen_text
 
@@ -142,16 +142,20 @@ async def test_choosing_another_view_while_loading_drops_the_kept_page(
         assert "[2 Unassigned" in screen_text(app) and app.screen.query_one(InboxList).count > 0
 
 
-async def test_the_page_expires_when_the_first_open_complaint_becomes_overdue(
+async def test_the_pages_overdue_count_follows_the_clock_as_a_full_load_would(
     big: Store, playbooks: Playbooks, held: threading.Event
 ) -> None:
     held.set()
     await first_start(big, playbooks)
-    document = json.loads(page_path(big.directory, "tester").read_text())
-    until = datetime.fromisoformat(document["valid_until"])
-    assert until > datetime.now().astimezone()
-    assert read_page(big.directory, "tester", big.stamp(), until - timedelta(seconds=1)) is not None
-    assert read_page(big.directory, "tester", big.stamp(), until) is None  # the Overdue count changes then
+    index = big.inbox()
+    now = datetime.now(UTC)
+    counts = []
+    for later in (timedelta(0), timedelta(minutes=50), timedelta(hours=5), timedelta(days=2), timedelta(days=4)):
+        page = read_page(big.directory, "tester", big.stamp(), now + later)
+        assert page is not None  # time alone never makes the page wrong: it is worked out again
+        assert page.counts == view_counts(index, "tester", now + later)
+        counts.append(page.counts["overdue"])
+    assert counts == sorted(counts) and counts[-1] > counts[0]  # complaints did become overdue meanwhile
 
 
 async def test_a_damaged_page_is_ignored_quietly_and_kept_anew(
