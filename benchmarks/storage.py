@@ -48,14 +48,14 @@ def single_file(store: Store, path: Path) -> None:
     """The desk as the first release kept it: every table in one JSON file."""
     complaints = {}
     for number, complaint in enumerate(store.complaints(), 1):
-        document = {k: v for k, v in complaint.__dict__.items() if k != "ticks"}
+        document = {k: v for k, v in complaint._asdict().items() if k != "ticks"}
         document["received"] = complaint.received.isoformat()
-        document["ticks"] = {k: {**t.__dict__, "at": t.at.isoformat()} for k, t in complaint.ticks.items()}
+        document["ticks"] = {k: {**t._asdict(), "at": t.at.isoformat()} for k, t in complaint.ticks.items()}
         complaints[str(number)] = document
     notes = {}
     for grouped in store.notes_by_complaint().values():
         for note in grouped:
-            notes[str(len(notes) + 1)] = {**note.__dict__, "at": note.at.isoformat()}
+            notes[str(len(notes) + 1)] = {**note._asdict(), "at": note.at.isoformat()}
     data = {"meta": {"1": {"schema": 1}}, "complaints": complaints, "notes": notes, "history": {}}
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 

@@ -126,8 +126,8 @@ def test_compiled_playbooks_load_as_the_toml_ones_and_are_checked_the_same(tmp_p
 
     del documents["upset.toml"]["steps"][0]["title"]["hr"]
     compiled.write_text(json.dumps(documents), encoding="utf-8")
-    with pytest.raises(PlaybookError, match="upset.toml: .*hr"):
+    with pytest.raises(PlaybookError, match=r"upset\.toml: .*hr"):
         load_compiled(compiled)
     compiled.write_text('{"upset.toml": {"id": ', encoding="utf-8")
-    with pytest.raises(PlaybookError, match="playbooks.json: cannot be read"):
+    with pytest.raises(PlaybookError, match=r"playbooks\.json: cannot be read"):
         load_compiled(compiled)
