@@ -232,7 +232,7 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
 
     def _scroll_to_cursor(self) -> None:
         """Bring the cursor into view. A step off the edge (j on the last row) scrolls half a screen, as
-        vim's `scrolljump` does: a terminal repaints every row when the list scrolls (about 5 KB at 80×24),
+        vim's `scrolljump` does: a terminal repaints every row when the list scrolls (about 3 KB at 80×24),
         so over SSH scrolling once every half screen sends far less than scrolling at every step."""
         visible = max(self.scrollable_content_region.height - 1, 1)
         jump = max(visible // 2, 1)
