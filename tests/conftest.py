@@ -31,10 +31,14 @@ def demo_store(tmp_path: Path, playbooks: Playbooks) -> Store:
     return Store(create_demo_desk(playbooks, tmp_path / "desk"))
 
 
+# Three days before the test runs, so that ages read "N days" whatever the date (a fixed date aged into weeks).
+RECEIVED_BASE = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+
+
 def make_complaint(number: int, **values: object) -> Complaint:
     defaults: dict[str, object] = {
         "id": f"T-{number}",
-        "received": datetime(2026, 11, 20, 12, 0, tzinfo=UTC) + timedelta(hours=number),
+        "received": RECEIVED_BASE + timedelta(hours=number),
         "customer_name": f"Customer {number}",
         "customer_email": f"c{number}@example.com",
         "channel": "email",
