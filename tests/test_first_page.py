@@ -102,6 +102,28 @@ async def test_the_next_start_shows_the_first_rows_before_the_desk_has_loaded(
         assert rows(app) == shown  # the full load shows what the kept page showed
 
 
+async def test_the_kept_rows_are_in_the_very_first_frame(
+    big: Store, playbooks: Playbooks, held: threading.Event
+) -> None:
+    held.set()
+    shown, _views = await first_start(big, playbooks)
+    held.clear()
+    app = make_app(big, playbooks)
+    frames: list[int] = []
+    display = app._display
+
+    def recording_display(screen, renderable):  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        if renderable is not None:
+            frames.append(screen.query_one(InboxList).count if screen.query(InboxList) else 0)
+
+    app._display = recording_display  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert frames and frames[0] == 1300  # no empty frame first: the agent sees rows as soon as anything
+        assert rows(app) == shown and app.screen.model is None
+
+
 async def test_a_change_to_the_desk_or_another_agent_gets_no_kept_page(
     big: Store, playbooks: Playbooks, held: threading.Event
 ) -> None:

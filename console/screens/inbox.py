@@ -162,10 +162,10 @@ class InboxScreen(DeskScreen):
             self.notify(labels.store_error(error), severity="error", timeout=10)
             return
         if shards > LOAD_IN_BACKGROUND:
-            if self.model is None:  # the first load: paint the screen first, then start (the GIL is shared)
+            if self.model is None:  # the first load: the kept first page in the first frame, then start loading
                 self.load_state = _("loading…")
+                self._show_first_page()
                 self._show_title()
-                self.call_after_refresh(self._show_first_page)
                 self.call_after_refresh(self._load_in_background, keep)
             else:
                 self._load_in_background(keep)
