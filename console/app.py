@@ -54,10 +54,6 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", N_("Quit"), show=True),
     ]
 
-    CSS = """
-    Footer { height: 1; }
-    """
-
     def __init__(self, store: Store, playbooks: Playbooks, agent: str, language: str) -> None:
         super().__init__()
         if self.no_color:

@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console import labels
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
@@ -20,6 +20,7 @@ from console.store import Complaint, StoreError
 from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.notes import NotesPane, NoteView
+from console.widgets.key_bar import KeyBar
 
 
 class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
@@ -77,7 +78,7 @@ class ComplaintScreen(DeskScreen):
         yield Static(id="notes-title")
         yield NotesPane(id="notes")
         yield Input(id="note-input", select_on_focus=False)
-        yield Footer(show_command_palette=False, compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.desk.presence.viewing(self.complaint_id)

@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console import i18n, labels
 from console.first_page import FirstPage, read_page, write_page
@@ -31,6 +31,7 @@ from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
 from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sorted_rows, view_rows
 from console.widgets.inbox_list import InboxList, InboxRow
+from console.widgets.key_bar import KeyBar
 
 LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
@@ -132,9 +133,7 @@ class InboxScreen(DeskScreen):
         yield Input(id="query")
         yield Static(id="query-error")
         yield InboxList(id="inbox-list")
-        footer = Footer(show_command_palette=False, compact=True)
-        footer.bindings_changed(self)  # the keys are known: shown in the first frame, not one after it
-        yield footer
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(InboxList).focus()
