@@ -59,9 +59,11 @@ class InboxModel:
         if filter.empty:
             self.order = rows
         else:
+            kept_by = None
             if self._last is not None and self._last[0] == key and filter.narrows(self._last[1]):
-                rows = self._last[2]
-            self.order = tuple(filter.rows(self.index, rows, self.haystacks, self.now, tagged, self._late_for(filter)))
+                rows, kept_by = self._last[2], self._last[1]
+            late = self._late_for(filter)
+            self.order = tuple(filter.rows(self.index, rows, self.haystacks, self.now, tagged, late, kept_by))
         self._last = (key, filter, self.order)
         self.matches = (
             set()

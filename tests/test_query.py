@@ -120,3 +120,30 @@ def test_a_query_typed_on_narrows_the_one_before() -> None:
     assert not Query((), ("refund",)).narrows(Query((status,), ("refund",)))
     assert not Query((status,), ("re",)).narrows(Query((status,), ("ref",)))
     assert not Query((), (), tagged=True).narrows(Query((), (), tagged=True))  # tags change between keys
+
+
+@pytest.mark.parametrize(
+    "text", ["status:open lang:fi a", "overdue prio:high,urgent la", "-status:resolved ti la", "kind:upset e r"]
+)
+def test_a_filter_typed_key_by_key_keeps_what_it_keeps_typed_at_once(
+    tmp_path: Path, playbooks: Playbooks, text: str
+) -> None:
+    """Typed on, a filter looks only at what the one before kept, and asks nothing it already asked."""
+    from console.inbox_model import InboxModel
+    from console.query import Query
+    from console.seeding import seed_store
+    from console.views import DEFAULT_SORT, DEFAULT_VIEW
+
+    store = Store(tmp_path / "seeded")
+    seed_store(store, 600, 3, playbooks)
+    index = store.inbox(lambda _done, _total: None)
+    typed = InboxModel(index, playbooks, "anna", NOW)
+    for end in range(1, len(text) + 1):
+        try:
+            query = parse(text[:end], playbooks.kinds(), "anna", index)
+        except QueryError:
+            continue  # "status:op" is no query yet
+        typed.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, query, Query(), ())
+    at_once = InboxModel(index, playbooks, "anna", NOW)
+    at_once.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, parse(text, playbooks.kinds(), "anna", index), Query(), ())
+    assert typed.order == at_once.order and 0 < len(at_once.order) < 600

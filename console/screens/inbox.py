@@ -37,6 +37,8 @@ LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
 PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 1000
+KEEP_ROWS = 5000
+"""At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 PENDING_ROW = InboxRow(
     id="", shown_id="", age="", customer="", subject="…", channel="", language="", status="", status_key="",
     priority="", priority_key="", progress="",
@@ -123,6 +125,10 @@ class InboxScreen(DeskScreen):
         self.undo: tuple[str, dict[str, str | None]] | None = None
         self.load_state = ""
         self._rows: dict[int, InboxRow] = {}
+        """Rows formatted for the screen, by row number of the model's index: kept while the model, the
+        language and the minute (ages are in minutes at best) stay, so a filter typed in formats only rows
+        not seen before."""
+        self._rows_of: tuple[object, ...] = ()
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
@@ -281,7 +287,9 @@ class InboxScreen(DeskScreen):
             return
         self._now = utc_now()
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
-        self._rows = {}
+        rows_of = (model, i18n.current_language(), int(self._now.timestamp()) // 60)
+        if rows_of != self._rows_of or len(self._rows) > KEEP_ROWS:
+            self._rows, self._rows_of = {}, rows_of
         if position is None:
             position = model.position_of(keep)
         self.inbox.empty_text = (
@@ -304,10 +312,11 @@ class InboxScreen(DeskScreen):
         self._show_title()
 
     def _row(self, position: int) -> InboxRow:
-        row = self._rows.get(position)
+        assert self.model is not None
+        number = self.model.order[position]
+        row = self._rows.get(number)
         if row is None:
-            assert self.model is not None
-            row = self._rows[position] = inbox_row(self.model.summary(position), self.desk.playbooks, self._now)
+            row = self._rows[number] = inbox_row(self.model.index.summary(number), self.desk.playbooks, self._now)
         return row
 
     def _arranged_as_page(self) -> bool:
