@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import Any
 
@@ -71,6 +72,8 @@ class ConsoleApp(App[None]):
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
         translate_bindings(self)
+        self._collector_paused = not gc.isenabled()
+        """The command line pauses the cycle collector for the start-up (see `_started`)."""
 
     @property
     def language(self) -> str:
@@ -85,6 +88,15 @@ class ConsoleApp(App[None]):
         self._stamp = self.store.stamp()
         self._cover_if_too_small(self.size.width, self.size.height)
         self.set_interval(POLL_SECONDS, self._show_others_work)
+        self.call_after_refresh(self._started)
+
+    def _started(self) -> None:
+        """The first frame is up. What start-up made lives as long as the app: out of the collector's sight
+        (frozen), so that resuming collection never walks it again."""
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.freeze()
+            gc.enable()
 
     def _show_others_work(self) -> None:
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
