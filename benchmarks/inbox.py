@@ -31,12 +31,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.startup import HELLO, install_wheel, sample
+from benchmarks.startup import HELLO, ON_TEXTUAL_IMPORT, install_wheel, sample
 
-FRAME_HOOK = """
+FRAME_HOOK = (
+    ON_TEXTUAL_IMPORT
+    + """
 import os, time
-from textual.app import App
-_display = App._display
 def _timed_display(self, screen, renderable):
     _display(self, screen, renderable)
     if renderable is None:
@@ -50,17 +50,22 @@ def _timed_display(self, screen, renderable):
         # CLOCK_MONOTONIC is one clock for every process: the parent compares it with its own.
         os.write(1, f"{{time.monotonic()}}\\n".encode())
         os._exit(0)  # at once: a thread still loading would otherwise hold the exit
-App._display = _timed_display
-_run = App.run
-def _run_headless(self, *args, **kwargs):
-    kwargs.update(headless=True)
-    return _run(self, *args, **kwargs)
-App.run = _run_headless
+def _patch(App):
+    global _display
+    _display = App._display
+    App._display = _timed_display
+    _run = App.run
+    def _run_headless(self, *args, **kwargs):
+        kwargs.update(headless=True)
+        return _run(self, *args, **kwargs)
+    App.run = _run_headless
 """
+)
 
 HELLO_FRAME = (
     FRAME_HOOK.format(rows="first")
     + """
+from textual.app import App
 from textual.widgets import Static
 class Hello(App):
     def compose(self):

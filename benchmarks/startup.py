@@ -20,21 +20,44 @@ import tempfile
 import time
 from pathlib import Path
 
-AUTO_EXIT = """
-from textual.app import App
-_run = App.run
+ON_TEXTUAL_IMPORT = """
+import importlib.abc, importlib.util, sys
+class _WhenTextualLoads(importlib.abc.MetaPathFinder):
+    # The hook patches Textual's App as the program imports it, not before: importing it first would
+    # time the import apart from what the program does around it (agent-console pauses the collector).
+    def find_spec(self, name, path, target=None):
+        if name != "textual.app":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        execute = spec.loader.exec_module
+        def exec_module(module):
+            execute(module)
+            _patch(module.App)
+        spec.loader.exec_module = exec_module
+        return spec
+sys.meta_path.insert(0, _WhenTextualLoads())
+"""
+
+AUTO_EXIT = (
+    ON_TEXTUAL_IMPORT
+    + """
 async def _first_paint_then_exit(pilot):
     await pilot.pause()
     pilot.app.exit()
-def _run_headless(self, *args, **kwargs):
-    kwargs.update(headless=True, auto_pilot=_first_paint_then_exit)
-    return _run(self, *args, **kwargs)
-App.run = _run_headless
+def _patch(App):
+    _run = App.run
+    def _run_headless(self, *args, **kwargs):
+        kwargs.update(headless=True, auto_pilot=_first_paint_then_exit)
+        return _run(self, *args, **kwargs)
+    App.run = _run_headless
 """
+)
 
 HELLO = (
     AUTO_EXIT
     + """
+from textual.app import App
 from textual.widgets import Static
 class Hello(App):
     def compose(self):
