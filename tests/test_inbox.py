@@ -331,10 +331,30 @@ async def test_stepping_off_the_screen_scrolls_half_a_screen_so_the_next_steps_r
         for _ in range(visible // 2 - 1):
             await pilot.press("j")
             assert listing.scroll_offset.y == visible // 2  # no scrolling: only the cursor's two rows change
-        assert f"{listing.row(listing.cursor).customer[:8]}" in screen_text(app)
+        marked = [line for line in screen_text(app).splitlines() if line.startswith("›")]
+        assert len(marked) == 1 and listing.row(listing.cursor).customer[:8] in marked[0]
         top = int(listing.scroll_offset.y)
         for _ in range(listing.cursor - top + 1):
             await pilot.press("k")  # up to the first row shown, then one more
         assert listing.scroll_offset.y == max(top - visible // 2, 0)
         await pilot.press("G")
         assert listing.cursor == 47 and listing.scroll_offset.y == 48 - visible
+
+
+async def test_the_collector_paused_for_start_up_runs_again_once_the_first_frame_is_up(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    import gc
+
+    gc.disable()  # as the command line does before it imports Textual
+    try:
+        app = make_app(small_store, playbooks)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(50):
+                if gc.isenabled():
+                    break
+                await pilot.pause(0.02)
+            assert gc.isenabled() and "Subject 3" in screen_text(app)
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -10,7 +10,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -248,9 +248,11 @@ class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings
         top = int(self.scroll_offset.y)
         self._scroll_to_cursor()
         if int(self.scroll_offset.y) == top:
-            # Only the two rows change: repaint just them, so a j over SSH sends two lines, not a screen.
+            # Only the two rows change: repaint just them, so a j over SSH sends two lines, not a screen
+            # (and not the scroll bar beside them, which has not moved: a sixth of what a j sends).
+            width = self.scrollable_content_region.width
             for position in (old, new):
-                self.refresh_line(position + 1)
+                self.refresh(Region(0, position + 1 - top, width, 1))
         else:
             self.refresh()
 
