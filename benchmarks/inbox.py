@@ -129,23 +129,26 @@ def startup(desks: dict[int, Path], runs: int, env: dict[str, str]) -> None:
         print(f"  {name:<28} {kib / 1024:6.1f} {kib / memory['hello-world']:8.2f}x")
 
 
-LOADED = """
-from textual.app import App
-_run = App.run
+LOADED = (
+    ON_TEXTUAL_IMPORT
+    + """
 async def _loaded_then_exit(pilot):
     while getattr(pilot.app.screen, "model", None) is None:
         await pilot.pause(0.01)
     await pilot.app.workers.wait_for_complete()
     await pilot.press("j", "pagedown", "G", "f", *"status:open refund")
     pilot.app.exit()
-def _run_headless(self, *args, **kwargs):
-    kwargs.update(headless=True, auto_pilot=_loaded_then_exit)
-    return _run(self, *args, **kwargs)
-App.run = _run_headless
+def _patch(App):
+    _run = App.run
+    def _run_headless(self, *args, **kwargs):
+        kwargs.update(headless=True, auto_pilot=_loaded_then_exit)
+        return _run(self, *args, **kwargs)
+    App.run = _run_headless
 import sys
 from console.cli import main
 sys.exit(main(["--data-dir", {desk!r}, "--lang", "en"]))
 """
+)
 
 
 async def interactive(desk: Path) -> None:

@@ -14,6 +14,7 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from console.collector import Pause
 from console.i18n import (
     N_,
     _,
@@ -55,7 +56,9 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", N_("Quit"), show=True),
     ]
 
-    def __init__(self, store: Store, playbooks: Playbooks, agent: str, language: str) -> None:
+    def __init__(
+        self, store: Store, playbooks: Playbooks, agent: str, language: str, start_up: Pause | None = None
+    ) -> None:
         super().__init__()
         if self.no_color:
             # NO_COLOR means no colour (no-color.org), not Textual's shades of grey: styles such as bold and
@@ -72,8 +75,8 @@ class ConsoleApp(App[None]):
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
         translate_bindings(self)
-        self._collector_paused = not gc.isenabled()
-        """The command line pauses the cycle collector for the start-up (see `_started`)."""
+        self._start_up = start_up
+        """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
 
     @property
     def language(self) -> str:
@@ -92,11 +95,11 @@ class ConsoleApp(App[None]):
 
     def _started(self) -> None:
         """The first frame is up. What start-up made lives as long as the app: out of the collector's sight
-        (frozen), so that resuming collection never walks it again."""
-        if self._collector_paused:
-            self._collector_paused = False
+        (frozen, garbage and all: a few hundred objects), so that collecting again never walks it."""
+        if self._start_up is not None:
             gc.freeze()
-            gc.enable()
+            self._start_up.end()
+            self._start_up = None
 
     def _show_others_work(self) -> None:
         """Another agent (or `agent-console note`) changed the desk: show it without a restart."""

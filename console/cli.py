@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import getpass
 import os
 import shutil
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from console import i18n, labels
+from console.collector import Pause
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.safe_text import clean_line, visible
@@ -283,6 +283,7 @@ def run(arguments: argparse.Namespace) -> int:
 
 def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
+    start_up: Pause | None = None
     try:
         if demo_dir is not None:
             from console.demo import create_demo_desk
@@ -292,15 +293,16 @@ def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, la
             data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
         store = Store(data_dir, lock_timeout=TUI_LOCK_TIMEOUT_SECONDS)
         # Start-up makes many objects and no garbage: the cycle collector would walk them over and over
-        # (30–60 ms of the time to the first frame here). The app turns it back on once that frame is up.
-        gc.disable()
+        # (30–60 ms of the time to the first frame here). The app ends the pause once that frame is up.
+        start_up = Pause()
         from console.app import ConsoleApp
 
-        app = ConsoleApp(store, playbooks, agent, language)
+        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up)
         app.run()
         return app.return_code or 0
     finally:
-        gc.enable()
+        if start_up is not None:
+            start_up.end()
         if demo_dir is not None:
             shutil.rmtree(demo_dir, ignore_errors=True)
 

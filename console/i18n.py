@@ -19,7 +19,8 @@ from console.resources import catalogs_are_compiled, locales_dir
 if TYPE_CHECKING:
     from babel import Locale
 
-# Babel is imported where it is first needed: the first frame of the TUI can be drawn without it.
+# Babel is imported where it is first needed: the command line's subcommands and an English desk that
+# shows no counts yet do without it.
 
 LANGUAGES: tuple[str, ...] = ("en", "fi", "et", "hr")
 """Every language the UI and the playbooks exist in; English is the source language."""

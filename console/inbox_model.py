@@ -9,7 +9,7 @@ from datetime import datetime
 
 from console.playbooks import Playbooks
 from console.query import Query, fold_many
-from console.store import InboxIndex, Summary
+from console.store import InboxIndex
 from console.views import VIEWS, overdue_rows, sorted_rows, view_counts, view_rows
 
 
@@ -84,9 +84,6 @@ class InboxModel:
 
     def __len__(self) -> int:
         return len(self.order)
-
-    def summary(self, position: int) -> Summary:
-        return self.index.summary(self.order[position])
 
     def complaint_id(self, position: int) -> str:
         return self.index.ids[self.order[position]]

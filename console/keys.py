@@ -59,7 +59,7 @@ SCROLL_BINDINGS = movement_bindings("scroll_down", "scroll_up", "scroll_home", "
 
 class TranslatedBindings:
     """Mixin for our widgets and screens: bindings in the current language from construction on, so the
-    footer is composed once at start instead of again after every node translates itself."""
+    keys line is right in the first frame rather than after every node translates itself."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -346,9 +346,12 @@ async def test_the_collector_paused_for_start_up_runs_again_once_the_first_frame
 ) -> None:
     import gc
 
-    gc.disable()  # as the command line does before it imports Textual
+    from console.app import ConsoleApp
+    from console.collector import Pause
+
+    start_up = Pause()  # as the command line does before it imports Textual
     try:
-        app = make_app(small_store, playbooks)
+        app = ConsoleApp(small_store, playbooks, "tester", "en", start_up=start_up)
         async with app.run_test(size=(80, 24)) as pilot:
             for _ in range(50):
                 if gc.isenabled():
@@ -356,5 +359,5 @@ async def test_the_collector_paused_for_start_up_runs_again_once_the_first_frame
                 await pilot.pause(0.02)
             assert gc.isenabled() and "Subject 3" in screen_text(app)
     finally:
-        gc.enable()
+        start_up.end()
         gc.unfreeze()

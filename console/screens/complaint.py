@@ -19,8 +19,8 @@ from console.screens.history import HistoryScreen
 from console.store import Complaint, StoreError
 from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
-from console.widgets.notes import NotesPane, NoteView
 from console.widgets.key_bar import KeyBar
+from console.widgets.notes import NotesPane, NoteView
 
 
 class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):

@@ -288,7 +288,7 @@ class InboxScreen(DeskScreen):
         self._now = utc_now()
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
         rows_of = (model, i18n.current_language(), int(self._now.timestamp()) // 60)
-        if rows_of != self._rows_of or len(self._rows) > KEEP_ROWS:
+        if rows_of != self._rows_of:
             self._rows, self._rows_of = {}, rows_of
         if position is None:
             position = model.position_of(keep)
@@ -316,6 +316,8 @@ class InboxScreen(DeskScreen):
         number = self.model.order[position]
         row = self._rows.get(number)
         if row is None:
+            if len(self._rows) >= KEEP_ROWS:
+                self._rows.clear()
             row = self._rows[number] = inbox_row(self.model.index.summary(number), self.desk.playbooks, self._now)
         return row
 

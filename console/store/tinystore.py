@@ -18,7 +18,6 @@ under the directory's lock; readers never take the lock, and see each file eithe
 
 from __future__ import annotations
 
-import gc
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -31,6 +30,7 @@ from typing import Any, TypeVar
 from tinydb import Query, TinyDB
 from tinydb.table import Table
 
+from console.collector import paused
 from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
 from console.store.errors import StoreCorrupt, StoreLocked, StoreTooNew, UnknownComplaint
 from console.store.files import (
@@ -496,9 +496,7 @@ class Store:
         and named in `damaged`; the rest of the desk still shows. `progress` hears of each shard read."""
         index = InboxIndex()
         damaged: list[StoreCorrupt] = []
-        collecting = gc.isenabled()
-        gc.disable()  # many small objects and no cycles among them: the collector would only slow this down
-        try:
+        with paused():  # many small objects and no cycles among them: the collector would only slow this down
             numbers = self.layout.shard_numbers()
             for done, number in enumerate(numbers, 1):
                 progress(done, len(numbers))
@@ -506,9 +504,6 @@ class Store:
                     index.add(self._inbox_shard(number))
                 except StoreCorrupt as error:
                     damaged.append(error)
-        finally:
-            if collecting:
-                gc.enable()
         index.damaged = tuple(damaged)
         index.seal()
         return index
