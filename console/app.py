@@ -57,7 +57,13 @@ class ConsoleApp(App[None]):
     ]
 
     def __init__(
-        self, store: Store, playbooks: Playbooks, agent: str, language: str, start_up: Pause | None = None
+        self,
+        store: Store,
+        playbooks: Playbooks,
+        agent: str,
+        language: str,
+        start_up: Pause | None = None,
+        warning: str | None = None,
     ) -> None:
         super().__init__()
         if self.no_color:
@@ -76,6 +82,8 @@ class ConsoleApp(App[None]):
         set_language(language)
         translate_bindings(self)
         self._start_up = start_up
+        self._warning = warning
+        """What the command line warned of before the screen covered it (an unknown --lang)."""
         """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
 
     @property
@@ -92,6 +100,8 @@ class ConsoleApp(App[None]):
         self._cover_if_too_small(self.size.width, self.size.height)
         self.set_interval(POLL_SECONDS, self._show_others_work)
         self.call_after_refresh(self._started)
+        if self._warning:
+            self.notify(self._warning, severity="warning")
 
     def _started(self) -> None:
         """The first frame is up. What start-up made lives as long as the app: out of the collector's sight

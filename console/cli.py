@@ -123,13 +123,15 @@ def _positive(text: str) -> int:
     return number
 
 
-def _language(requested: str | None) -> str:
+def _language(requested: str | None) -> tuple[str, str | None]:
+    """The language to use, and the warning to give if the one asked for is not known (one line)."""
     try:
-        return i18n.negotiate(requested)
+        return i18n.negotiate(requested), None
     except i18n.UnknownLanguage as error:
         supported = ", ".join(i18n.LANGUAGES)
-        print(f"{PROG}: unknown language {error.requested!r} (supported: {supported}); using English", file=sys.stderr)
-        return "en"
+        warning = f"unknown language {clean_line(error.requested)!r} (supported: {supported}); using English"
+        print(f"{PROG}: {warning}", file=sys.stderr)
+        return "en", warning
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -231,14 +233,14 @@ def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> 
 
 
 def run(arguments: argparse.Namespace) -> int:
-    language = _language(getattr(arguments, "lang", None))
+    language, warning = _language(getattr(arguments, "lang", None))
     i18n.set_language(language)
     agent = getattr(arguments, "agent", None) or default_agent()
     playbooks = load_playbooks()
     command = arguments.command
 
-    if command is None:
-        return _run_tui(arguments, playbooks, agent, language)
+    if command is None:  # the screen covers what was printed: the warning is said there too
+        return _run_tui(arguments, playbooks, agent, language, warning)
 
     data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
     if command == "restore":
@@ -281,7 +283,9 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str) -> int:
+def _run_tui(
+    arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str, warning: str | None = None
+) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
     start_up: Pause | None = None
     try:
@@ -297,7 +301,7 @@ def _run_tui(arguments: argparse.Namespace, playbooks: Playbooks, agent: str, la
         start_up = Pause()
         from console.app import ConsoleApp
 
-        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up)
+        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning)
         app.run()
         return app.return_code or 0
     finally:

@@ -171,6 +171,15 @@ def format_age(received: datetime, now: datetime) -> str:
 _AGE_UNITS_IN_MINUTES = (365 * 24 * 60, 30 * 24 * 60, 7 * 24 * 60, 24 * 60, 60, 1)  # as Babel counts them
 
 
+def widest_age() -> int:
+    """The most cells an age takes in the current language (the largest count of each unit, and ten
+    years), so that the age column keeps one width however the list scrolls."""
+    from rich.cells import cell_len
+
+    largest = (10 * 365 * 24 * 60, 11 * 30 * 24 * 60, 29 * 24 * 60, 6 * 24 * 60, 23 * 60, 59)
+    return max(cell_len(_age_in_minutes(minutes, _state.language)) for minutes in largest)
+
+
 @lru_cache(maxsize=4096)
 def _age_in_minutes(minutes: int, language: str) -> str:
     """Whole units, rounded down as a clock is read: 2½ days is "2 days", 50 minutes "50 min".

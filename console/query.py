@@ -8,6 +8,8 @@
   language (`status:odottaa` in Finnish).
 - `overdue`: not resolved and older than its priority allows (`views.DUE`).
 - `tagged`: the complaints tagged with `t`.
+  These two keywords are written in English in every language (as the keys are); their translations
+  are words to find.
 - Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent.
 Case and diacritics never matter: `cokolada` finds `čokolada`, `myohassa` finds `myöhässä`.
 """
@@ -163,13 +165,22 @@ def _where(rows: list[int], tests: Iterable[object]) -> list[int]:
     return list(itertools.compress(rows, tests))
 
 
+_NAMED: dict[str, Callable[[str], str]] = {
+    "status": labels.status,
+    "priority": labels.priority,
+    "channel": labels.channel,
+}
+"""Columns whose values have names in the current language (`status:odottaa`)."""
+
+
+def _written(column: str, value: str) -> str:
+    """How a value may be written in a query, in the current language (quoted if it has a space)."""
+    name = _NAMED[column](value) if column in _NAMED else value
+    return f'"{name}"' if " " in name else name
+
+
 def _choices(column: str, kinds: Collection[str], index: InboxIndex) -> dict[str, object]:
     """Every word a value of `column` may be written as, folded, and the stored value it means."""
-    named: dict[str, Callable[[str], str]] = {
-        "status": labels.status,
-        "priority": labels.priority,
-        "channel": labels.channel,
-    }
     stored: Iterable[str] = {
         "status": STATUSES,
         "priority": PRIORITIES,
@@ -180,8 +191,8 @@ def _choices(column: str, kinds: Collection[str], index: InboxIndex) -> dict[str
     words: dict[str, object] = {}
     for value in stored:
         words[fold(value)] = value
-        if column in named:
-            words[fold(named[column](value))] = value
+        if column in _NAMED:
+            words[fold(_NAMED[column](value))] = value
     return words
 
 
@@ -209,9 +220,9 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
             if not value:
                 raise QueryError(_("{field}: needs a value.").format(field=key))
             conditions.append(Condition(column, _values(column, key, value, kinds, agent, index), negated))
-        elif fold(token) == "overdue" or fold(token) == fold(_("overdue")):
-            overdue = True
-        elif fold(token) == "tagged" or fold(token) == fold(_("tagged")):
+        elif fold(token) == "overdue":  # the keywords are English in every language: a Finnish
+            overdue = True  # `myohassa` is a word to find (myöhässä), not the keyword
+        elif fold(token) == "tagged":
             tagged = True
         elif folded := fold(token).strip():
             words.append(folded)
@@ -237,7 +248,7 @@ def _values(
     for part in text.split(","):
         value = choices.get(fold(part))
         if value is None:
-            allowed = ", ".join(sorted({str(v) for v in choices.values()}))
+            allowed = ", ".join(sorted({_written(column, str(v)) for v in choices.values()}))
             raise QueryError(_("{field}:{value} is not known; try {values}.").format(
                 field=key, value=part, values=allowed
             ))  # fmt: skip

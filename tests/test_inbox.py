@@ -361,3 +361,39 @@ async def test_the_collector_paused_for_start_up_runs_again_once_the_first_frame
     finally:
         start_up.end()
         gc.unfreeze()
+
+
+async def test_the_age_column_is_as_wide_as_any_age_so_scrolling_never_cuts_one(
+    demo_store: Store, playbooks: Playbooks
+) -> None:
+    from console import i18n
+
+    for language in ("en", "et"):
+        app = make_app(demo_store, playbooks, language=language)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("G", "g")
+            age = next(column for column in inbox(app)._layout() if column.field == "age")
+            assert age.width == i18n.widest_age() >= len(inbox(app).row(0).age)
+            assert "…" not in screen_text(app).splitlines()[3].split()[1]  # the newest row's age, whole
+
+
+async def test_the_keys_line_shows_whole_entries_only(small_store: Store, playbooks: Playbooks) -> None:
+    from console.widgets.key_bar import KeyBar
+
+    app = make_app(small_store, playbooks, language="fi")
+    async with app.run_test(size=(60, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        line = str(app.screen.query_one(KeyBar).render())
+        assert line.rstrip().endswith(("Ohje", "Komennot", "Kieli", "Lopeta", "Muistiinpano", "Takaisin"))
+        assert "Kuittaa" in line and len(line) <= 60
+
+
+async def test_a_warning_the_command_line_gave_is_shown_on_screen_too(small_store: Store, playbooks: Playbooks) -> None:
+    from console.app import ConsoleApp
+    from tests.conftest import notifications
+
+    app = ConsoleApp(small_store, playbooks, "tester", "en", warning="unknown language 'sv'; using English")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "unknown language 'sv'; using English" in notifications(app)

@@ -147,3 +147,9 @@ def test_a_filter_typed_key_by_key_keeps_what_it_keeps_typed_at_once(
     at_once = InboxModel(index, playbooks, "anna", NOW)
     at_once.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, parse(text, playbooks.kinds(), "anna", index), Query(), ())
     assert typed.order == at_once.order and 0 < len(at_once.order) < 600
+
+
+def test_the_keywords_are_english_so_their_translations_are_words_to_find(desk: Store, playbooks: Playbooks) -> None:
+    i18n.set_language("fi")
+    assert ids(desk, "myohassa", playbooks) == ["T-2"]  # "Tilaus myöhässä": a word, not the Overdue keyword
+    assert ids(desk, "overdue", playbooks) == ["T-1"]  # the keyword itself is English in every language

@@ -12,7 +12,7 @@ from console.screens.dialogs import ChoiceDialog, ConfirmDialog
 from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.inbox_list import InboxList
-from tests.conftest import make_app, make_complaint, screen_text
+from tests.conftest import make_app, make_complaint, notifications, screen_text
 
 
 @pytest.fixture
@@ -84,9 +84,9 @@ async def test_search_jumps_to_matches_and_n_N_move_between_them(desk: Store, pl
         await pilot.press("n", "n")
         assert current(app) == "T-1"
         await pilot.press("n")  # wraps round to the first
-        assert current(app) == "T-12"
+        assert current(app) == "T-12" and "Search went on from the top." in notifications(app)
         await pilot.press("N")
-        assert current(app) == "T-1"
+        assert current(app) == "T-1" and "Search went on from the bottom." in notifications(app)
         await pilot.press("escape")
         assert "matches" not in screen_text(app)
 
@@ -137,6 +137,7 @@ async def test_tag_rows_then_change_them_all_with_a_preview_and_undo(desk: Store
         await pilot.press("t", "t")
         assert "2 tagged" in screen_text(app)
         assert screen_text(app).count("*") >= 2
+        under = current(app)  # t t moved the cursor to the third row
         await pilot.press("s")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceDialog)
@@ -148,6 +149,7 @@ async def test_tag_rows_then_change_them_all_with_a_preview_and_undo(desk: Store
         await pilot.pause()
         assert {desk.complaint(cid).status for cid in (first, second)} == {"resolved"}
         assert [c.by for c in desk.history(first)][-1] == "anna"
+        assert current(app) == under  # the two rows above it went to the end: the cursor stays on its own
         await pilot.press("u")
         await pilot.pause()
         assert {desk.complaint(cid).status for cid in (first, second)} == {"open"}
@@ -204,3 +206,37 @@ async def test_the_help_screen_of_the_inbox_explains_the_query_language(desk: St
         await pilot.pause()
         text = screen_text(app)
         assert "status:open,waiting" in text and "overdue" in text and "tagged" in text and "accents" in text
+
+
+async def test_view_names_cut_to_fit_never_read_alike_and_come_back_when_there_is_room(
+    desk: Store, playbooks: Playbooks
+) -> None:
+    from console.screens.inbox import shortened
+
+    assert shortened(["Omat", "Vapaat", "Avoimet", "Odottaa", "Myöhässä", "Kaikki"], 1) == [
+        "Om.", "V.", "A.", "Od.", "M.", "K."
+    ]  # fmt: skip
+    assert shortened(["Moje", "Nedodijeljene", "Na čekanju"], 1, whole=2) == ["M.", "N.", "Na čekanju"]
+    app = make_app(desk, playbooks, language="et")
+    async with app.run_test(size=(52, 24)) as pilot:
+        views = screen_text(app).splitlines()[1]
+        names = [part.split()[1] for part in views.strip(" []").split("│")]
+        assert len(names) == 6 and len(set(names)) == 6, views
+        await pilot.resize_terminal(40, 24)
+        await pilot.pause()
+        views = screen_text(app).splitlines()[1]
+        assert "…" not in views and "1 0│" in views and "[6 Kõik 12]" in views, views  # numbers say which
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
+        assert "1 Minu 0 │ 2 Määramata" in screen_text(app).splitlines()[1]
+
+
+async def test_a_quoted_multi_word_value_is_offered_in_the_current_language(desk: Store, playbooks: Playbooks) -> None:
+    app = make_app(desk, playbooks, language="hr")
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.press("f", *"status:na")
+        await pilot.pause()
+        assert 'status:na nije poznato; pokušajte "na čekanju", otvorena, riješena.' in screen_text(app)
+        await pilot.press(*"x", "ctrl+u", *'status:"na čekanju"')
+        await pilot.pause()
+        assert sorted(shown(app)) == ["T-3", "T-7"]

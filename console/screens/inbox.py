@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from console import i18n, labels
 from console.first_page import FirstPage, read_page, write_page
-from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext
+from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext, widest_age
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.query import Query, QueryError, parse
@@ -36,7 +36,8 @@ from console.widgets.key_bar import KeyBar
 LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
 PROGRESS_EVERY_SECONDS = 0.1
-BULK_IN_BACKGROUND = 1000
+BULK_IN_BACKGROUND = 100
+"""Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
 KEEP_ROWS = 5000
 """At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 PENDING_ROW = InboxRow(
@@ -63,6 +64,37 @@ def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxR
         progress=f"{done}/{len(playbook.steps)}",
         assignee=clean_line(complaint.assignee or "–"),
     )
+
+
+def shortened(titles: list[str], cut: int | None, whole: int | None = None) -> list[str]:
+    """Each title cut to `cut` letters and a dot (`None`: not cut; 0: left out, the view's number says
+    which it is), all but the one at `whole`; where two would read the same (Mine and Mis… as "M."),
+    both keep a letter more until they differ."""
+    if cut is None:
+        return list(titles)
+    if cut == 0:
+        return [title if number == whole else "" for number, title in enumerate(titles)]
+    lengths = [len(title) if number == whole else cut for number, title in enumerate(titles)]
+
+    def short(number: int) -> str:
+        title = titles[number]
+        return title if len(title) <= lengths[number] + 1 else title[: lengths[number]] + "."
+
+    while True:
+        seen: dict[str, list[int]] = {}
+        for number in range(len(titles)):
+            seen.setdefault(short(number).casefold(), []).append(number)
+        clashing = [
+            number
+            for numbers in seen.values()
+            if len(numbers) > 1
+            for number in numbers
+            if short(number) != titles[number]
+        ]
+        if not clashing:
+            return [short(number) for number in range(len(titles))]
+        for number in clashing:
+            lengths[number] += 1
 
 
 def column_titles() -> dict[str, str]:
@@ -143,6 +175,9 @@ class InboxScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one(InboxList).focus()
+
+    def on_resize(self) -> None:
+        self._show_title()  # the views line is fitted to the width: full names again when there is room
 
     def on_screen_resume(self) -> None:
         """Also sent when the inbox is first shown, and whenever a complaint screen closes: the cursor
@@ -304,6 +339,7 @@ class InboxScreen(DeskScreen):
     def _show_rows(self, count: int, row_at: Callable[[int], InboxRow], position: int | None) -> None:
         inbox = self.inbox
         inbox.widest = {
+            "age": widest_age(),
             "status": max(cell_len(labels.status(status)) for status in STATUSES),
             "priority": max(cell_len(labels.priority(priority)) for priority in PRIORITIES),
             "channel": max(cell_len(labels.channel(channel, short=True)) for channel in CHANNELS),
@@ -368,30 +404,33 @@ class InboxScreen(DeskScreen):
 
     def _views_line(self, counts: dict[str, int], width: int) -> Text:
         """`1 Mine 3 │ 2 Unassigned 40 │ … │ [6 All 300]`, the current view in brackets (seen without colour
-        too). When it does not fit: tighter, counts in short form, then the other views' names cut short."""
+        too). When it does not fit: tighter, counts in short form, then the other views' names cut shorter
+        and shorter (never to the same letters), and last the current one's too."""
 
         def rounded(count: int) -> str:
             return format_count_short(count, fraction_digits=0)
 
+        current = next(number for number, view in enumerate(VIEWS) if view.key == self.view)
+        titles = [_(view.title) for view in VIEWS]
+        tries: list[tuple[Callable[[int], str], str, int | None, int | None]] = [
+            (format_count, " │ ", None, current),
+            (format_count, "│", None, current),
+            (format_count_short, "│", None, current),
+            (rounded, "│", None, current),
+            *((rounded, "│", cut, current) for cut in range(8, -1, -1)),
+            *((rounded, "│", cut, None) for cut in range(4, -1, -1)),
+        ]
         line = Text()
-        for count, separator, cut in (
-            (format_count, " │ ", None),
-            (format_count, "│", None),
-            (format_count_short, "│", None),
-            (rounded, "│", None),
-            (rounded, "│", 4),
-            (rounded, "│", 1),
-        ):
+        for count, separator, cut, whole in tries:
             line = Text(no_wrap=True, overflow="ellipsis")
-            for number, each in enumerate(VIEWS, start=1):
-                if number > 1:
+            for number, (view, title) in enumerate(zip(VIEWS, shortened(titles, cut, whole), strict=True)):
+                if number:
                     line.append(separator, style="dim")
-                if each.key == self.view:
-                    line.append(f"[{number} {_(each.title)} {count(counts[each.key])}]", style="bold reverse")
+                shown = " ".join(part for part in (str(number + 1), title, count(counts[view.key])) if part)
+                if number == current:
+                    line.append(f"[{shown}]", style="bold reverse")
                 else:
-                    title = _(each.title)
-                    title = title if cut is None or len(title) <= cut else title[:cut] + "."
-                    line.append(f"{number} {title} {count(counts[each.key])}")
+                    line.append(shown)
             if line.cell_len <= width:
                 break
         return line
@@ -468,7 +507,7 @@ class InboxScreen(DeskScreen):
         position = model.next_match(self.inbox.cursor, step)
         if position is not None:
             if (position < self.inbox.cursor) == (step > 0) and position != self.inbox.cursor:
-                self.notify(_("Search wrapped around."))
+                self.notify(_("Search went on from the top.") if step > 0 else _("Search went on from the bottom."))
             self.inbox.cursor = position
 
     def action_clear(self) -> None:
@@ -597,7 +636,7 @@ class InboxScreen(DeskScreen):
                 "Changed {count} complaint; u to undo.", "Changed {count} complaints; u to undo.", len(old)
             )
         self.notify(message.format(count=format_count(len(old))))
-        self.reload(keep_position=True)
+        self.reload()  # the cursor stays on its complaint: the tagged rows around it may have moved away
 
     def action_undo(self) -> None:
         if self.undo is None:

@@ -29,20 +29,21 @@ class KeyBar(Widget):
         self.refresh()
 
     def render(self) -> Text:
-        """`key description` for each shown binding, one per action (the first key bound to it). The
-        descriptions are the app's own translated texts; appended as plain text, never read as markup."""
+        """`key description` for each shown binding, one per action (the first key bound to it), as many
+        as fit whole: a key cut from its description says nothing. The descriptions are the app's own
+        translated texts; appended as plain text, never read as markup."""
         key_style = self.get_component_rich_style("key-bar--key")
         disabled_style = self.get_component_rich_style("key-bar--disabled")
-        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line = Text(no_wrap=True, end="")
         actions: set[str] = set()
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if not binding.show or binding.action in actions:
                 continue
             actions.add(binding.action)
             key = self.app.get_key_display(binding)
-            if enabled:
-                line.append(f" {key} ", key_style)
-                line.append(f"{binding.description} ")
-            else:
-                line.append(f" {key} {binding.description} ", disabled_style)
+            entry = Text(f" {key} ", key_style if enabled else disabled_style)
+            entry.append(f"{binding.description} ", None if enabled else disabled_style)
+            if line.cell_len + entry.cell_len > self.size.width:
+                break
+            line.append_text(entry)
         return line
