@@ -22,16 +22,18 @@ import operator
 import re
 import shlex
 import unicodedata
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from console import labels
 from console.i18n import _
 from console.store import CHANNELS, PRIORITIES, STATUSES
 from console.store.index import InboxIndex
 from console.views import overdue_rows
+
+T = TypeVar("T")
 
 KEYS = {
     "status": "status",
@@ -132,18 +134,18 @@ class Query:
             rows = _where(rows, map(late.__contains__, rows))
         if self.tagged:
             ids = index.ids
-            rows = _where(rows, map(frozenset(tagged).__contains__, map(ids.__getitem__, rows)))
+            rows = _where(rows, map(frozenset(tagged).__contains__, _at(ids, rows)))
         for word in self.words:
             if word in known.words:
                 continue
             if len(rows) * 2 < len(hay):  # under half left (a word typed on): look at just those
-                rows = _where(rows, map(operator.contains, map(hay.__getitem__, rows), itertools.repeat(word)))
+                rows = _where(rows, map(operator.contains, _at(hay, rows), itertools.repeat(word)))
                 continue
             # Every haystack in index order (where they lie in memory one after another), then the rows
             # looked up in the result: reading strings in sorted order costs a cache miss each, so at 100k
             # a row looked at that way costs as much as two or three in one pass over them all.
             found = bytes(map(operator.contains, hay, itertools.repeat(word)))
-            rows = _where(rows, map(found.__getitem__, rows))
+            rows = _where(rows, _at(found, rows))
         return rows
 
 
@@ -152,11 +154,19 @@ def _keep(rows: list[int], index: InboxIndex, condition: Condition) -> list[int]
     codes = category.codes
     wanted = {category.code_of(value) for value in condition.values} - {None}
     if condition.negated:
-        return _where(rows, map(operator.not_, map(wanted.__contains__, map(codes.__getitem__, rows))))
+        return _where(rows, map(operator.not_, map(wanted.__contains__, _at(codes, rows))))
     if len(wanted) == 1:
         (code,) = wanted
-        return _where(rows, map(code.__eq__, map(codes.__getitem__, rows)))
-    return _where(rows, map(wanted.__contains__, map(codes.__getitem__, rows)))
+        return _where(rows, map(code.__eq__, _at(codes, rows)))
+    return _where(rows, map(wanted.__contains__, _at(codes, rows)))
+
+
+def _at(values: Sequence[T], rows: Sequence[int]) -> Sequence[T]:
+    """`values[row]` for each of `rows`, in order, looked up in one C loop by an itemgetter: a bound
+    `__getitem__` mapped over 100k rows costs three to five times as much."""
+    if len(rows) > 1:
+        return operator.itemgetter(*rows)(values)  # type: ignore[no-any-return]
+    return [values[row] for row in rows]
 
 
 def _where(rows: list[int], tests: Iterable[object]) -> list[int]:
