@@ -161,6 +161,8 @@ class InboxScreen(DeskScreen):
         language and the minute (ages are in minutes at best) stay, so a filter typed in formats only rows
         not seen before."""
         self._rows_of: tuple[object, ...] = ()
+        self._views_shape: tuple[object, ...] = ()
+        """What the views line was last fitted to: counts, current view, width and language."""
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
@@ -400,7 +402,10 @@ class InboxScreen(DeskScreen):
             parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
         counts = model.counts if model is not None else self.page.counts if self.page is not None else {}
-        views.update(self._views_line(counts, self.size.width - 2))
+        shape = (tuple(counts.items()), self.view, self.size.width - 2, i18n.current_language())
+        if shape != self._views_shape:  # the same at every keystroke of a filter: fitted once (a few ms)
+            self._views_shape = shape
+            views.update(self._views_line(counts, self.size.width - 2))
 
     def _views_line(self, counts: dict[str, int], width: int) -> Text:
         """`1 Mine 3 │ 2 Unassigned 40 │ … │ [6 All 300]`, the current view in brackets (seen without colour
