@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.startup import HELLO, ON_TEXTUAL_IMPORT, install_wheel, sample
+from benchmarks.startup import HELLO, ON_TEXTUAL_IMPORT, headless, install_wheel, sample
 
 FRAME_HOOK = (
     ON_TEXTUAL_IMPORT
@@ -130,20 +130,16 @@ def startup(desks: dict[int, Path], runs: int, env: dict[str, str]) -> None:
 
 
 LOADED = (
-    ON_TEXTUAL_IMPORT
-    + """
+    """
 async def _loaded_then_exit(pilot):
     while getattr(pilot.app.screen, "model", None) is None:
         await pilot.pause(0.01)
     await pilot.app.workers.wait_for_complete()
     await pilot.press("j", "pagedown", "G", "f", *"status:open refund")
     pilot.app.exit()
-def _patch(App):
-    _run = App.run
-    def _run_headless(self, *args, **kwargs):
-        kwargs.update(headless=True, auto_pilot=_loaded_then_exit)
-        return _run(self, *args, **kwargs)
-    App.run = _run_headless
+"""
+    + headless("_loaded_then_exit")
+    + """
 import sys
 from console.cli import main
 sys.exit(main(["--data-dir", {desk!r}, "--lang", "en"]))

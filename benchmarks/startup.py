@@ -39,20 +39,28 @@ class _WhenTextualLoads(importlib.abc.MetaPathFinder):
 sys.meta_path.insert(0, _WhenTextualLoads())
 """
 
-AUTO_EXIT = (
-    ON_TEXTUAL_IMPORT
-    + """
-async def _first_paint_then_exit(pilot):
-    await pilot.pause()
-    pilot.app.exit()
+
+def headless(auto_pilot: str) -> str:
+    """Program text that runs Textual's App headless, driven by `auto_pilot` (an async function of that
+    name, defined before the program imports Textual)."""
+    return (
+        ON_TEXTUAL_IMPORT
+        + f"""
 def _patch(App):
     _run = App.run
     def _run_headless(self, *args, **kwargs):
-        kwargs.update(headless=True, auto_pilot=_first_paint_then_exit)
+        kwargs.update(headless=True, auto_pilot={auto_pilot})
         return _run(self, *args, **kwargs)
     App.run = _run_headless
 """
-)
+    )
+
+
+AUTO_EXIT = """
+async def _first_paint_then_exit(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+""" + headless("_first_paint_then_exit")
 
 HELLO = (
     AUTO_EXIT
