@@ -119,7 +119,7 @@ async def test_o_sorts_by_age_priority_customer_and_progress_and_O_reverses(desk
     async with app.run_test(size=(80, 24)) as pilot:
         assert shown(app)[-1] == "T-5"  # by status first: resolved last
         await pilot.press("o")
-        assert shown(app) == [f"T-{n}" for n in range(12, 0, -1)] and "sorted by age" in screen_text(app)
+        assert shown(app) == [f"T-{n}" for n in range(12, 0, -1)] and "sorted by ↓ age" in screen_text(app)
         await pilot.press("o")
         assert shown(app)[:2] == ["T-4", "T-8"]
         await pilot.press("o")  # customer A–Z: T-1 is "Customer A"

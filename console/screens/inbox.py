@@ -397,7 +397,8 @@ class InboxScreen(DeskScreen):
         if self.tagged:
             parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
         arrow = "↑" if self.reverse else "↓"
-        parts.append(_("sorted by {order}").format(order=_(SORTS[self.sort])) + f" {arrow}")
+        # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
+        parts.append(_("sorted by {order}").format(order=f"{arrow} {_(SORTS[self.sort])}"))
         if self.load_state:
             parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
