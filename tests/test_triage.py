@@ -240,3 +240,29 @@ async def test_a_quoted_multi_word_value_is_offered_in_the_current_language(desk
         await pilot.press(*"x", "ctrl+u", *'status:"na čekanju"')
         await pilot.pause()
         assert sorted(shown(app)) == ["T-3", "T-7"]
+
+
+async def test_on_a_desk_loaded_in_the_background_a_bulk_change_keeps_the_cursor_on_its_complaint(
+    tmp_path: Path, playbooks: Playbooks
+) -> None:
+    from console.seeding import seed_store
+
+    store = Store(tmp_path / "big")
+    seed_store(store, 1300, 5, playbooks)  # six shards: loaded on a worker, after each change too
+    app = make_app(store, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        tagged = shown(app)[:3]
+        await pilot.press("t", "t", "t")
+        under = current(app)
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("G", "enter")  # resolved: the tagged rows go to the end of the list
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert {store.complaint(cid).status for cid in tagged} == {"resolved"}
+        assert current(app) == under and shown(app).index(under) < 3

@@ -40,6 +40,7 @@ BULK_IN_BACKGROUND = 100
 """Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
 KEEP_ROWS = 5000
 """At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
+NOT_LOADED = object()
 PENDING_ROW = InboxRow(
     id="", shown_id="", age="", customer="", subject="…", channel="", language="", status="", status_key="",
     priority="", priority_key="", progress="",
@@ -162,6 +163,8 @@ class InboxScreen(DeskScreen):
         not seen before."""
         self._rows_of: tuple[object, ...] = ()
         self._views_shape: tuple[object, ...] = ()
+        self._loaded_stamp: object = NOT_LOADED
+        """The desk's change stamp when the shown rows were last loaded."""
         """What the views line was last fitted to: counts, current view, width and language."""
         self._now = utc_now()
         self._reported: set[Path] = set()
@@ -182,9 +185,16 @@ class InboxScreen(DeskScreen):
         self._show_title()  # the views line is fitted to the width: full names again when there is room
 
     def on_screen_resume(self) -> None:
-        """Also sent when the inbox is first shown, and whenever a complaint screen closes: the cursor
-        stays on its row, so after resolving a complaint the next one is under it."""
-        self.reload(keep_position=True)
+        """Also sent when the inbox is first shown, and whenever a screen over it closes. If the desk
+        changed meanwhile (a complaint was resolved on its screen), the cursor stays on its row, so the
+        next complaint is under it. A dialog whose change has already reloaded the inbox (a bulk change,
+        which keeps the cursor on its complaint), or help, changed nothing: nothing to do."""
+        try:
+            changed = self.desk.store.stamp() != self._loaded_stamp
+        except StoreError:
+            changed = True  # the reload says what is wrong
+        if changed:
+            self.reload(keep_position=True)
 
     @property
     def inbox(self) -> InboxList:
@@ -198,6 +208,10 @@ class InboxScreen(DeskScreen):
     def reload(self, keep_position: bool = False) -> None:
         keep = None if keep_position else self.inbox.current_id  # None: the cursor keeps its row number
         store = self.desk.store
+        try:
+            self._loaded_stamp = store.stamp()
+        except StoreError:
+            self._loaded_stamp = NOT_LOADED
         try:
             shards = len(store.layout.shard_numbers())
         except StoreError as error:
