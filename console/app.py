@@ -82,9 +82,9 @@ class ConsoleApp(App[None]):
         set_language(language)
         translate_bindings(self)
         self._start_up = start_up
+        """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
         self._warning = warning
         """What the command line warned of before the screen covered it (an unknown --lang)."""
-        """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
 
     @property
     def language(self) -> str:

@@ -163,9 +163,9 @@ class InboxScreen(DeskScreen):
         not seen before."""
         self._rows_of: tuple[object, ...] = ()
         self._views_shape: tuple[object, ...] = ()
+        """What the views line was last fitted to: counts, current view, width and language."""
         self._loaded_stamp: object = NOT_LOADED
         """The desk's change stamp when the shown rows were last loaded."""
-        """What the views line was last fitted to: counts, current view, width and language."""
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
