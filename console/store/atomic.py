@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,33 @@ def file_mode(directory: Path) -> int:
     except OSError:
         return PRIVATE_FILE
     return SHARED_FILE if mode & 0o2020 else PRIVATE_FILE
+
+
+class UnsafeFile(OSError):
+    """A path that is not a regular file where one was expected: a symlink, fifo, device or folder that
+    someone else may have put there. Never written through, never opened blocking."""
+
+
+def open_regular(path: Path, flags: int, mode: int = PRIVATE_FILE) -> int:
+    """`os.open` that never follows a symlink in the last component (O_NOFOLLOW), never blocks on a fifo
+    (O_NONBLOCK, cleared again for a regular file) and refuses anything but a regular file (fstat).
+    In a shared desk a neighbour could otherwise make our next append land in a file of theirs choosing."""
+    try:
+        descriptor = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, mode)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise UnsafeFile(errno.ELOOP, "is a symbolic link, refused", str(path)) from None
+        if error.errno == errno.ENXIO:  # a fifo with no reader, opened for writing
+            raise UnsafeFile(errno.ENXIO, "is not a regular file, refused", str(path)) from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise UnsafeFile(errno.EINVAL, "is not a regular file, refused", str(path))
+        os.set_blocking(descriptor, True)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def fsync_directory(directory: Path) -> None:
