@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from console.store import InboxIndex, Summary
-from console.store.atomic import make_folder, write_atomically
+from console.store.atomic import make_folder, read_regular, write_atomically
 from console.views import DUE
 
 ROWS = 200
@@ -42,7 +42,7 @@ def page_path(directory: Path, agent: str) -> Path:
 def read_page(directory: Path, agent: str, stamp: object, now: datetime) -> FirstPage | None:
     """The page kept for `agent`, if it is still exactly what a full load would show."""
     try:
-        document = json.loads(page_path(directory, agent).read_bytes())
+        document = json.loads(read_regular(page_path(directory, agent)))  # a planted fifo never blocks
         if document["format"] != FORMAT or document["agent"] != agent or document["stamp"] != _jsonable(stamp):
             return None
         rows = tuple(Summary(*row) for row in document["rows"])
@@ -51,7 +51,7 @@ def read_page(directory: Path, agent: str, stamp: object, now: datetime) -> Firs
             cutoff = (now - due).astimezone(UTC).isoformat()
             counts["overdue"] += bisect.bisect_left(document["pending"].get(priority, []), cutoff)
         return FirstPage(int(document["count"]), counts, rows)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return None  # missing, torn by hand, from another version: the full load is on its way anyway
 
 

@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING
 
 from console.i18n import N_, _
 from console.safe_text import clean_line
-from console.store import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, StoreUnavailable, UnknownComplaint
+from console.store import (
+    StoreCorrupt,
+    StoreError,
+    StoreLocked,
+    StoreOpenToAll,
+    StoreTooNew,
+    StoreUnavailable,
+    StoreUnsafe,
+    UnknownComplaint,
+)
 
 if TYPE_CHECKING:
     from console.playbooks import Playbooks
@@ -70,6 +79,14 @@ def store_error(error: StoreError) -> str:
         return _("{path} is locked by another agent-console for too long; try again").format(path=error.path)
     if isinstance(error, StoreUnavailable):
         return _("{path} cannot be used: {problem}").format(path=error.path, problem=error.problem)
+    if isinstance(error, StoreUnsafe):
+        return _("{path} is not a regular file or folder (a link or special file); it was not used").format(
+            path=error.named
+        )
+    if isinstance(error, StoreOpenToAll):
+        return _(
+            "{path} is writable by everyone; make it a group desk instead: chgrp TEAM {path} && chmod 2770 {path}"
+        ).format(path=error.path)
     if isinstance(error, StoreTooNew):
         return _("{path} was written by a newer agent-console (schema {version}); update agent-console").format(
             path=error.path, version=error.version

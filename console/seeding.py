@@ -20,6 +20,7 @@ from console.playbooks import Playbooks
 from console.resources import data_dir
 from console.store import Complaint, Note, Store, Tick
 from console.store.records import utc_now
+from console.store.tinystore import IMPORT_BATCH
 
 NAMES = {
     "en": (("Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Mia"),
@@ -38,7 +39,8 @@ NOTES = {
     "et": ("Helistasin kliendile, ei vastanud. Proovin homme uuesti.", "Hüvitis kinnitatud."),
     "hr": ("Nazvao sam kupca, nije se javio. Pokušat ću sutra.", "Povrat novca odobren."),
 }
-BATCH = 2048
+BATCH = IMPORT_BATCH
+"""Complaints per call to the store: one transaction each, so that other agents get the lock between them."""
 
 
 def _templates(playbooks: Playbooks) -> list[Complaint]:

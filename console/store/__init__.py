@@ -4,8 +4,10 @@ from console.store.errors import (
     StoreCorrupt,
     StoreError,
     StoreLocked,
+    StoreOpenToAll,
     StoreTooNew,
     StoreUnavailable,
+    StoreUnsafe,
     UnknownComplaint,
 )
 from console.store.index import InboxIndex
@@ -35,8 +37,10 @@ __all__ = [
     "StoreCorrupt",
     "StoreError",
     "StoreLocked",
+    "StoreOpenToAll",
     "StoreTooNew",
     "StoreUnavailable",
+    "StoreUnsafe",
     "Summary",
     "Tick",
     "UnknownComplaint",

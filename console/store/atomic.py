@@ -49,6 +49,28 @@ def open_regular(path: Path, flags: int, mode: int = PRIVATE_FILE) -> int:
     return descriptor
 
 
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file, read without following a symlink or blocking on a fifo (UnsafeFile):
+    a neighbour's link must not make us read, and later rewrite into the desk, a file of ours."""
+    descriptor = open_regular(path, os.O_RDONLY)
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read()
+
+
+def folder_mode(parent: Path) -> int:
+    """02770 for a folder in a group's shared directory (group-writable or set-group-id), else 0700."""
+    return 0o2770 if file_mode(parent) == SHARED_FILE else 0o700
+
+
+def make_data_dir(directory: Path) -> None:
+    """Create the data directory (and its parents) when missing: the directory itself exactly 0700, or
+    02770 in a group's shared directory, whatever the umask (0 would make it writable by everyone)."""
+    if directory.is_dir():
+        return
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(directory, folder_mode(directory.parent))
+
+
 def fsync_directory(directory: Path) -> None:
     """Make a rename or a new file in `directory` survive a power cut."""
     descriptor = os.open(directory, os.O_RDONLY)
@@ -99,5 +121,7 @@ def make_folder(path: Path, mode: int) -> None:
     try:
         path.mkdir()
     except FileExistsError:
+        if not stat.S_ISDIR(os.lstat(path).st_mode):  # a link planted in place of a folder is not followed
+            raise UnsafeFile(errno.ENOTDIR, "is not a folder, refused", str(path)) from None
         return
     os.chmod(path, mode)

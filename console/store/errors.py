@@ -34,6 +34,28 @@ class StoreUnavailable(StoreError):
         self.problem = problem
 
 
+class StoreUnsafe(StoreError):
+    """A path in the desk is a symbolic link, fifo, device or other non-regular entry where a file or
+    folder of the desk belongs (someone put it there): it is never written through, read or followed."""
+
+    def __init__(self, path: Path, *more: Path) -> None:
+        self.paths = (path, *more)
+        self.path = path
+        super().__init__(f"{self.named} is not a regular file or folder (a link or special file); it was not used")
+
+    @property
+    def named(self) -> str:
+        return ", ".join(map(str, self.paths))
+
+
+class StoreOpenToAll(StoreError):
+    """The data directory is writable by every user of the machine: anyone could plant links in it."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} is writable by everyone; make it a group desk instead (chmod 2770)")
+        self.path = path
+
+
 class StoreTooNew(StoreError):
     def __init__(self, path: Path, version: object, supported: int) -> None:
         super().__init__(f"{path} has schema version {version}; this agent-console reads {supported}")

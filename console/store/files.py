@@ -11,20 +11,24 @@ from typing import Any
 
 from tinydb.storages import Storage
 
-from console.store.atomic import PRIVATE_FILE, fsync_directory, write_atomically
-from console.store.errors import StoreCorrupt, StoreUnavailable
+from console.store.atomic import PRIVATE_FILE, UnsafeFile, fsync_directory, open_regular, read_regular, write_atomically
+from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
 
 Tables = dict[str, dict[str, dict[str, Any]]]
+TOO_DEEP = "nested too deeply"
+"""json.loads raises RecursionError, not JSONDecodeError, on `[[[[…`: a desk's files are two levels deep."""
 
 
-def unavailable(path: Path, error: OSError) -> StoreUnavailable:
+def unavailable(path: Path, error: OSError) -> StoreError:
+    if isinstance(error, UnsafeFile):
+        return StoreUnsafe(path)
     return StoreUnavailable(path, error.strerror or str(error))
 
 
 def read_bytes(path: Path) -> bytes | None:
-    """The file's bytes, or None when it does not exist."""
+    """The file's bytes, or None when it does not exist. A link or special file is refused (StoreUnsafe)."""
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -36,6 +40,8 @@ def parse_json(path: Path, raw: bytes) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise StoreCorrupt(path, f"not valid JSON: {error}") from None
+    except RecursionError:
+        raise StoreCorrupt(path, f"not valid JSON: {TOO_DEEP}") from None
 
 
 def parse_tables(path: Path, raw: bytes) -> Tables:
@@ -62,7 +68,7 @@ def parse_log(path: Path, raw: bytes) -> tuple[list[dict[str, Any]], int]:
     for number, line in enumerate(lines, 1):
         try:
             entry = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             entry = None
         if not isinstance(entry, dict):
             raise StoreCorrupt(path, f"line {number} is not a JSON object")
@@ -134,7 +140,7 @@ class JSONLog:
         payload = memoryview(b"".join(dump_json(entry) + b"\n" for entry in entries))
         try:
             created = not self.path.exists()
-            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, self.mode)
+            descriptor = open_regular(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, self.mode)
         except OSError as error:
             raise unavailable(self.path, error) from None
         try:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from console.store.atomic import make_folder, write_atomically
+from console.store.atomic import make_folder, read_regular, write_atomically
 
 STALE_SECONDS = 15.0
 HEARTBEAT_SECONDS = 5.0
@@ -58,7 +59,7 @@ class Presence:
         if self._left or time.monotonic() - self._touched < HEARTBEAT_SECONDS:
             return
         try:
-            os.utime(self.path)
+            os.utime(self.path, follow_symlinks=False)
             self._touched = time.monotonic()
         except OSError:
             self.viewing(self.complaint_id)
@@ -79,12 +80,15 @@ class Presence:
             if not entry.name.endswith(".json") or entry.name == self.path.name:
                 continue
             try:
-                if now - entry.stat().st_mtime > STALE_SECONDS:
+                status = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(status.st_mode):
+                    continue  # a link or fifo someone planted: never opened (a fifo would block the screen)
+                if now - status.st_mtime > STALE_SECONDS:
                     Path(entry.path).unlink(missing_ok=True)
                     continue
-                data = json.loads(Path(entry.path).read_bytes())
+                data = json.loads(read_regular(Path(entry.path)))
                 if data.get("complaint") == complaint_id:
                     viewers.append(Viewer(str(data["agent"]), complaint_id, datetime.fromisoformat(data["since"])))
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
                 continue
         return sorted(viewers, key=lambda viewer: viewer.since)

@@ -19,6 +19,7 @@ under the directory's lock; readers never take the lock, and see each file eithe
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,8 +32,16 @@ from tinydb import Query, TinyDB
 from tinydb.table import Table
 
 from console.collector import paused
-from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
-from console.store.errors import StoreCorrupt, StoreLocked, StoreTooNew, UnknownComplaint
+from console.store.atomic import (
+    UnsafeFile,
+    file_mode,
+    make_data_dir,
+    make_folder,
+    open_regular,
+    remove_orphans,
+    write_atomically,
+)
+from console.store.errors import StoreCorrupt, StoreError, StoreOpenToAll, StoreTooNew, UnknownComplaint
 from console.store.files import (
     AtomicJSONStorage,
     JSONLog,
@@ -44,6 +53,7 @@ from console.store.files import (
     unavailable,
 )
 from console.store.index import InboxIndex, encode_shard, well_formed
+from console.store.lock import POLL_SECONDS, DeskLock
 from console.store.records import (
     CHANNELS,
     FIELDS_WITH_HISTORY,
@@ -69,6 +79,9 @@ CHANGES_FILE = ".changes"
 CHANGES_LIMIT = 1 << 20
 V1_FILE = "desk.json"
 LOCK_TIMEOUT_SECONDS = 10.0
+IMPORT_BATCH = 1024
+"""Complaints stored per transaction by an import: well under a second of the lock (four shards, their
+messages and inbox files, the routes)."""
 DATA_FOLDERS = ("shards", "messages", "notes", "routes")
 STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
 MESSAGE_FIELDS = ("body", "customer_email", "customer_phone")
@@ -186,6 +199,26 @@ def _change_document(change: Change) -> dict[str, Any]:
     return {**change._asdict(), "at": change.at.isoformat()}
 
 
+def _differs(document: dict[str, Any] | None, complaint: Complaint) -> bool:
+    """Whether what the customer sent (CUSTOMER_FIELDS) is stored otherwise than `complaint` has it."""
+    if document is None:
+        return True
+    try:
+        if _time(document["received"]) != complaint.received:
+            return True
+    except (KeyError, TypeError, ValueError):
+        return True
+    return any(document.get(name) != getattr(complaint, name) for name in CUSTOMER_FIELDS if name != "received")
+
+
+def _grouped_by_id(notes: Iterable[Note], wanted: set[str]) -> dict[str, list[Note]]:
+    grouped: dict[str, list[Note]] = {}
+    for note in notes:
+        if note.complaint_id in wanted:
+            grouped.setdefault(note.complaint_id, []).append(note)
+    return grouped
+
+
 def _grouped(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
     groups: dict[int, list[T]] = {}
     for item in items:
@@ -228,16 +261,20 @@ class Layout:
 
     def shard_numbers(self) -> list[int]:
         """The shards present on disk, in order."""
+        return self.numbers("shards", ".json")
+
+    def numbers(self, folder: str, suffix: str) -> list[int]:
+        """The numbers of the files NNNNN`suffix` present in `folder`, in order."""
         try:
-            names = os.listdir(self.directory / "shards")
+            names = os.listdir(self.directory / folder)
         except FileNotFoundError:
             return []
         except OSError as error:
-            raise unavailable(self.directory / "shards", error) from None
+            raise unavailable(self.directory / folder, error) from None
         numbers = []
         for name in names:
-            stem, _dot, suffix = name.partition(".")
-            if suffix == "json" and stem.isdigit():
+            stem, dot, rest = name.partition(".")
+            if dot + rest == suffix and stem.isdigit():
                 numbers.append(int(stem))
         return sorted(numbers)
 
@@ -315,15 +352,18 @@ class Store:
     def __init__(self, directory: Path, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> None:
         self.directory = Path(directory)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            make_data_dir(self.directory)
+            open_to_all = self.directory.stat().st_mode & 0o002
         except OSError as error:
             raise unavailable(self.directory, error) from None
+        if open_to_all:  # anyone on the machine could plant links in it
+            raise StoreOpenToAll(self.directory)
         self.layout = Layout(self.directory)
         self.path = self.layout.meta
         self.mode = file_mode(self.directory)
         self.folder_mode = 0o2770 if self.mode & 0o060 else 0o700
         self.lock_timeout = lock_timeout
-        self._lock: Any = None
+        self._lock = DeskLock(self.directory / LOCK_FILE, self.mode, lock_timeout)
         self._cache: dict[Path, tuple[FileKey, Any]] = {}
         self._routes: dict[str, int] = {}
         self.last_written: object = None
@@ -378,35 +418,35 @@ class Store:
     def transaction(self) -> Iterator[Transaction]:
         """A change: under the lock, the files it needs are read, changed in memory and, if the body
         finishes without an exception, written back atomically."""
-        from filelock import FileLock, Timeout  # readers never lock: only a change needs it
+        with self.locked():
+            try:
+                for folder in DATA_FOLDERS:
+                    make_folder(self.directory / folder, self.folder_mode)
+                transaction = Transaction(self)
+                if (self._meta() or {}).get("importing"):
+                    self._finish_interrupted_import(transaction)
+                yield transaction
+                transaction.flush()
+            except OSError as error:
+                raise unavailable(getattr(error, "filename", None) or self.directory, error) from None
+            self._announce_change()  # committed: nothing after this may report a failure
 
-        if self._lock is None:
-            self._lock = FileLock(self.directory / LOCK_FILE, timeout=self.lock_timeout, mode=self.mode)
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The desk's lock alone: no writer is part way while it is held (what `check` needs to be sure)."""
+        self._lock.acquire()
         try:
-            self._lock.acquire()
-        except Timeout:
-            raise StoreLocked(self.directory / LOCK_FILE) from None
-        except OSError as error:
-            raise unavailable(self.directory / LOCK_FILE, error) from None
-        try:
-            for folder in DATA_FOLDERS:
-                make_folder(self.directory / folder, self.folder_mode)
-            transaction = Transaction(self)
-            if (self._meta() or {}).get("importing"):
-                self._finish_interrupted_import(transaction)
-            yield transaction
-            transaction.flush()
-            self._announce_change()
-        except OSError as error:
-            raise unavailable(self.directory, error) from None
+            yield
         finally:
             self._lock.release()
 
     def _finish_interrupted_import(self, transaction: Transaction) -> None:
-        """An import was killed part way: complaints whose shard was written are in; give them routes."""
+        """An import was killed part way (or failed: a full disk): complaints whose shard was written are
+        in; give them routes. Messages written for complaints whose shard was not are dropped."""
         for folder in DATA_FOLDERS:
             remove_orphans(self.directory / folder)
         remove_orphans(self.directory)
+        self._drop_orphan_messages(transaction)
         routes: dict[int, dict[str, int]] = {}
         for number in self.layout.shard_numbers():
             for document in transaction.shard(number).all():
@@ -418,16 +458,35 @@ class Store:
         transaction.flush(lambda path: path.parent.name == "routes")
         transaction.set_meta(importing=False)
 
+    def _drop_orphan_messages(self, transaction: Transaction) -> None:
+        for number in self.layout.numbers("messages", ".json"):
+            path = self.layout.messages(number)
+            if _file_key(self.layout.shard(number)) is None:
+                path.unlink(missing_ok=True)
+                continue
+            ids = {document.get("id") for document in transaction.shard(number).all()}
+            table = transaction.table(path, "messages")
+            orphans = [message.doc_id for message in table.all() if message.get("id") not in ids]
+            if orphans:
+                table.remove(doc_ids=orphans)
+
     # Finding complaints
 
-    def shard_of(self, complaint_id: str) -> int:
+    def _route_of(self, complaint_id: str) -> int | None:
+        """The shard the routes give for `complaint_id`, or None."""
         number = self._routes.get(complaint_id)
         if number is not None:
             return number
         routes = self._parsed(self.layout.route(bucket_of(complaint_id)), _parse_routes) or {}
         number = routes.get(complaint_id)
-        if isinstance(number, int):
+        if isinstance(number, int) and not isinstance(number, bool):
             self._routes[complaint_id] = number
+            return number
+        return None
+
+    def shard_of(self, complaint_id: str) -> int:
+        number = self._route_of(complaint_id)
+        if number is not None:
             return number
         if (self._meta() or {}).get("importing"):  # routes may lag behind shards: look in every shard
             for number in self.layout.shard_numbers():
@@ -460,17 +519,24 @@ class Store:
         """Every transaction adds a byte to the changes file, so pollers see it with one stat. It is a
         hint, not data: not fsynced, and emptied (atomically) once it is large."""
         path = self.directory / CHANGES_FILE
-        key = _file_key(path)
-        if key is not None and key[1] >= CHANGES_LIMIT:
-            write_atomically(path, b"", self.mode, durable=False)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
         try:
-            if key is None:
-                os.fchmod(descriptor, self.mode)  # the umask would take a shared desk's group bit off
-            os.write(descriptor, b".")
-        finally:
-            os.close(descriptor)
-        self.last_written = self.stamp()
+            key = _file_key(path)
+            if key is not None and key[1] >= CHANGES_LIMIT:
+                write_atomically(path, b"", self.mode, durable=False)
+            try:
+                descriptor = open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
+            except UnsafeFile:  # a link or fifo planted in its place: replaced (a rename never follows it)
+                write_atomically(path, b"", self.mode, durable=False)
+                descriptor = open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, self.mode)
+            try:
+                if key is None:
+                    os.fchmod(descriptor, self.mode)  # the umask would take a shared desk's group bit off
+                os.write(descriptor, b".")
+            finally:
+                os.close(descriptor)
+            self.last_written = self.stamp()
+        except (OSError, StoreError):
+            pass  # the change is committed; others see it at the next announced one (full disk, say)
 
     def complaint(self, complaint_id: str) -> Complaint:
         number, document = self._state(complaint_id)
@@ -563,26 +629,46 @@ class Store:
     # Writing
 
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
-        """Add complaints whose id is new (with their notes) in one transaction; known ids are skipped.
-        Complaints fill shards in arrival order, SHARD_SIZE to a shard."""
-        with self.transaction() as transaction:
-            fresh: dict[str, Complaint] = {}
-            present = 0
-            differing: list[str] = []
-            for complaint in complaints:
-                if complaint.id in fresh:
-                    continue
-                try:
-                    stored = self.complaint(complaint.id)
-                except UnknownComplaint:
-                    fresh[complaint.id] = complaint
-                    continue
-                present += 1
-                if any(getattr(stored, name) != getattr(complaint, name) for name in CUSTOMER_FIELDS):
-                    differing.append(complaint.id)
-            if fresh:
-                self._place(transaction, list(fresh.values()), [note for note in notes if note.complaint_id in fresh])
-            return ImportResult(added=len(fresh), already_present=present, differing=tuple(differing))
+        """Add complaints whose id is new (with their notes); known ids are skipped, and named when what
+        the customer sent differs. Stored IMPORT_BATCH at a time, each batch its own transaction, so no
+        other agent waits long for the lock; complaints fill shards in arrival order, SHARD_SIZE to a
+        shard. Known ids are found before the lock is taken (an id once stored stays), from the routes
+        and shards as loaded, never by reading the desk again for each one."""
+        unique: dict[str, Complaint] = {}
+        for complaint in complaints:
+            unique.setdefault(complaint.id, complaint)
+        present: list[str] = []
+        differing: list[str] = []
+        fresh = self._sort_known(list(unique.values()), present, differing)
+        notes_of = _grouped_by_id(notes, set(complaint.id for complaint in fresh))
+        added = 0
+        for start in range(0, len(fresh), IMPORT_BATCH):
+            if start:
+                time.sleep(2 * POLL_SECONDS)  # a gap in which an agent waiting for the lock gets it
+            with self.transaction() as transaction:  # another import may have stored some meanwhile
+                batch = self._sort_known(fresh[start : start + IMPORT_BATCH], present, differing)
+                if batch:
+                    self._place(transaction, batch, [note for c in batch for note in notes_of.get(c.id, ())])
+                added += len(batch)
+        return ImportResult(added=added, already_present=len(present), differing=tuple(differing))
+
+    def _sort_known(self, complaints: list[Complaint], present: list[str], differing: list[str]) -> list[Complaint]:
+        """The complaints whose id is not stored yet; the others go to `present`, and to `differing` when
+        what the customer sent is not what is stored. Routes only: a route missing while another import
+        is part way means "not yet", which the transaction asks again under the lock."""
+        shards: dict[int, dict[Any, dict[str, Any]]] = {}
+        fresh = []
+        for complaint in complaints:
+            number = self._route_of(complaint.id)
+            if number is None:
+                fresh.append(complaint)
+                continue
+            if number not in shards:
+                shards[number] = {d.get("id"): d for d in self._shard_documents(number, cached=True)}
+            present.append(complaint.id)
+            if _differs(shards[number].get(complaint.id), complaint):
+                differing.append(complaint.id)
+        return fresh
 
     def _place(self, transaction: Transaction, complaints: list[Complaint], notes: list[Note]) -> None:
         placed = int(transaction.meta().get("placed", 0))
