@@ -134,9 +134,11 @@ def _language(requested: str | None) -> tuple[str, str | None]:
         return "en", warning
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, inert: bool = False) -> None:
+    """`text` to stdout or `output`. Controls are shown as text on a terminal, and always when `inert`
+    (list's table and CSV are for reading: a pipe into `less -R` or a file later `cat` acts on them)."""
     if output is None:
-        sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
+        sys.stdout.write(visible(text) if inert or sys.stdout.isatty() else text)
         return
     try:
         write_atomically(output, text.encode("utf-8"))
@@ -146,8 +148,12 @@ def _write(text: str, output: Path | None) -> None:
 
 def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
     complaints = []
+    first_in: dict[str, Path] = {}
     for path in files:  # every file is read and checked before anything is stored
         for complaint in read_complaints(path, playbooks.kinds()):
+            if first_in.setdefault(complaint.id, path) != path:
+                problem = i18n._("id {id} is also in {path}").format(id=repr(complaint.id), path=first_in[complaint.id])
+                raise ImportFileError(path, None, problem)
             complaints.append(complaint._replace(playbook=playbooks.for_kind(complaint.kind).id))
     result = store.add_complaints(complaints)
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
@@ -200,9 +206,11 @@ def _backup(store: Store, arguments: argparse.Namespace, _playbooks: Playbooks) 
     return 0
 
 
-def _restore(archive: Path, data_dir: Path) -> int:
+def _restore(archive: Path, data_dir: Path | None) -> int:
     from console.store.integrity import restore
 
+    if data_dir is None:  # never the default desk by accident
+        raise UserError(i18n._("restore needs --data-dir: a new or empty directory to restore into"))
     if not archive.is_file():
         raise UserError(i18n._("no such file: {path}").format(path=archive))
     report = restore(archive, data_dir)
@@ -236,15 +244,17 @@ def run(arguments: argparse.Namespace) -> int:
     language, warning = _language(getattr(arguments, "lang", None))
     i18n.set_language(language)
     agent = getattr(arguments, "agent", None) or default_agent()
+    if not clean_line(agent):
+        raise UserError(i18n._("an agent name needs some text"))
     playbooks = load_playbooks()
     command = arguments.command
 
     if command is None:  # the screen covers what was printed: the warning is said there too
         return _run_tui(arguments, playbooks, agent, language, warning)
 
-    data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
     if command == "restore":
-        return _restore(arguments.archive, data_dir)
+        return _restore(arguments.archive, getattr(arguments, "data_dir", None))
+    data_dir = getattr(arguments, "data_dir", None) or default_data_dir()
     store = Store(data_dir)
     if command in ("check", "backup", "seed"):
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
@@ -260,9 +270,10 @@ def run(arguments: argparse.Namespace) -> int:
                 print(i18n._("No complaints yet. Add some with: agent-console import FILE"))
                 return 0
             width = shutil.get_terminal_size((100, 24)).columns
-            _write(list_table(complaints, playbooks, width), None)
+            _write(list_table(complaints, playbooks, width), None, inert=True)
         else:
-            _write(export_complaints(store, playbooks, complaints, arguments.format, with_notes=False), None)
+            listed = export_complaints(store, playbooks, complaints, arguments.format, with_notes=False)
+            _write(listed, None, inert=arguments.format == "csv")
         return 0
     if command == "show":
         complaint = store.complaint(arguments.id)

@@ -13,7 +13,7 @@ from rich.cells import cell_len, set_cell_size
 from console import labels
 from console.i18n import _, current_language, format_moment, language_name
 from console.playbooks import Playbooks
-from console.safe_text import clean, clean_line, json_escaped
+from console.safe_text import clean, clean_line, json_escaped, spreadsheet_cell
 from console.store import Change, Complaint, Note, Store
 
 EXPORT_FORMATS = ("json", "csv")
@@ -93,9 +93,10 @@ def export_complaints(
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for record in records:
+        cells = {name: spreadsheet_cell(value) if isinstance(value, str) else value for name, value in record.items()}
         writer.writerow(
             {
-                **record,
+                **cells,
                 "steps_done": sum(1 for step in record["steps"] if step["done"]),
                 "steps_total": len(record["steps"]),
                 "notes": len(record.get("notes", [])),

@@ -9,13 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from console.i18n import LANGUAGES, _, match_language, ngettext
-from console.safe_text import clean_line
+from console.safe_text import clean_line, from_spreadsheet_cell
 from console.store import CHANNELS, PRIORITIES, Complaint
 
 REQUIRED = ("id", "received", "customer_name", "customer_email", "channel", "language", "subject", "body")
@@ -113,6 +114,27 @@ def complaint_from_record(raw: Any, kinds: tuple[str, ...]) -> Complaint:
     )
 
 
+NESTING_LIMIT = 32
+"""A record is an object of text fields: two levels. json.loads meets deeper input with RecursionError."""
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _too_deep(path: Path, text: str) -> ImportFileError:
+    """The record (of a JSON array) where `text` first nests deeper than NESTING_LIMIT."""
+    depth, record = 0, 1
+    for token in _JSON_TOKEN.finditer(text):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+            if depth > NESTING_LIMIT:
+                break
+        elif mark in "]}":
+            depth -= 1
+        elif mark == "," and depth == 1:
+            record += 1
+    return ImportFileError(path, _("record {number}").format(number=record), _("nested too deeply"))
+
+
 def _json_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
     if text.lstrip().startswith("["):
         try:
@@ -121,6 +143,8 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
             raise ImportFileError(
                 path, _line(error.lineno), _("not valid JSON: {problem}").format(problem=error.msg)
             ) from None
+        except RecursionError:
+            raise _too_deep(path, text) from None
         for number, record in enumerate(records, start=1):
             yield _("record {number}").format(number=number), record
         return
@@ -128,11 +152,14 @@ def _json_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            yield _line(number), json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError as error:
             raise ImportFileError(
                 path, _line(number), _("not valid JSON: {problem}").format(problem=error.msg)
             ) from None
+        except RecursionError:
+            raise ImportFileError(path, _line(number), _("nested too deeply")) from None
+        yield _line(number), record
 
 
 def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
@@ -150,7 +177,7 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[str, Any]]:
                 raise ImportFileError(path, _line(start), _("more values than columns"))
             if any(value is None for value in record.values()):
                 raise ImportFileError(path, _line(start), _("fewer values than columns"))
-            yield _line(start), record
+            yield _line(start), {name: from_spreadsheet_cell(value) for name, value in record.items()}
             start = reader.line_num + 1
     except csv.Error as error:
         raise ImportFileError(path, _line(start), _("not valid CSV: {problem}").format(problem=error)) from None

@@ -60,3 +60,18 @@ def json_escaped(document: str) -> str:
     """A JSON document with C1 controls, bidi overrides and line separators written as \\u escapes, which
     JSON allows and `json.dumps(ensure_ascii=False)` does not do: the file stays readable and inert."""
     return _JSON_HAZARD.sub(lambda match: f"\\u{ord(match.group()):04x}", document)
+
+
+_FORMULA = re.compile("'*[=+\\-@\t\r]")
+_NEUTRALISED = re.compile("'+[=+\\-@\t\r]")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """A CSV cell a spreadsheet reads as text, never as a formula (OWASP "CSV injection"): one that would
+    start with =, +, -, @, tab or CR (after any apostrophes) gets an apostrophe in front."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def from_spreadsheet_cell(text: str) -> str:
+    """What `spreadsheet_cell` was given: the one apostrophe it added is taken off again."""
+    return text[1:] if _NEUTRALISED.match(text) else text

@@ -103,7 +103,10 @@ class AtomicJSONStorage(Storage):
         if self._data is None or not self._dirty:
             return False
         self._dirty = False
-        payload = dump_json(self._data)
+        try:
+            payload = dump_json(self._data)
+        except RecursionError:  # a value read back nested just within json.loads' reach
+            raise StoreCorrupt(self.path, f"not valid JSON: {TOO_DEEP}") from None
         if payload == self._raw:
             return False
         try:
