@@ -36,3 +36,9 @@ def test_the_inbox_benchmark_runs() -> None:
     output = run("inbox.py", "--sizes", "1500,3000", "--runs", "1")
     for figure in ("first paint", "rows shown", "every row loaded", "per j keypress", "filter, per keystroke"):
         assert figure in output
+
+
+def test_the_import_benchmark_runs() -> None:
+    output = run("importing.py", "--count", "300")
+    assert "import of 300 complaints: first" in output and "again (adds nothing)" in output
+    assert "notes during an import" in output
