@@ -349,9 +349,13 @@ def restore(archive: Path, directory: Path) -> Report:
         raise unavailable(parent, error) from None
     try:
         _unpack(archive, scratch, SHARED_FILE if shared else PRIVATE_FILE)
-        report = check(Store(scratch))
+        try:
+            report = check(Store(scratch))
+        except StoreError as error:  # named as what it is: a file of the archive
+            said = f"{error.path}: {error.problem}" if isinstance(error, StoreCorrupt) else str(error)
+            raise StoreCorrupt(archive, said.replace(f"{scratch}{os.sep}", "")) from None
         if not report.ok:
-            raise StoreCorrupt(archive, "; ".join(report.problems[:3]))
+            raise StoreCorrupt(archive, "; ".join(report.problems[:3]).replace(f"{scratch}{os.sep}", ""))
         os.chmod(scratch, folder_mode(parent))
         _check_target(directory)
         os.replace(scratch, directory)  # over an empty folder, or where none was

@@ -631,15 +631,18 @@ class Store:
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
         """Add complaints whose id is new (with their notes); known ids are skipped, and named when what
         the customer sent differs. Stored IMPORT_BATCH at a time, each batch its own transaction, so no
-        other agent waits long for the lock; complaints fill shards in arrival order, SHARD_SIZE to a
-        shard. Known ids are found before the lock is taken (an id once stored stays), from the routes
-        and shards as loaded, never by reading the desk again for each one."""
+        other agent waits long for the lock; complaints fill shards SHARD_SIZE to a shard, in arrival
+        order (an import of several batches: in arrival order within each route bucket). Known ids are
+        found before the lock is taken (an id once stored stays), from the routes and shards as loaded,
+        never by reading the desk again for each one."""
         unique: dict[str, Complaint] = {}
         for complaint in complaints:
             unique.setdefault(complaint.id, complaint)
         present: list[str] = []
         differing: list[str] = []
         fresh = self._sort_known(list(unique.values()), present, differing)
+        if len(fresh) > IMPORT_BATCH:  # each batch then rewrites a few route files, not all 64 each time
+            fresh.sort(key=lambda complaint: bucket_of(complaint.id))
         notes_of = _grouped_by_id(notes, set(complaint.id for complaint in fresh))
         added = 0
         for start in range(0, len(fresh), IMPORT_BATCH):
@@ -656,11 +659,14 @@ class Store:
         """The complaints whose id is not stored yet; the others go to `present`, and to `differing` when
         what the customer sent is not what is stored. Routes only: a route missing while another import
         is part way means "not yet", which the transaction asks again under the lock."""
+        routes: dict[int, dict[str, int]] = {}
+        for bucket in {bucket_of(complaint.id) for complaint in complaints}:  # each routes file looked at once
+            routes[bucket] = self._parsed(self.layout.route(bucket), _parse_routes) or {}
         shards: dict[int, dict[Any, dict[str, Any]]] = {}
         fresh = []
         for complaint in complaints:
-            number = self._route_of(complaint.id)
-            if number is None:
+            number = routes[bucket_of(complaint.id)].get(complaint.id)
+            if not isinstance(number, int) or isinstance(number, bool):
                 fresh.append(complaint)
                 continue
             if number not in shards:
