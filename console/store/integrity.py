@@ -9,6 +9,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -281,7 +282,7 @@ def _not_a(kind: Callable[[int], bool], path: Path) -> bool:
 
 
 def _pack(members: list[tuple[str, Path, int]], target: Path) -> None:
-    temporary = target.parent / f".{target.name}.{os.getpid()}.tmp"
+    temporary = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.tmp"
     try:
         descriptor = open_regular(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         with os.fdopen(descriptor, "wb") as file:
@@ -356,9 +357,9 @@ def restore(archive: Path, directory: Path) -> Report:
             raise StoreCorrupt(archive, said.replace(f"{scratch}{os.sep}", "")) from None
         if not report.ok:
             raise StoreCorrupt(archive, "; ".join(report.problems[:3]).replace(f"{scratch}{os.sep}", ""))
-        os.chmod(scratch, folder_mode(parent))
         _check_target(directory)
         os.replace(scratch, directory)  # over an empty folder, or where none was
+        os.chmod(directory, folder_mode(parent))  # only now may the group come in
     except OSError as error:
         shutil.rmtree(scratch, ignore_errors=True)
         raise unavailable(directory, error) from None
