@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from console.store.atomic import (
     PRIVATE_FILE,
@@ -27,7 +28,7 @@ from console.store.atomic import (
     read_regular,
 )
 from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
-from console.store.files import parse_json, parse_log, parse_tables, read_bytes, unavailable
+from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
 from console.store.tinystore import (
     DATA_FOLDERS,
@@ -132,7 +133,7 @@ def _check(store: Store) -> Report:
     for bucket in range(64):
         tables = _tables(layout.route(bucket), report)
         for row in (tables or {}).get("routes", {}).values():
-            complaint_id = row.get("id")
+            complaint_id: Any = row.get("id")
             if row.get("shard") in unreadable:
                 continue
             if homes.get(complaint_id) != row.get("shard") or bucket_of(str(complaint_id)) != bucket:
@@ -187,7 +188,7 @@ def _check_entries(store: Store, report: Report) -> None:
                 folders.append(Path(entry.path))
 
 
-def _tables(path: Path, report: Report) -> dict | None:
+def _tables(path: Path, report: Report) -> Tables | None:
     try:
         raw = read_bytes(path)
         if raw is None:
