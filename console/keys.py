@@ -103,9 +103,12 @@ def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
     nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
     grouped: dict[str, list[str]] = {}
     owner: dict[str, tuple[str, DOMNode]] = {}
+    taken: set[str] = set()  # keys the screen binds: the app's `q` is not "Quit" where the screen's goes back
     for node in [*nodes, screen, app]:
-        for _key, binding in node._bindings:
-            if not binding.description:
+        for key, binding in node._bindings:
+            if node is not app:
+                taken.add(key)
+            if not binding.description or (node is app and key in taken):
                 continue
             keys = grouped.setdefault(binding.description, [])
             display = app.get_key_display(binding)

@@ -1,7 +1,9 @@
 """The complaint screen: header, body, checklist side panel and notes."""
 
+from console.keys import key_help
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
+from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.checklist import Checklist
 from tests.conftest import make_app, make_complaint, notifications, screen_text
@@ -258,17 +260,49 @@ async def test_quitting_with_an_unsaved_note_asks_first(small_store: Store, play
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"do not lose me", "escape", "q")
+        await pilot.press("n", *"do not lose me", "escape", "ctrl+q")
         await pilot.pause()
         assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and app.screen.query_one("#note-input").value == "do not lose me"
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_q_on_a_complaint_goes_back_and_q_in_the_inbox_asks_about_the_draft(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"quit me", "escape", "q")  # in the field q is a letter; outside it, back
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen) and app.is_running
+        assert app.drafts == {"T-3": "quit me"}
+        await pilot.press("q")
+        await pilot.pause()
+        assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_help_on_a_complaint_says_q_goes_back_and_in_the_inbox_that_it_quits(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    def keys_of(screen: object) -> dict[str, list[str]]:
+        return {entry.description: entry.keys.split() for entry in key_help(app, screen)}  # type: ignore[arg-type]
+
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "q" in keys_of(app.screen)["Quit"]
+        screen = await open_first(pilot)
+        keys = keys_of(screen)
+        assert keys["Back"] == ["esc", "q"] and "q" not in keys["Quit"]
 
 
 async def test_the_avoid_list_below_the_steps_is_reachable_by_keys_at_80x24(

@@ -55,9 +55,26 @@ class AssignDialog(_Dialog):
 
 
 class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
-    """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses."""
+    """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses. The highlighted
+    choice is marked `›` and, without colour (NO_COLOR), in reverse video, as the inbox's cursor is."""
 
     BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Choose"), show=False)]
+
+    def __init__(self, choices: Sequence[tuple[str, str]], *, id: str | None = None) -> None:
+        self.labels = {key: label for key, label in choices}
+        super().__init__(*(Option(Text("  " + label), id=key) for key, label in choices), id=id)
+
+    def _prompt(self, label: str, highlighted: bool) -> Text:
+        # Textual's option styles carry no reverse video: without colour, the prompt itself is reversed.
+        if highlighted:
+            return Text("› " + label, style="bold reverse" if self.app.no_color else "")
+        return Text("  " + label)
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        for index, option in enumerate(self.options):
+            if option.id is not None:
+                self.replace_option_prompt_at_index(index, self._prompt(self.labels[option.id], index == highlighted))
 
 
 class ChoiceDialog(_Dialog):
@@ -75,7 +92,7 @@ class ChoiceDialog(_Dialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(self.title_text), classes="title")
-            yield ChoiceList(*(Option(Text(label), id=key) for key, label in self.choices), id=self.list_id)
+            yield ChoiceList(self.choices, id=self.list_id)
             yield Static(Text(_("Enter: choose · Esc: cancel")), classes="hint")
 
     def on_mount(self) -> None:

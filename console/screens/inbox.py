@@ -29,9 +29,10 @@ from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
 from console.store.records import utc_now
-from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sorted_rows, view_rows
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name, sorted_rows, view_rows
 from console.widgets.inbox_list import InboxList, InboxRow
 from console.widgets.key_bar import KeyBar
+from console.widgets.status_line import StatusLine
 
 LOAD_IN_BACKGROUND = 4
 """Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
@@ -176,6 +177,7 @@ class InboxScreen(DeskScreen):
         yield Input(id="query")
         yield Static(id="query-error")
         yield InboxList(id="inbox-list")
+        yield StatusLine()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -412,7 +414,7 @@ class InboxScreen(DeskScreen):
             parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
         arrow = "↑" if self.reverse else "↓"
         # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
-        parts.append(_("sorted by {order}").format(order=f"{arrow} {_(SORTS[self.sort])}"))
+        parts.append(_("sorted by {order}").format(order=f"{arrow} {sort_name(self.sort, self.reverse)}"))
         if self.load_state:
             parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
@@ -469,11 +471,12 @@ class InboxScreen(DeskScreen):
         keys = list(SORTS)
         self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
         self._arrange(self.inbox.current_id)
-        self.notify(_("Sorted by {order}").format(order=_(SORTS[self.sort])))
+        self.notify(_("Sorted by {order}").format(order=sort_name(self.sort, self.reverse)))
 
     def action_reverse_sort(self) -> None:
         self.reverse = not self.reverse
         self._arrange(self.inbox.current_id)
+        self.notify(_("Sorted by {order}").format(order=sort_name(self.sort, self.reverse)))
 
     # Search and filter
 
