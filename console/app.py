@@ -127,6 +127,15 @@ class ConsoleApp(App[None]):
             self._stamp = stamp
             self.screen.reload()
 
+    def known_agents(self) -> list[str]:
+        """The agents seen on the desk (anyone with a complaint assigned) and this one, for completing a
+        name in the assign dialog."""
+        names = {self.agent}
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen) and screen.model is not None:
+                names.update(clean_line(name) for name in screen.model.index.categories["assignee"].values if name)
+        return sorted(names, key=str.casefold)
+
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
         from console.screens.complaint import ComplaintScreen  # not needed for the first screen
 

@@ -164,9 +164,9 @@ async def test_T_tags_everything_the_filter_shows_and_a_declined_preview_changes
         assert "2 tagged" in screen_text(app)
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press("ctrl+u", *"kadri", "enter")
+        await pilot.press("ctrl+u", *"bob", "enter")
         await pilot.pause()
-        assert "Set agent to kadri on 2 tagged complaints?" in screen_text(app)
+        assert "Set agent to bob on 2 tagged complaints?" in screen_text(app)
         await pilot.press("n")
         await pilot.pause()
         assert desk.complaint("T-3").assignee is None
