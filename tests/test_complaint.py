@@ -465,3 +465,88 @@ async def test_a_complaint_shows_who_else_has_it_open(small_store: Store, playbo
         await pilot.pause()
         assert kadri.others_on("T-3") == []
     assert not gone.path.exists()  # cleared by whoever saw it
+
+
+def checklist_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines of the screen the checklist covers."""
+    region = app.screen.query_one(Checklist).region
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
+    return [line[region.x : region.right] for line in lines]
+
+
+async def test_at_40x12_the_complaint_shows_the_first_step_not_done_and_the_steps_around_it(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    for step in ("apologise", "ask"):
+        small_store.set_step("T-3", "cancellation", step, True, "anna")
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await open_first(pilot)
+        await pilot.pause()
+        lines = checklist_lines(app)
+        current = [line for line in lines if line.startswith("›")]
+        assert current and "3. Give clear" in current[0]
+        assert any("2. Ask why" in line for line in lines) and any("4. Confirm" in line for line in lines)
+        await pilot.press("j")  # on to step 4: 3 above it and 5 below it stay in sight
+        await pilot.pause()
+        lines = checklist_lines(app)
+        assert any(line.startswith("›") and "4. Confirm" in line for line in lines)
+        assert any("3. Give clear" in line for line in lines) and any("5. Thank" in line for line in lines)
+
+
+async def test_from_120_columns_the_checklist_gets_a_fair_share_of_the_width(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_first(pilot)
+        assert screen.query_one("#side").region.width >= 0.4 * 120
+        await pilot.resize_terminal(200, 30)
+        await pilot.pause()
+        assert screen.query_one("#side").region.width >= 0.4 * 200
+        await pilot.resize_terminal(80, 24)  # below, the body keeps most of the room and the steps stay readable
+        await pilot.pause()
+        side, body = screen.query_one("#side").region, screen.query_one("#body").region
+        assert side.width >= 30 and body.width >= 40
+
+
+async def test_switching_playbook_says_the_ticks_are_kept_and_switching_back_brings_them_back(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("1", "2", "b")
+        await pilot.pause()
+        assert "Ticks are kept for each playbook" in screen_text(app)
+        await pilot.press("j", "enter")  # Upset customer
+        await pilot.pause()
+        assert "0/6" in screen_text(app)
+        assert any(
+            "T-3: Upset customer, 0/6 done; ticks of other playbooks kept" in message
+            for message in notifications(app)
+        )
+        await pilot.press("b", "k", "enter")  # back to the cancellation playbook
+        await pilot.pause()
+        assert "2/5" in screen_text(app) and "[x] 2. Ask why" in screen_text(app)
+
+
+async def test_ticking_three_steps_leaves_one_message_above_the_keys_and_no_toast_over_the_checklist(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    from console.widgets.key_bar import KeyBar
+    from console.widgets.status_line import StatusLine
+
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(pilot)
+        await pilot.press("1", "2", "3")
+        await pilot.pause()
+        assert list(app._notifications) == []  # no toast over the checklist
+        line = screen.query_one(StatusLine)
+        assert line.message == "Step 3 done: Give clear instructions"
+        assert line.region.bottom == screen.query_one(KeyBar).region.y  # just above the keys line
+        assert "Step 3 done" in screen_text(app) and "Step 1 done" not in screen_text(app)
+        await pilot.press("9")  # a warning takes the same line
+        await pilot.pause()
+        assert line.message == "This playbook has no step 9." and list(app._notifications) == []
