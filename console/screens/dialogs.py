@@ -14,12 +14,12 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.i18n import N_, _
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
 
-class _Dialog(TranslatedBindings, ModalScreen[object]):
+class _Dialog(ModalScreen[object]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     DEFAULT_CSS = """
@@ -54,7 +54,7 @@ class AssignDialog(_Dialog):
         self.dismiss(clean_line(event.value))
 
 
-class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
+class ChoiceList(OptionList, inherit_bindings=False):
     """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses."""
 
     BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Choose"), show=False)]

@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.i18n import N_
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class ChecklistView:
     avoid: tuple[tuple[str, str], ...]
 
 
-class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
+class Checklist(OptionList, inherit_bindings=False):
     """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
 
     BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle", N_("Tick step"), show=True)]
