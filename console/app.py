@@ -221,7 +221,7 @@ class ConsoleApp(App[None]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette  # not needed for the first screen
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -7,10 +7,10 @@ rebuilding of any node's bindings (and no private Textual API).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 
 from console.i18n import N_, _
@@ -23,9 +23,9 @@ def movement_bindings(
     last: str = "last",
     page_down: str | None = "page_down",
     page_up: str | None = "page_up",
-) -> list[Binding]:
+) -> list[BindingType]:
     """The keys that move in every list and pane, as in mutt and less: j/k, g/G, PgDn/PgUp (ctrl+d/u)."""
-    bindings = [
+    bindings: list[BindingType] = [
         Binding("j,down", down, N_("Down"), show=False),
         Binding("k,up", up, N_("Up"), show=False),
         Binding("g,home", first, N_("First"), show=False),
@@ -76,7 +76,7 @@ def node_bindings(node: DOMNode) -> list[Binding]:
     return declared
 
 
-def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
+def key_help(app: App[Any], screen: DOMNode) -> list[KeyHelp]:
     """Every key that works on `screen` (its widgets' keys, then the screen's, then the app's), one entry
     per description, so `j` that scrolls the body and moves the checklist is listed once."""
     nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
