@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on
@@ -15,12 +16,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.i18n import N_, _
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
+T = TypeVar("T")
 
-class _Dialog(TranslatedBindings, ModalScreen[object]):
+
+class _Dialog(ModalScreen[T]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     DEFAULT_CSS = """
@@ -36,7 +39,7 @@ class _Dialog(TranslatedBindings, ModalScreen[object]):
         self.dismiss(None)
 
 
-class AssignDialog(_Dialog):
+class AssignDialog(_Dialog[str]):
     """Asks for an agent's name, pre-filled with the agent's own and completed from the agents seen on the
     desk; Enter with a name assigns, an empty name unassigns. A name no one on the desk has is asked
     about once more, so that a typo does not make a new agent."""
@@ -86,7 +89,7 @@ class AssignDialog(_Dialog):
             self.query_one("#assign-hint", Static).update(Text(self._hint()))
 
 
-class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
+class ChoiceList(OptionList, inherit_bindings=False):
     """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses. The highlighted
     choice is marked `›` and, without colour (NO_COLOR), in reverse video, as the inbox's cursor is."""
 
@@ -109,7 +112,7 @@ class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
                 self.replace_option_prompt_at_index(index, self._prompt(self.labels[option.id], index == highlighted))
 
 
-class ChoiceDialog(_Dialog):
+class ChoiceDialog(_Dialog[str]):
     """A title and a list of choices (id, label); Enter picks one, the dialog answers its id."""
 
     def __init__(
@@ -153,7 +156,7 @@ def playbook_dialog(playbooks: Playbooks, current: str | None, language: str) ->
     return ChoiceDialog(_("Choose a playbook"), choices, current, id="playbooks", note=note)
 
 
-class ConfirmDialog(_Dialog):
+class ConfirmDialog(_Dialog[bool]):
     """A yes/no question; y confirms, n or Esc declines."""
 
     BINDINGS = [
