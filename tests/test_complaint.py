@@ -521,7 +521,7 @@ async def test_switching_playbook_says_the_ticks_are_kept_and_switching_back_bri
         await pilot.pause()
         assert "0/6" in screen_text(app)
         assert any(
-            "T-3: Upset customer, 0/6 done; ticks of other playbooks kept" in message for message in notifications(app)
+            "T-3: Upset customer 0/6; ticks of other playbooks kept" in message for message in notifications(app)
         )
         await pilot.press("b", "k", "enter")  # back to the cancellation playbook
         await pilot.pause()

@@ -167,6 +167,8 @@ def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(t
         terminal.keys("Enter")
         screen = terminal.wait_for(footer_label, state, "[x] 1.", "Soitin asiakkaalle", "mari")
         assert "Liittymän irtisanominen" in screen
+        terminal.keys("q")  # on a complaint q goes back, as in mutt and aerc
+        terminal.wait_for(inbox_title)
         terminal.keys("q")
         terminal.wait_gone()
 
@@ -178,7 +180,7 @@ def test_hostile_text_neither_sets_the_title_nor_clears_the_screen(terminal: Ter
     screen = terminal.wait_for("Pay me", "now.", "[bold]Refund[/bold]")
     assert "Mallory" in screen and "hacked" not in screen
     assert "hacked" not in terminal.title()
-    terminal.keys("q")
+    terminal.keys("q", "q")  # back to the inbox, then quit
     terminal.wait_gone()
 
 

@@ -133,7 +133,7 @@ class DeskScreen(Screen[None], inherit_bindings=False):
                 playbook = self.desk.playbooks[playbook_id]
                 done = changed.done_count(playbook.id, playbook.step_ids())
                 # Ticks are kept per playbook (records.tick_key): the new one shows its own, the old one's wait.
-                message = _("{id}: {title}, {done}/{steps} done; ticks of other playbooks kept")
+                message = _("{id}: {title} {done}/{steps}; ticks of other playbooks kept")
                 title = playbook.title(self.desk.language)
                 self.notify(
                     message.format(id=clean_line(changed.id), title=title, done=done, steps=len(playbook.steps))
