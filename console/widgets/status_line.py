@@ -30,8 +30,9 @@ class StatusLine(Static):
         self.set_class(warning, "-warning")
         # Without colour a warning is still told apart by its sign.
         self.update(Text(f"⚠ {message}" if warning else message))
-        self._timer = self.set_timer(timeout, self.clear)
+        self._timer = self.set_timer(timeout, self.expire)
 
-    def clear(self) -> None:
+    def expire(self) -> None:
+        """The message has had its time: the line goes blank until the next."""
         self.message = ""
         self.update("")
