@@ -1,19 +1,22 @@
 """The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
 shared.
 
-Layout (schema 2), every TinyDB file written whole and atomically, every log append-only:
+Layout (schema 3), every TinyDB file written whole and atomically, every log append-only:
 
     store.json               meta: schema version, complaints placed so far, an import under way
-    shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks, history
+    shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks
     shards/NNNNN.inbox.json  the same shard as the inbox needs it, derived, stamped with the shard it
                              was made from (a stale one is rebuilt from the shard, never trusted)
     messages/NNNNN.json      what the customers wrote (body, e-mail, phone): written once, at import
-    notes/NNNNN.jsonl        the shard's notes, append-only
+    notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
+    history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
     routes/XX.json           which shard holds a complaint id, by a hash of the id
+    journal                  while a change of several files is written: what they held (see `journal`)
     presence/                who has which complaint open (see `presence`)
 
-A change touches one shard, so its cost does not grow with the desk. Every change is one transaction
-under the directory's lock; readers never take the lock, and see each file either old or new, whole.
+A change touches one shard and appends to its logs, so its cost grows neither with the desk nor with the
+history. Every change is one transaction under the directory's lock; readers never take the lock, and
+see each file either old or new, whole.
 """
 
 from __future__ import annotations
@@ -28,22 +31,22 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from console.collector import paused
 from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
-from console.store.errors import StoreCorrupt, StoreLocked, StoreTooNew, UnknownComplaint
+from console.store.errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, UnknownComplaint
 from console.store.files import (
+    AppendOnlyStorage,
     AtomicJSONStorage,
-    JSONLog,
     dump_json,
     parse_json,
-    parse_log,
     parse_tables,
     read_bytes,
     unavailable,
 )
 from console.store.index import InboxIndex, encode_shard, well_formed
+from console.store.journal import Journal
 from console.store.records import (
     CHANNELS,
     FIELDS_WITH_HISTORY,
@@ -54,13 +57,14 @@ from console.store.records import (
     ImportResult,
     Note,
     Tick,
+    new_note_id,
     next_in_cycle,
     utc_now,
 )
 
-__all__ = ["SCHEMA_VERSION", "Store"]
+__all__ = ["DATA_FOLDERS", "LOG_TABLES", "SCHEMA_VERSION", "Layout", "Store", "Transaction"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SHARD_SIZE = 256
 ROUTE_BUCKETS = 64
 META_FILE = "store.json"
@@ -69,7 +73,9 @@ CHANGES_FILE = ".changes"
 CHANGES_LIMIT = 1 << 20
 V1_FILE = "desk.json"
 LOCK_TIMEOUT_SECONDS = 10.0
-DATA_FOLDERS = ("shards", "messages", "notes", "routes")
+LOG_TABLES = ("notes", "history")
+"""The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
+DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
 STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
 MESSAGE_FIELDS = ("body", "customer_email", "customer_phone")
 CUSTOMER_FIELDS = ("received", "customer_name", "channel", "language", "subject")
@@ -166,16 +172,23 @@ def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
 
 
 def _note_document(note: Note) -> dict[str, Any]:
-    return {"complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(), "text": note.text}
+    return {
+        "id": note.id, "complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(),
+        "text": note.text,
+    }  # fmt: skip
 
 
-def _note(document: dict[str, Any]) -> Note:
+def _note(document: Mapping[str, Any]) -> Note:
     if not all(isinstance(document.get(name), str) for name in ("complaint_id", "author", "text")):
         raise ValueError("a note needs complaint_id, author and text")
-    return Note(document["complaint_id"], document["author"], _time(document["at"]), document["text"])
+    if not isinstance(document.get("id", ""), str):
+        raise ValueError("a note's id is not text")
+    return Note(
+        document["complaint_id"], document["author"], _time(document["at"]), document["text"], document.get("id", "")
+    )
 
 
-def _change(document: dict[str, Any]) -> Change:
+def _change(document: Mapping[str, Any]) -> Change:
     return Change(
         document["complaint_id"], document["field"], document["old"], document["new"], document["by"],
         _time(document["at"]),
@@ -201,6 +214,19 @@ def record(path: Path, convert: Callable[..., Any], *documents: Any) -> Any:
         raise StoreCorrupt(path, f"a record is malformed ({error!r})") from None
 
 
+def read_complaint(path: Path, document: Mapping[str, Any], message: Mapping[str, Any] | None) -> Complaint:
+    """A complaint from its stored state and message documents (StoreCorrupt names `path` if they do not fit)."""
+    return record(path, _complaint, document, message)  # type: ignore[no-any-return]
+
+
+def read_note(path: Path, document: Mapping[str, Any]) -> Note:
+    return record(path, _note, document)  # type: ignore[no-any-return]
+
+
+def read_change(path: Path, document: Mapping[str, Any]) -> Change:
+    return record(path, _change, document)  # type: ignore[no-any-return]
+
+
 class Layout:
     """Where each part of a desk lives."""
 
@@ -220,8 +246,15 @@ class Layout:
     def messages(self, number: int) -> Path:
         return self.directory / "messages" / f"{number:05d}.json"
 
+    def log(self, table: str, number: int) -> Path:
+        """The log of one of LOG_TABLES for a shard."""
+        return self.directory / table / f"{number:05d}.jsonl"
+
     def notes(self, number: int) -> Path:
-        return self.directory / "notes" / f"{number:05d}.jsonl"
+        return self.log("notes", number)
+
+    def history(self, number: int) -> Path:
+        return self.log("history", number)
 
     def route(self, bucket: int) -> Path:
         return self.directory / "routes" / f"{bucket:02x}.json"
@@ -243,14 +276,19 @@ class Layout:
 
 
 class Transaction:
-    """The files one change touches, each a TinyDB database on an AtomicJSONStorage, written back in a
-    safe order when the change is done: messages, shards (each followed by its inbox file), routes, meta."""
+    """The files one change touches: TinyDB databases on AtomicJSONStorage and tables on AppendOnlyStorage
+    (the logs), written back when the change is done in a safe order: messages, shards (each followed by
+    its inbox file), routes, logs, meta. A change that writes more than one of them is all or nothing
+    (see `journal`)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.layout = store.layout
         self._files: dict[Path, TinyDB] = {}
+        self._logs: dict[Path, AppendOnlyStorage] = {}
         self._cleaned: set[Path] = set()
+        self.wrote = False
+        """Whether any file was written: a transaction that wrote none announces nothing."""
 
     def database(self, path: Path) -> TinyDB:
         if path not in self._files:
@@ -272,8 +310,21 @@ class Transaction:
                 record(path, _checked_summary, document)
         return table
 
+    def log(self, name: str, number: int, appending: bool = True) -> Table:
+        """The shard's log of one of LOG_TABLES. `appending` (the default): the log is not read, the table
+        shows only what this transaction adds (see AppendOnlyStorage)."""
+        path = self.layout.log(name, number)
+        if path not in self._logs:
+            self._logs[path] = AppendOnlyStorage(path, name, self.store.mode, appending=appending)
+            self._logs[path].read()  # damage shows now
+        return Table(self._logs[path], name, cache_size=0)
+
     def history(self, number: int) -> Table:
-        return self.table(self.layout.shard(number), "history")
+        return self.log("history", number)
+
+    def notes(self, number: int) -> Table:
+        """The shard's notes, read whole: a note is looked up by its id before it is added."""
+        return self.log("notes", number, appending=False)
 
     def meta(self) -> dict[str, Any]:
         rows = self.table(self.layout.meta, "meta").all()
@@ -287,7 +338,7 @@ class Transaction:
             table.insert({"schema": SCHEMA_VERSION, "placed": 0, "importing": False, **values})
         self.flush(lambda path: path == self.layout.meta)
 
-    def find(self, complaint_id: str) -> tuple[int, Table, Any]:
+    def find(self, complaint_id: str) -> tuple[int, Table, Document]:
         number = self.store.shard_of(complaint_id)
         table = self.shard(number)
         document = table.get(Query().id == complaint_id)
@@ -295,17 +346,52 @@ class Transaction:
             raise UnknownComplaint(complaint_id)
         return number, table, document
 
-    def flush(self, which: Callable[[Path], bool] = lambda _path: True) -> None:
+    def flush(self, which: Callable[[Path], bool] = lambda _path: True, journal: bool = True) -> bool:
+        """Write what changed among the files `which` accepts; True when anything was written. With more
+        than one file to write and `journal`, all or nothing: a journal of their old state is written
+        first, and a failure part way puts them back (imports and migrations, which can be completed or
+        started again, go without)."""
         order = {"messages": 0, "shards": 1, "routes": 2}
-        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 3), path.name)):
-            if not which(path):
-                continue
-            if path.parent not in self._cleaned:  # under the lock no write is under way: these are a killed one's
-                remove_orphans(path.parent)
-                self._cleaned.add(path.parent)
-            storage: AtomicJSONStorage = self._files[path].storage  # type: ignore[assignment]
-            if storage.flush() and path.parent.name == "shards":
-                self.store._write_inbox_file(path, storage.read())
+        files: dict[Path, bytes] = {}
+        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 4), path.name)):
+            if which(path):
+                payload = self._storage(path).payload()
+                if payload is not None:
+                    files[path] = payload
+        logs = [path for path, storage in self._logs.items() if which(path) and storage.pending]
+        if not files and not logs:
+            return False
+        for folder in {path.parent for path in (*files, *logs)} - self._cleaned:
+            remove_orphans(folder)  # under the lock no write is under way: these are a killed one's
+            self._cleaned.add(folder)
+        lengths = {path: self._logs[path].committed_length() for path in logs}
+        undo = self.store.journal if journal and len(files) + len(logs) > 1 else None
+        if undo is not None:
+            undo.begin({path: self._storage(path).raw for path in files}, lengths)
+        self.wrote = True
+        try:
+            meta = files.pop(self.layout.meta, None)
+            for path, payload in files.items():
+                self._storage(path).flush(payload)
+                if path.parent.name == "shards":
+                    self.store._write_inbox_file(path, self._storage(path).read())
+            for path in logs:
+                self._logs[path].flush(lengths[path])
+            if meta is not None:
+                self._storage(self.layout.meta).flush(meta)
+        except BaseException:
+            if undo is not None:
+                try:
+                    self.store._roll_back(undo)
+                except StoreError:
+                    pass  # the journal stays: the next transaction (or open) rolls back
+            raise
+        if undo is not None:
+            undo.end()
+        return True
+
+    def _storage(self, path: Path) -> AtomicJSONStorage:
+        return self._files[path].storage  # type: ignore[return-value]
 
 
 class Store:
@@ -323,6 +409,7 @@ class Store:
         self.mode = file_mode(self.directory)
         self.folder_mode = 0o2770 if self.mode & 0o060 else 0o700
         self.lock_timeout = lock_timeout
+        self.journal = Journal(self.directory, self.mode, LOG_TABLES)
         self._lock: Any = None
         self._cache: dict[Path, tuple[FileKey, Any]] = {}
         self._routes: dict[str, int] = {}
@@ -333,16 +420,19 @@ class Store:
     # Opening, migrating
 
     def _open(self) -> None:
-        meta = self._meta()
-        if (meta is None and (self.directory / V1_FILE).exists()) or (meta or {}).get("migrating"):
-            from console.store.migration import migrate_v1
+        meta = self._meta() or {}
+        version = meta.get("schema", SCHEMA_VERSION)
+        old = (not meta and (self.directory / V1_FILE).exists()) or version == 2 or meta.get("migrating")
+        if old and version in (2, SCHEMA_VERSION):
+            from console.store.migration import migrate
 
-            with self.transaction() as transaction:
-                migrate_v1(self, transaction)
-            meta = self._meta()
-        version = (meta or {}).get("schema", SCHEMA_VERSION)
+            migrate(self)
+            version = (self._meta() or {}).get("schema", SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
             raise StoreTooNew(self.path, version, SCHEMA_VERSION)
+        if self.journal.exists():  # a change whose writer died: put back what it had written
+            with self.transaction():
+                pass
 
     def _meta(self) -> dict[str, Any] | None:
         tables = self._parsed(self.layout.meta, parse_tables)
@@ -391,16 +481,28 @@ class Store:
         try:
             for folder in DATA_FOLDERS:
                 make_folder(self.directory / folder, self.folder_mode)
+            if self.journal.exists():
+                self._roll_back(self.journal)
+                self._announce_change()
             transaction = Transaction(self)
             if (self._meta() or {}).get("importing"):
                 self._finish_interrupted_import(transaction)
             yield transaction
             transaction.flush()
-            self._announce_change()
+            if transaction.wrote:  # nothing written, nothing announced: others keep what they loaded
+                self._announce_change()
         except OSError as error:
             raise unavailable(self.directory, error) from None
         finally:
             self._lock.release()
+
+    def _roll_back(self, journal: Journal) -> None:
+        """Put back the files of a change that did not finish (its inbox files are made again)."""
+        for path in journal.roll_back():
+            if path.parent.name == "shards":
+                raw = read_bytes(path)
+                if raw is not None:
+                    self._write_inbox_file(path, parse_tables(path, raw))
 
     def _finish_interrupted_import(self, transaction: Transaction) -> None:
         """An import was killed part way: complaints whose shard was written are in; give them routes."""
@@ -533,32 +635,38 @@ class Store:
         except OSError as error:
             raise unavailable(inbox, error) from None
 
+    def log(self, name: str, number: int) -> Table:
+        """A shard's log of one of LOG_TABLES as a TinyDB table to read and query; parsed again only when
+        the file changed (it only grows)."""
+        path = self.layout.log(name, number)
+        storage = self._parsed(path, lambda p, raw: AppendOnlyStorage(p, name, self.mode, raw=raw))
+        return Table(storage or AppendOnlyStorage(path, name, self.mode, raw=b""), name, cache_size=0)
+
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
         number = self.shard_of(complaint_id)
         path = self.layout.notes(number)
-        entries = self._parsed(path, lambda p, raw: parse_log(p, raw)[0]) or []
-        notes = [record(path, _note, entry) for entry in entries if entry.get("complaint_id") == complaint_id]
-        return sorted(notes, key=lambda note: note.at)
+        documents = self.log("notes", number).search(Query().complaint_id == complaint_id)
+        return sorted((read_note(path, document) for document in documents), key=lambda note: note.at)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""
         grouped: dict[str, list[Note]] = {}
         for number in self.layout.shard_numbers():
             path = self.layout.notes(number)
-            for entry in JSONLog(path).entries():
-                note = record(path, _note, entry)
+            for document in self.log("notes", number).all():
+                note = read_note(path, document)
                 grouped.setdefault(note.complaint_id, []).append(note)
         for notes in grouped.values():
             notes.sort(key=lambda note: note.at)
         return grouped
 
     def history(self, complaint_id: str) -> list[Change]:
+        """The complaint's changes, oldest first."""
         number = self.shard_of(complaint_id)
-        path = self.layout.shard(number)
-        tables = self._parsed(path, parse_tables, cached=False) or {}
-        documents = [d for d in tables.get("history", {}).values() if d.get("complaint_id") == complaint_id]
-        return sorted((record(path, _change, d) for d in documents), key=lambda change: change.at)
+        path = self.layout.history(number)
+        documents = self.log("history", number).search(Query().complaint_id == complaint_id)
+        return sorted((read_change(path, document) for document in documents), key=lambda change: change.at)
 
     # Writing
 
@@ -594,18 +702,34 @@ class Store:
         for bucket, group in _grouped(complaints, lambda complaint: bucket_of(complaint.id)).items():
             routes = transaction.table(self.layout.route(bucket), "routes")
             routes.insert_multiple({"id": complaint.id, "shard": shard_of[complaint.id]} for complaint in group)
-        transaction.flush()
         in_order = sorted(notes, key=lambda note: note.at)
         for number, group in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
-            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note) for note in group])
+            transaction.log("notes", number).insert_multiple(
+                _note_document(note._replace(id=note.id or new_note_id())) for note in group
+            )
+        transaction.flush(journal=False)  # an import killed part way is completed instead (`importing`)
         self._routes.update(shard_of)
         transaction.set_meta(importing=False)
 
-    def add_note(self, complaint_id: str, author: str, text: str) -> Note:
-        note = Note(complaint_id, author, utc_now(), text)
-        with self.transaction():
+    def add_history(self, changes: Iterable[Change]) -> None:
+        """Add changes made elsewhere to their complaints' history (a migration brings the old desk's)."""
+        with self.transaction() as transaction:
+            for number, group in _grouped(changes, lambda change: self.shard_of(change.complaint_id)).items():
+                in_order = sorted(group, key=lambda change: change.at)
+                transaction.history(number).insert_multiple(map(_change_document, in_order))
+
+    def add_note(self, complaint_id: str, author: str, text: str, note_id: str | None = None) -> Note:
+        """Add a note. `note_id` (see `new_note_id`) is made by the caller before its first try: when a
+        note with that id is stored already (an earlier try did get through), nothing is added and the
+        stored note is returned, so a retry after an unclear failure never stores a note twice."""
+        note = Note(complaint_id, author, utc_now(), text, note_id or new_note_id())
+        with self.transaction() as transaction:
             number = self.shard_of(complaint_id)
-            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note)])
+            notes = transaction.notes(number)
+            stored = notes.get(Query().id == note.id)
+            if stored is not None:
+                return read_note(self.layout.notes(number), stored)
+            notes.insert(_note_document(note))
         return note
 
     def set_step(self, complaint_id: str, playbook: str, step: str, done: bool, by: str) -> Complaint:
