@@ -60,7 +60,7 @@ def _set_meta(store: Store, **values: Any) -> None:
 def _v1_complaint(source: Path, document: dict[str, Any]) -> Complaint:
     from console.store.tinystore import read_complaint
 
-    values: dict[str, Any] = {"assignee": None, "playbook": None, "ticks": {}}
+    values: dict[str, Any] = {**Complaint._field_defaults, "ticks": {}}  # the first release left defaults out
     values.update((key, value) for key, value in document.items() if key != "doc_id")
     return read_complaint(source, values, values)
 

@@ -361,11 +361,12 @@ class Transaction:
         logs = [path for path, storage in self._logs.items() if which(path) and storage.pending]
         if not files and not logs:
             return False
-        for folder in {path.parent for path in (*files, *logs)} - self._cleaned:
+        undo = self.store.journal if journal and len(files) + len(logs) > 1 else None
+        folders = {path.parent for path in (*files, *logs)} | ({self.store.directory} if undo else set())
+        for folder in folders - self._cleaned:
             remove_orphans(folder)  # under the lock no write is under way: these are a killed one's
             self._cleaned.add(folder)
         lengths = {path: self._logs[path].committed_length() for path in logs}
-        undo = self.store.journal if journal and len(files) + len(logs) > 1 else None
         if undo is not None:
             undo.begin({path: self._storage(path).raw for path in files}, lengths)
         self.wrote = True
