@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from tinydb import Query, TinyDB
 
-from console.store import StoreUnavailable, Store
+from console.store import Store, StoreUnavailable
 from console.store.files import AppendOnlyStorage, NotAppendOnly
 from console.store.integrity import check
 from console.store.records import new_note_id
