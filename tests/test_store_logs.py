@@ -184,3 +184,51 @@ def test_a_note_retried_with_its_id_is_stored_once(small_store: Store) -> None:
     other = small_store.add_note("T-1", "anna", "Called back.")  # a new note of the same words is a new note
     assert other.id not in ("", note_id)
     assert [note.id for note in Store(small_store.directory).notes("T-1")] == [note_id, other.id]
+
+
+def _die_writing_shard_0(directory: str) -> None:
+    from console.store import files
+
+    real = files.write_atomically
+
+    def write(path: Path, payload: bytes, mode: int = 0o600, durable: bool = True) -> None:
+        if path.name == "00000.json" and path.parent.name == "shards":
+            os._exit(9)
+        real(path, payload, mode, durable)
+
+    files.write_atomically = write  # type: ignore[assignment]  # a forked child that dies: nothing to undo
+    Store(Path(directory)).set_field("T-1", "status", "resolved", "anna")
+
+
+def test_history_lines_of_a_change_that_never_finished_are_left_out_and_cut(small_store: Store) -> None:
+    """A shard records how long its history log is: the log is appended first, so a writer that died before
+    its shard was written leaves lines beyond that, which count for nobody."""
+    small_store.set_field("T-1", "status", "waiting", "anna")
+    log = small_store.directory / "history" / "00000.jsonl"
+    counted = log.read_bytes()
+    process = FORK.Process(target=_die_writing_shard_0, args=(str(small_store.directory),))
+    process.start()
+    process.join(60)
+    assert process.exitcode == 9 and len(log.read_bytes()) > len(counted)  # appended, shard not written
+    store = Store(small_store.directory)
+    assert store.complaint("T-1").status == "waiting"
+    assert [c.new for c in store.history("T-1")] == ["waiting"]
+    report = check(store)
+    assert report.ok and any("unfinished change" in notice for notice in report.notices)
+    store.set_field("T-1", "status", "open", "bob")
+    assert [c.new for c in Store(small_store.directory).history("T-1")] == ["waiting", "open"]
+    assert log.read_bytes().startswith(counted) and log.read_bytes().count(b"\n") == 2
+    assert check(store).notices == []
+
+
+def test_a_change_whose_shard_cannot_be_written_keeps_no_history(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = small_store.directory / "history" / "00000.jsonl"
+    small_store.set_field("T-1", "status", "waiting", "anna")
+    counted = log.read_bytes()
+    monkeypatch.setattr("os.replace", lambda *_args: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(StoreUnavailable):
+        small_store.set_field("T-2", "status", "waiting", "anna")
+    monkeypatch.undo()
+    assert log.read_bytes() == counted and small_store.history("T-2") == []

@@ -197,6 +197,10 @@ class AppendOnlyStorage(Storage):
         """How many documents wait for `flush`."""
         return len(self._pending)
 
+    def payload(self) -> bytes:
+        """The lines `flush` appends."""
+        return b"".join(dump_json(entry) + b"\n" for entry in self._pending)
+
     def committed_length(self) -> int:
         """The log's length without an unfinished last line (0 when there is no log)."""
         try:
@@ -215,8 +219,7 @@ class AppendOnlyStorage(Storage):
         lock. `committed`: the log's length as the caller measured it (with `committed_length`)."""
         if not self._pending:
             return False
-        payload = memoryview(b"".join(dump_json(entry) + b"\n" for entry in self._pending))
-        append_to_log(self.path, payload, self.mode, committed)
+        append_to_log(self.path, memoryview(self.payload()), self.mode, committed)
         self._pending.clear()
         return True
 

@@ -43,6 +43,7 @@ from console.store.files import (
     parse_json,
     parse_tables,
     read_bytes,
+    truncate_log,
     unavailable,
 )
 from console.store.index import InboxIndex, encode_shard, well_formed
@@ -76,6 +77,8 @@ LOCK_TIMEOUT_SECONDS = 10.0
 LOG_TABLES = ("notes", "history")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
 DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
+HISTORY_LENGTH = "lengths"
+"""The shard's table that records how long its history log is (see `Transaction.flush`)."""
 STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
 MESSAGE_FIELDS = ("body", "customer_email", "customer_phone")
 CUSTOMER_FIELDS = ("received", "customer_name", "channel", "language", "subject")
@@ -204,6 +207,13 @@ def _grouped(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
     for item in items:
         groups.setdefault(key(item), []).append(item)
     return groups
+
+
+def recorded_length(tables: Mapping[str, Any]) -> int | None:
+    """How long a shard records its history log to be (None: the whole log counts, as after a migration)."""
+    rows = list(tables.get(HISTORY_LENGTH, {}).values())
+    length = rows[0].get("history") if rows and isinstance(rows[0], dict) else None
+    return length if isinstance(length, int) and length >= 0 else None
 
 
 def record(path: Path, convert: Callable[..., Any], *documents: Any) -> Any:
@@ -347,49 +357,82 @@ class Transaction:
         return number, table, document
 
     def flush(self, which: Callable[[Path], bool] = lambda _path: True, journal: bool = True) -> bool:
-        """Write what changed among the files `which` accepts; True when anything was written. With more
-        than one file to write and `journal`, all or nothing: a journal of their old state is written
-        first, and a failure part way puts them back (imports and migrations, which can be completed or
-        started again, go without)."""
+        """Write what changed among the files `which` accepts; True when anything was written.
+
+        Logs are appended first, then the files replaced. A shard records how long its history log is
+        (`HISTORY_LENGTH`), so a shard and its history are one unit: history lines beyond what the shard
+        records belong to a change that never finished; readers leave them out and the next append cuts
+        them off. A change of more than one unit (several shards, or a shard and a note) is all or
+        nothing through the journal (imports and migrations, which are completed or started again after a
+        crash, go without with `journal=False`)."""
+        logs = [path for path, storage in self._logs.items() if which(path) and storage.pending]
+        starts = {path: self._log_start(path) for path in logs}
+        for path in logs:
+            if path.parent.name == "history":
+                length = {"history": starts[path] + len(self._logs[path].payload())}
+                lengths = self.table(self.layout.shard(int(path.stem)), HISTORY_LENGTH)
+                if lengths.all():
+                    lengths.update(length)
+                else:
+                    lengths.insert(length)
+        covered = {self.layout.shard(int(path.stem)) for path in logs if path.parent.name == "history"}
         order = {"messages": 0, "shards": 1, "routes": 2}
         files: dict[Path, bytes] = {}
         for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 4), path.name)):
-            if which(path):
+            if which(path) or path in covered:
                 payload = self._storage(path).payload()
                 if payload is not None:
                     files[path] = payload
-        logs = [path for path, storage in self._logs.items() if which(path) and storage.pending]
         if not files and not logs:
             return False
-        undo = self.store.journal if journal and len(files) + len(logs) > 1 else None
+        units = len(files) + sum(
+            1 for path in logs if path.parent.name != "history" or self.layout.shard(int(path.stem)) not in files
+        )
+        undo = self.store.journal if journal and units > 1 else None
         folders = {path.parent for path in (*files, *logs)} | ({self.store.directory} if undo else set())
         for folder in folders - self._cleaned:
             remove_orphans(folder)  # under the lock no write is under way: these are a killed one's
             self._cleaned.add(folder)
-        lengths = {path: self._logs[path].committed_length() for path in logs}
         if undo is not None:
-            undo.begin({path: self._storage(path).raw for path in files}, lengths)
+            undo.begin({path: self._storage(path).raw for path in files}, starts)
         self.wrote = True
         try:
+            for path in logs:
+                self._logs[path].flush(starts[path])
             meta = files.pop(self.layout.meta, None)
             for path, payload in files.items():
                 self._storage(path).flush(payload)
                 if path.parent.name == "shards":
                     self.store._write_inbox_file(path, self._storage(path).read())
-            for path in logs:
-                self._logs[path].flush(lengths[path])
             if meta is not None:
                 self._storage(self.layout.meta).flush(meta)
         except BaseException:
-            if undo is not None:
-                try:
+            try:
+                if undo is not None:
                     self.store._roll_back(undo)
-                except StoreError:
-                    pass  # the journal stays: the next transaction (or open) rolls back
+                else:  # a shard not written leaves its history's new lines uncounted: cut them now
+                    for path in logs:
+                        truncate_log(path, starts[path])
+            except (StoreError, OSError):
+                pass  # the journal stays (the next transaction or open rolls back), or the lines uncounted
             raise
         if undo is not None:
             undo.end()
         return True
+
+    def _log_start(self, path: Path) -> int:
+        """Where a log's new lines go: after its last complete line, and for a history log after what
+        its shard records (lines beyond are an unfinished change's, never counted)."""
+        committed = self._logs[path].committed_length()
+        if path.parent.name != "history":
+            return committed
+        self.shard(int(path.stem))  # checked: it is written again with the new length
+        recorded = recorded_length(self._storage(self.layout.shard(int(path.stem))).read())
+        if recorded is None:
+            return committed
+        if recorded > committed:
+            raise StoreCorrupt(path, f"it is shorter than its shard records ({committed} of {recorded} bytes)")
+        return recorded
 
     def _storage(self, path: Path) -> AtomicJSONStorage:
         return self._files[path].storage  # type: ignore[return-value]
@@ -413,6 +456,7 @@ class Store:
         self.journal = Journal(self.directory, self.mode, LOG_TABLES)
         self._lock: Any = None
         self._cache: dict[Path, tuple[FileKey, Any]] = {}
+        self._logs: dict[Path, tuple[tuple[FileKey | None, int | None], AppendOnlyStorage]] = {}
         self._routes: dict[str, int] = {}
         self.last_written: object = None
         """The desk's stamp after this Store's own last write: what others did shows as a different one."""
@@ -637,11 +681,18 @@ class Store:
             raise unavailable(inbox, error) from None
 
     def log(self, name: str, number: int) -> Table:
-        """A shard's log of one of LOG_TABLES as a TinyDB table to read and query; parsed again only when
-        the file changed (it only grows)."""
+        """A shard's log of one of LOG_TABLES as a TinyDB table to read and query: a history log as far as
+        its shard records (see `Transaction.flush`). Parsed again only when the file or that length changed."""
         path = self.layout.log(name, number)
-        storage = self._parsed(path, lambda p, raw: AppendOnlyStorage(p, name, self.mode, raw=raw))
-        return Table(storage or AppendOnlyStorage(path, name, self.mode, raw=b""), name, cache_size=0)
+        limit = None
+        if name == "history":
+            limit = recorded_length(self._parsed(self.layout.shard(number), parse_tables, cached=False) or {})
+        stamp = (_file_key(path), limit)
+        hit = self._logs.get(path)
+        if hit is None or hit[0] != stamp:
+            raw = read_bytes(path) or b""
+            hit = self._logs[path] = (stamp, AppendOnlyStorage(path, name, self.mode, raw=raw[:limit]))
+        return Table(hit[1], name, cache_size=0)
 
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
