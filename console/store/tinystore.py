@@ -287,9 +287,8 @@ class Layout:
 
 class Transaction:
     """The files one change touches: TinyDB databases on AtomicJSONStorage and tables on AppendOnlyStorage
-    (the logs), written back when the change is done in a safe order: messages, shards (each followed by
-    its inbox file), routes, logs, meta. A change that writes more than one of them is all or nothing
-    (see `journal`)."""
+    (the logs), written back when the change is done in a safe order: logs, messages, shards (each
+    followed by its inbox file), routes, meta; all or nothing (see `flush`)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
