@@ -171,7 +171,11 @@ def _checked_summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
-    return {row.get("id"): row.get("shard") for row in parse_tables(path, raw).get("routes", {}).values()}
+    """Which shard holds each id; rows that are not (text, number) are left for `check` to name."""
+    rows = parse_tables(path, raw).get("routes", {}).values()
+    return {
+        row["id"]: row["shard"] for row in rows if isinstance(row.get("id"), str) and isinstance(row.get("shard"), int)
+    }
 
 
 def _note_document(note: Note) -> dict[str, Any]:
@@ -315,7 +319,7 @@ class Transaction:
         fresh = path not in self._files
         table = self.table(path, "complaints")
         if fresh:
-            for document in self._files[path].storage.read().get("complaints", {}).values():
+            for document in (self._files[path].storage.read() or {}).get("complaints", {}).values():
                 record(path, _checked_summary, document)
         return table
 
@@ -621,11 +625,12 @@ class Store:
     def complaint(self, complaint_id: str) -> Complaint:
         number, document = self._state(complaint_id)
         path = self.layout.shard(number)
-        return record(path, _complaint, document, self._message(number, complaint_id))
+        complaint: Complaint = record(path, _complaint, document, self._message(number, complaint_id))
+        return complaint
 
     def complaints(self) -> list[Complaint]:
         """Every complaint with its message, newest first (for exports: the inbox uses `inbox`)."""
-        complaints = []
+        complaints: list[Complaint] = []
         for number in self.layout.shard_numbers():
             tables = self._parsed(self.layout.messages(number), parse_tables) or {}
             messages = {m.get("id"): m for m in tables.get("messages", {}).values()}
@@ -754,9 +759,9 @@ class Store:
             routes = transaction.table(self.layout.route(bucket), "routes")
             routes.insert_multiple({"id": complaint.id, "shard": shard_of[complaint.id]} for complaint in group)
         in_order = sorted(notes, key=lambda note: note.at)
-        for number, group in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
+        for number, shard_notes in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
             transaction.log("notes", number).insert_multiple(
-                _note_document(note._replace(id=note.id or new_note_id())) for note in group
+                _note_document(note._replace(id=note.id or new_note_id())) for note in shard_notes
             )
         transaction.flush(journal=False)  # an import killed part way is completed instead (`importing`)
         self._routes.update(shard_of)
