@@ -21,6 +21,7 @@ from console.store.records import (
     Note,
     Summary,
     Tick,
+    new_note_id,
 )
 from console.store.tinystore import Store
 
@@ -44,4 +45,5 @@ __all__ = [
     "Summary",
     "Tick",
     "UnknownComplaint",
+    "new_note_id",
 ]

@@ -32,6 +32,7 @@ from console.store.files import Tables, parse_json, parse_log, parse_tables, rea
 from console.store.index import encode_shard
 from console.store.tinystore import (
     DATA_FOLDERS,
+    LOG_TABLES,
     META_FILE,
     ROUTE_BUCKETS,
     Layout,
@@ -43,6 +44,7 @@ from console.store.tinystore import (
     _note,
     bucket_of,
     record,
+    recorded_length,
 )
 
 
@@ -108,11 +110,7 @@ def _check(store: Store) -> Report:
             homes[complaint.id] = number
             if complaint.id not in message_of:
                 report.problems.append(f"{layout.messages(number)}: the message of {complaint.id!r} is missing")
-        for document in tables.get("history", {}).values():
-            try:
-                record(shard, _change, document)
-            except StoreCorrupt as error:
-                report.problems.append(str(error))
+        _check_history(store, number, homes, report, recorded_length(tables))
         inbox = layout.inbox(number)
         try:
             raw = read_bytes(inbox)
@@ -224,6 +222,37 @@ def _check_notes(store: Store, number: int, homes: dict[str, int] | None, report
             report.problems.append(f"{path}: line {line} belongs to {note.complaint_id!r}, not in this shard")
 
 
+def _check_history(store: Store, number: int, homes: dict[str, int], report: Report, recorded: int | None) -> None:
+    """Schema 3: the shard's history log holds changes of its own complaints, as far as the shard records
+    (`recorded`); lines beyond, or an unfinished last line, are what an interrupted change left."""
+    path = store.layout.history(number)
+    try:
+        raw = read_bytes(path) or b""
+        if not raw and not recorded:
+            return
+        report.files += 1
+        if recorded is not None and recorded > len(raw):
+            report.problems.append(f"{path}: shorter than its shard records ({len(raw)} of {recorded} bytes)")
+            return
+        if recorded is not None and recorded < len(raw):
+            report.notices.append(f"{path}: ends in lines of an unfinished change; they never counted")
+            raw = raw[:recorded]
+        entries, tail = parse_log(path, raw)
+    except StoreError as error:
+        report.problems.append(str(error))
+        return
+    if tail:
+        report.notices.append(f"{path}: ends in an unfinished entry from an interrupted write; it never counted")
+    for line, entry in enumerate(entries, 1):
+        try:
+            change = record(path, _change, entry)
+        except StoreCorrupt:
+            report.problems.append(f"{path}: line {line} is not a change")
+            continue
+        if homes.get(change.complaint_id) != number:
+            report.problems.append(f"{path}: line {line} belongs to {change.complaint_id!r}, not in this shard")
+
+
 BACKUP_FOLDER = "cache"
 """Where a backup's snapshot (hard links taken under the lock) waits to be packed: a cache, not data."""
 
@@ -241,7 +270,7 @@ def backup(store: Store, target: Path) -> int:
     except OSError as error:
         raise unavailable(holder, error) from None
     try:
-        with store.locked():
+        with store.transaction():  # a change a killed writer left half done is rolled back first
             members = _snapshot(store.directory, snapshot)
         _pack(members, target)
     finally:
@@ -313,7 +342,7 @@ TOTAL_LIMIT = 2 << 30
 MEMBERS_LIMIT = 20_000
 """A desk of 100k complaints is about 1,700 files (391 shards, each with its inbox, messages and notes)."""
 _NAME = re.compile(
-    r"store\.json|shards/(\d+)(?:\.inbox)?\.json|messages/(\d+)\.json|notes/(\d+)\.jsonl|routes/[0-9a-f]{2}\.json"
+    r"store\.json|shards/(\d+)(?:\.inbox)?\.json|messages/(\d+)\.json|[a-z]+/(\d+)\.jsonl|routes/[0-9a-f]{2}\.json"
 )
 
 
@@ -328,12 +357,8 @@ def desk_file_name(name: str) -> bool:
         return int(name[7:9], 16) < ROUTE_BUCKETS
     if number is None:
         return True
-    return name in {
-        str(layout.shard(number)),
-        str(layout.inbox(number)),
-        str(layout.messages(number)),
-        str(layout.notes(number)),
-    }
+    own = {layout.shard(number), layout.inbox(number), layout.messages(number)}
+    return name in {str(path) for path in own | {layout.log(table, number) for table in LOG_TABLES}}
 
 
 def restore(archive: Path, directory: Path) -> Report:
