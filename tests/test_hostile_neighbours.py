@@ -15,7 +15,7 @@ from console.cli import main
 from console.playbooks import Playbooks
 from console.store import Store
 from console.store.presence import Presence
-from tests.conftest import make_app, notifications
+from tests.conftest import make_app, make_complaint, notifications
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -136,15 +136,16 @@ def test_new_data_dirs_are_private_or_the_groups_whatever_the_umask(tmp_path: Pa
         team.mkdir()
         os.chmod(team, 0o2770)
         shared = Store(team / "desk")
-        shared.add_complaints([])
-        with shared.transaction():
-            pass
+        shared.add_complaints([make_complaint(1)])
+        shared.add_note("T-1", "anna", "a note")
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "mine").stat().st_mode) == 0o700
     assert stat.S_IMODE((team / "desk").stat().st_mode) == 0o2770
     assert stat.S_IMODE((team / "desk" / "shards").stat().st_mode) == 0o2770
     assert stat.S_IMODE((team / "desk" / ".changes").stat().st_mode) == 0o660
+    assert stat.S_IMODE(shared.layout.notes(0).stat().st_mode) == 0o660
+    assert stat.S_IMODE((team / "desk" / ".desk.lock").stat().st_mode) == 0o660
 
 
 def test_check_names_files_of_a_shared_desk_the_group_cannot_write(
@@ -154,8 +155,6 @@ def test_check_names_files_of_a_shared_desk_the_group_cannot_write(
     team.mkdir()
     os.chmod(team, 0o2770)
     store = Store(team / "desk")
-    from tests.conftest import make_complaint
-
     store.add_complaints([make_complaint(1)])
     assert run(capsys, "check", "--data-dir", str(store.directory))[0] == 0
     os.chmod(store.layout.shard(0), 0o640)

@@ -29,6 +29,7 @@ def good_archive(tmp_path: Path) -> Path:
     store = Store(tmp_path / "desk")
     store.add_complaints([make_complaint(number) for number in (1, 2, 3)])
     store.add_note("T-1", "anna", "kept")
+    store.set_field("T-2", "status", "waiting", "anna")  # a history log too
     archive = tmp_path / "good.tar.gz"
     backup(store, archive)
     return archive
@@ -142,6 +143,7 @@ def test_restore_never_calls_extractall(
     status, out, err = run(capsys, "restore", str(good_archive), "--data-dir", str(tmp_path / "new"))
     assert status == 0 and "3 complaints and 1 notes" in out, err
     assert [note.text for note in Store(tmp_path / "new").notes("T-1")] == ["kept"]
+    assert [change.new for change in Store(tmp_path / "new").history("T-2")] == ["waiting"]
 
 
 def test_a_huge_member_is_refused_before_it_is_unpacked(
