@@ -417,12 +417,12 @@ def _unpack(archive: Path, scratch: Path, mode: int) -> None:
                 if member.isdir() and member.name.rstrip("/") in DATA_FOLDERS:
                     continue  # made below
                 if member.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
-                    raise StoreCorrupt(archive, f"{ascii(member.name)} is not a regular file; refused")
+                    raise StoreCorrupt(archive, f"{member.name!a} is not a regular file; refused")
                 if not desk_file_name(member.name):
-                    raise StoreCorrupt(archive, f"{ascii(member.name)} is no file of a desk; refused")
+                    raise StoreCorrupt(archive, f"{member.name!a} is no file of a desk; refused")
                 total += member.size
                 if member.size > MEMBER_LIMIT or total > TOTAL_LIMIT:
-                    raise StoreCorrupt(archive, f"{ascii(member.name)} is larger than a desk's files can be; refused")
+                    raise StoreCorrupt(archive, f"{member.name!a} is larger than a desk's files can be; refused")
                 content = source.extractfile(member)
                 assert content is not None  # a regular file always has content
                 _write_new(scratch / member.name, content.read(), mode)
