@@ -404,18 +404,32 @@ class InboxScreen(DeskScreen):
             return
         view = next(view for view in VIEWS if view.key == self.view)
         shown = len(model) if model is not None else self.page.count if self.page is not None else 0
-        parts = [_(view.title), ngettext("{count} shown", "{count} shown", shown).format(count=format_count(shown))]
-        if model is not None and model.matches:
-            found = len(model.matches)
-            parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
-        if self.tagged:
-            parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
-        arrow = "↑" if self.reverse else "↓"
-        # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
-        parts.append(_("sorted by {order}").format(order=f"{arrow} {_(SORTS[self.sort])}"))
-        if self.load_state:
-            parts.append(self.load_state)
-        title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
+        found = len(model.matches) if model is not None else 0
+        tagged = len(self.tagged)
+
+        def parts(count: Callable[[int], str]) -> list[str]:
+            said = [ngettext("{count} shown", "{count} shown", shown).format(count=count(shown))]
+            if found:
+                said.append(ngettext("{count} match", "{count} matches", found).format(count=count(found)))
+            if tagged:
+                said.append(ngettext("{count} tagged", "{count} tagged", tagged).format(count=count(tagged)))
+            arrow = "↑" if self.reverse else "↓"
+            # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
+            said.append(_("sorted by {order}").format(order=f"{arrow} {_(SORTS[self.sort])}"))
+            if self.load_state:
+                said.append(self.load_state)
+            return said
+
+        # Whole where it fits; else without the view's name (the line below shows it), with short counts,
+        # and last without "Inbox": the order is never the part that is cut off.
+        tries = [
+            _("Inbox — {state}").format(state=" · ".join([_(view.title), *parts(format_count)])),
+            _("Inbox — {state}").format(state=" · ".join(parts(format_count))),
+            _("Inbox — {state}").format(state=" · ".join(parts(format_count_short))),
+            " · ".join(parts(format_count_short)),
+        ]
+        fitting = next((text for text in tries if cell_len(text) <= self.size.width - 2), tries[-1])
+        title.update(Text(fitting, no_wrap=True, overflow="ellipsis"))
         counts = model.counts if model is not None else self.page.counts if self.page is not None else {}
         shape = (tuple(counts.items()), self.view, self.size.width - 2, i18n.current_language())
         if shape != self._views_shape:  # the same at every keystroke of a filter: fitted once (a few ms)
@@ -627,7 +641,8 @@ class InboxScreen(DeskScreen):
 
     def _apply(self, field: str, values: dict[str, str | None], undoing: bool) -> None:
         if len(values) > BULK_IN_BACKGROUND:
-            self.notify(_("Changing {count} complaints…").format(count=format_count(len(values))))
+            changing = ngettext("Changing {count} complaint…", "Changing {count} complaints…", len(values))
+            self.notify(changing.format(count=format_count(len(values))))
             self._apply_in_background(field, values, undoing)
             return
         try:
