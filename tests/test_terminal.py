@@ -143,7 +143,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(terminal: Terminal) -> None:
     terminal.start("--lang", "fi", "--agent", "mari")
-    terminal.wait_for("Saapuneet", "Liittymän irtisanominen")
+    terminal.wait_for("Saapuneet", "Liittymän irtisano")  # at 80 columns the subject is cut beside "kiireellinen"
     terminal.keys("Enter")
     terminal.wait_for("Kuittaa", "[ ] 1.")
     terminal.keys("1")
@@ -157,8 +157,8 @@ def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(t
 
     expected = {
         "fi": ("Saapuneet", "Kuittaa", "Tila: avoin"),
-        "et": ("Postkast", "Märgi samm", "Olek: avatud"),
-        "hr": ("Ulazni pretinac", "Označi korak", "Status: otvorena"),
+        "et": ("Postkast", "Linnuta samm", "Olek: avatud"),
+        "hr": ("Ulazni pretinac", "Kvačica", "Status: otvorena"),
         "en": ("Inbox", "Tick step", "Status: open"),
     }
     for language, (inbox_title, footer_label, state) in expected.items():
