@@ -495,9 +495,9 @@ class InboxScreen(DeskScreen):
         self.mode = mode
         field = self.query_one("#query", Input)
         field.placeholder = (
-            _("Search: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+            _("Search: words, status:open prio:high agent:me lang:fi overdue — Enter: done")
             if mode == "search"
-            else _("Filter: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+            else _("Filter: words, status:open prio:high agent:me lang:fi overdue — Enter: done")
         )
         with field.prevent(Input.Changed):
             field.value = self.texts[mode]
