@@ -536,12 +536,12 @@ class InboxScreen(DeskScreen):
     def action_next_match(self, step: int) -> None:
         model = self.model
         if model is None or not model.matches:
-            self.notify(_("No search: / to search."), severity="warning")
+            self.notify(_("No search yet: press / to search."), severity="warning")
             return
         position = model.next_match(self.inbox.cursor, step)
         if position is not None:
             if (position < self.inbox.cursor) == (step > 0) and position != self.inbox.cursor:
-                self.notify(_("Search went on from the top.") if step > 0 else _("Search went on from the bottom."))
+                self.notify(_("Search continued from the top.") if step > 0 else _("Search continued from the bottom."))
             self.inbox.cursor = position
 
     def action_clear(self) -> None:
