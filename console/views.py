@@ -130,7 +130,7 @@ def progress_fractions(index: InboxIndex, playbooks: Playbooks) -> list[float]:
     for key in zip(playbook_ids, kinds, ticked, strict=True):
         fraction = cache.get(key)
         if fraction is None:
-            playbook = playbooks.get(key[0], key[1])  # type: ignore[arg-type]
+            playbook = playbooks.get(key[0], key[1])
             done = set(key[2].split())
             steps = playbook.step_ids()
             fraction = cache[key] = sum(f"{playbook.id}/{step}" in done for step in steps) / max(len(steps), 1)

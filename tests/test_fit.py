@@ -34,7 +34,7 @@ def key_entries(app: ConsoleApp) -> list[str]:
     for _node, binding, _enabled, _tooltip in app.screen.active_bindings.values():
         if binding.show and binding.action not in actions:
             actions.add(binding.action)
-            entries.append(f"{app.get_key_display(binding)} {binding.description}")
+            entries.append(f"{app.get_key_display(binding)} {_(binding.description)}")
     return entries
 
 

@@ -6,7 +6,7 @@ from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.inbox_list import InboxList, InboxRow
-from tests.conftest import make_app, make_complaint, screen_text
+from tests.conftest import make_app, make_complaint, screen_text, wait_for
 
 
 def inbox(app) -> InboxList:  # type: ignore[no-untyped-def]
@@ -215,20 +215,18 @@ async def test_command_palette_runs_a_screen_command(small_store: Store, playboo
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"priority")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "Priority" in screen_text(app))  # the palette offers it
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert small_store.complaint("T-3").priority == "high"
+        await wait_for(pilot, lambda: small_store.complaint("T-3").priority == "high")
 
 
 async def test_command_palette_is_translated(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks, language="hr")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("ctrl+p", *"jezik")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: "Jezik" in screen_text(app))
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert app.language == "en"  # hr is last in the cycle
+        await wait_for(pilot, lambda: app.language == "en")  # hr is last in the cycle
 
 
 async def test_q_quits(small_store: Store, playbooks: Playbooks) -> None:

@@ -11,7 +11,7 @@ from textual.widgets import Input, Static
 
 from console import labels
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
-from console.keys import SCROLL_BINDINGS, TranslatedBindings
+from console.keys import SCROLL_BINDINGS
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
@@ -23,7 +23,7 @@ from console.widgets.key_bar import KeyBar
 from console.widgets.notes import NotesPane, NoteView
 
 
-class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
+class MessageBody(VerticalScroll, inherit_bindings=False):
     BINDINGS = SCROLL_BINDINGS
 
 

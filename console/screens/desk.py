@@ -10,7 +10,6 @@ from textual.screen import Screen
 
 from console import labels
 from console.i18n import N_, _
-from console.keys import TranslatedBindings, translate_tree
 from console.safe_text import clean_line
 from console.store import PRIORITIES, STATUSES, Complaint, StoreError
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
+class DeskScreen(Screen[None], inherit_bindings=False):
     """A screen that has a current complaint and re-renders itself from the store."""
 
     BINDINGS = [
@@ -56,8 +55,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         raise NotImplementedError
 
     def retranslate(self) -> None:
-        """Render again in the current language, key labels included."""
-        translate_tree(self)
+        """Render again in the current language (key labels are translated where they are drawn)."""
         self.reload()
 
     def _change(self, change: Callable[[str], T]) -> T | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on
@@ -14,12 +15,14 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.i18n import N_, _
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 from console.playbooks import Playbooks
 from console.safe_text import clean_line
 
+T = TypeVar("T")
 
-class _Dialog(TranslatedBindings, ModalScreen[object]):
+
+class _Dialog(ModalScreen[T]):
     BINDINGS = [Binding("escape", "cancel", N_("Cancel"), show=True)]
 
     DEFAULT_CSS = """
@@ -35,7 +38,7 @@ class _Dialog(TranslatedBindings, ModalScreen[object]):
         self.dismiss(None)
 
 
-class AssignDialog(_Dialog):
+class AssignDialog(_Dialog[str]):
     """Asks for an agent's name; Enter with the name assigns, an empty name unassigns."""
 
     def __init__(self, current: str | None, me: str) -> None:
@@ -54,13 +57,13 @@ class AssignDialog(_Dialog):
         self.dismiss(clean_line(event.value))
 
 
-class ChoiceList(TranslatedBindings, OptionList, inherit_bindings=False):
+class ChoiceList(OptionList, inherit_bindings=False):
     """An option list that moves with the desk's keys (j/k, g/G, PgDn/PgUp); Enter chooses."""
 
     BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Choose"), show=False)]
 
 
-class ChoiceDialog(_Dialog):
+class ChoiceDialog(_Dialog[str]):
     """A title and a list of choices (id, label); Enter picks one, the dialog answers its id."""
 
     def __init__(
@@ -94,7 +97,7 @@ def playbook_dialog(playbooks: Playbooks, current: str | None, language: str) ->
     return ChoiceDialog(_("Choose a playbook"), choices, current, id="playbooks")
 
 
-class ConfirmDialog(_Dialog):
+class ConfirmDialog(_Dialog[bool]):
     """A yes/no question; y confirms, n or Esc declines."""
 
     BINDINGS = [

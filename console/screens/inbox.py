@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from console import i18n, labels
@@ -293,7 +294,7 @@ class InboxScreen(DeskScreen):
             return  # the load names what is wrong
         if self.page is None:
             return
-        self._show_rows(self.page.count, self._page_row, 0)
+        self._show_rows(self.page.total, self._page_row, 0)
 
     class FromWorker(Message):
         """Something a worker thread hands back: run on the screen's own loop, as a message, so the screen
@@ -403,7 +404,7 @@ class InboxScreen(DeskScreen):
             title.update(Text(_("Inbox — {state}").format(state=self.load_state), no_wrap=True))
             return
         view = next(view for view in VIEWS if view.key == self.view)
-        shown = len(model) if model is not None else self.page.count if self.page is not None else 0
+        shown = len(model) if model is not None else self.page.total if self.page is not None else 0
         found = len(model.matches) if model is not None else 0
         tagged = len(self.tagged)
 
@@ -614,13 +615,13 @@ class InboxScreen(DeskScreen):
 
         self._choose_for_tagged("playbook", playbook_dialog(self.desk.playbooks, None, self.desk.language))
 
-    def _choose_for_tagged(self, field: str, dialog: object) -> None:
-        def chosen(value: object) -> None:
+    def _choose_for_tagged(self, field: str, dialog: ModalScreen[str]) -> None:
+        def chosen(value: str | None) -> None:
             if value is None:
                 return
-            self._preview(field, str(value) or None)
+            self._preview(field, value or None)
 
-        self.app.push_screen(dialog, chosen)  # type: ignore[arg-type]
+        self.app.push_screen(dialog, chosen)
 
     def _preview(self, field: str, value: str | None) -> None:
         ids = sorted(self.tagged)

@@ -162,7 +162,11 @@ def _checked_summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
-    return {row.get("id"): row.get("shard") for row in parse_tables(path, raw).get("routes", {}).values()}
+    """Which shard holds each id; rows that are not (text, number) are left for `check` to name."""
+    rows = parse_tables(path, raw).get("routes", {}).values()
+    return {
+        row["id"]: row["shard"] for row in rows if isinstance(row.get("id"), str) and isinstance(row.get("shard"), int)
+    }
 
 
 def _note_document(note: Note) -> dict[str, Any]:
@@ -268,7 +272,7 @@ class Transaction:
         fresh = path not in self._files
         table = self.table(path, "complaints")
         if fresh:
-            for document in self._files[path].storage.read().get("complaints", {}).values():
+            for document in (self._files[path].storage.read() or {}).get("complaints", {}).values():
                 record(path, _checked_summary, document)
         return table
 
@@ -475,11 +479,12 @@ class Store:
     def complaint(self, complaint_id: str) -> Complaint:
         number, document = self._state(complaint_id)
         path = self.layout.shard(number)
-        return record(path, _complaint, document, self._message(number, complaint_id))
+        complaint: Complaint = record(path, _complaint, document, self._message(number, complaint_id))
+        return complaint
 
     def complaints(self) -> list[Complaint]:
         """Every complaint with its message, newest first (for exports: the inbox uses `inbox`)."""
-        complaints = []
+        complaints: list[Complaint] = []
         for number in self.layout.shard_numbers():
             tables = self._parsed(self.layout.messages(number), parse_tables) or {}
             messages = {m.get("id"): m for m in tables.get("messages", {}).values()}

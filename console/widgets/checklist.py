@@ -12,7 +12,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.i18n import N_
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,10 @@ class ChecklistView:
     avoid: tuple[tuple[str, str], ...]
 
 
-class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
+class Checklist(OptionList, inherit_bindings=False):
     """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
 
-    BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle", N_("Tick step"), show=True)]
+    BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle_step", N_("Tick step"), show=True)]
 
     DEFAULT_CSS = """
     Checklist, Checklist:focus { height: 1fr; border: none; padding: 0; }
@@ -130,6 +130,6 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
             self.highlighted = len(self._view.steps) - 1
         self.scroll_end(animate=False)
 
-    def action_toggle(self) -> None:
+    def action_toggle_step(self) -> None:
         if self._view is not None and self.highlighted is not None and self.highlighted < len(self._view.steps):
             self.post_message(self.Toggled(self, self.highlighted))
