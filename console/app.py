@@ -33,6 +33,7 @@ from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
 from console.store.presence import Presence
+from console.widgets.status_line import StatusLine
 
 POLL_SECONDS = 1.5
 NOT_COMMANDS = frozenset(
@@ -130,6 +131,15 @@ class ConsoleApp(App[None]):
             self._stamp = stamp
             self.screen.reload()
 
+    def known_agents(self) -> list[str]:
+        """The agents seen on the desk (anyone with a complaint assigned) and this one, for completing a
+        name in the assign dialog."""
+        names = {self.agent}
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen) and screen.model is not None:
+                names.update(clean_line(name) for name in screen.model.index.categories["assignee"].values if name)
+        return sorted(names, key=str.casefold)
+
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
         from console.screens.complaint import ComplaintScreen  # not needed for the first screen
 
@@ -153,10 +163,23 @@ class ConsoleApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Messages quote complaint ids, names and step titles: never markup; routine ones go quickly."""
+        """Messages quote complaint ids, names and step titles: never markup. Routine ones and warnings go
+        to the message line above the keys, each replacing the last, where they cover nothing the agent is
+        working on; errors (and anything said before a screen is up) are toasts, kept longer."""
         if timeout is None:
-            timeout = 3.0 if severity == "information" else 8.0
+            timeout = 5.0 if severity == "information" else 8.0
+        if severity != "error" and (line := self._status_line()) is not None:
+            line.say(message, warning=severity == "warning", timeout=timeout)
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _status_line(self) -> StatusLine | None:
+        """The message line of the desk screen on top (under a dialog, it shows beneath the dialog)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DeskScreen):
+                found = screen.query(StatusLine)
+                return found.first() if found else None
+        return None
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.leaving = True

@@ -112,5 +112,14 @@ class InboxModel:
         ids = self.index.ids
         return [ids[row] for row in self.order]
 
+    def hidden(self, ids: Collection[str]) -> int:
+        """How many of `ids` (the tagged complaints) the rows shown leave out: filtered away, in another
+        view, moved out of this one by a change, or gone from the desk."""
+        if not ids:
+            return 0
+        shown = set(self.order)
+        row_of = self._row_of
+        return sum(1 for complaint_id in ids if row_of.get(complaint_id) not in shown)
+
     def view_keys(self) -> list[str]:
         return [view.key for view in VIEWS]

@@ -82,9 +82,12 @@ def key_help(app: App[Any], screen: DOMNode) -> list[KeyHelp]:
     nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
     grouped: dict[str, list[str]] = {}
     owner: dict[str, tuple[str, DOMNode]] = {}
+    taken: set[str] = set()  # keys the screen binds: the app's `q` is not "Quit" where the screen's goes back
     for node in [*nodes, screen, app]:
         for binding in node_bindings(node):
-            if not binding.description:
+            if node is not app:
+                taken.add(binding.key)
+            if not binding.description or (node is app and binding.key in taken):
                 continue
             description = _(binding.description)
             keys = grouped.setdefault(description, [])

@@ -17,7 +17,7 @@ from console.query import key_name
 from console.screens.complaint import ComplaintScreen
 from console.screens.inbox import InboxScreen, column_titles
 from console.store import Store
-from console.views import SORTS, VIEWS
+from console.views import SORTS, VIEWS, sort_name
 from tests.conftest import make_app, screen_text
 
 LANGUAGES = ("en", "fi", "et", "hr")
@@ -54,11 +54,12 @@ def boxed(app: ConsoleApp) -> list[str]:
 
 
 def assert_dialog_whole(app: ConsoleApp) -> str:
+    """The dialog's text, its wrapped lines joined again (one space between words)."""
     inside = boxed(app)
     # `kind:…` in the query help is an example with its value left open, not a cut
     text = "\n".join(inside).replace(f"{key_name('kind')}:…", "")
     assert "…" not in text, "\n".join(inside)
-    return text
+    return " ".join(text.split())
 
 
 async def whole_help(app: ConsoleApp, pilot: Pilot[None]) -> str:
@@ -80,8 +81,7 @@ def assert_inbox_whole(app: ConsoleApp) -> None:
     shown = lines(app)
     title, views = shown[0], shown[1]
     assert "…" not in title, title
-    if not screen.reverse:  # a reversed order may name itself otherwise ("oldest first")
-        assert title.rstrip().endswith(_(SORTS[screen.sort])), title
+    assert title.rstrip().endswith(sort_name(screen.sort, screen.reverse)), title
     assert "…" not in views, views
     for view in VIEWS:
         assert _(view.title) in views, views  # whole: never "Na čekan." or "Nedodije."
@@ -117,9 +117,11 @@ async def test_every_inbox_view_and_sort_fits_80x24(app_in: AppIn, language: str
             await pilot.press("o")
             await pilot.pause()
             assert_inbox_whole(app)
-        await pilot.press("O")
-        await pilot.pause()
-        assert_inbox_whole(app)
+        await pilot.press("O")  # each order reversed too: "oldest first" and the like
+        for _sort in SORTS:
+            await pilot.press("o")
+            await pilot.pause()
+            assert_inbox_whole(app)
         await pilot.press("O", "t", "t", "t")  # tags and a search put the most into the title
         await pilot.press("slash")
         await pilot.pause()
@@ -187,7 +189,8 @@ async def test_complaint_history_and_dialogs_fit_80x24_with_every_playbook(
         assert _("Esc, q or ? closes this help.") in await whole_help(app, pilot)
         await pilot.press("escape", "a")
         await pilot.pause()
-        assert _("Enter: assign · empty: unassign · Esc: cancel") in assert_dialog_whole(app)
-        await pilot.press("escape", "n", *"abc", "escape", "q")  # an unsaved note: quitting asks first
+        assert _("Enter: assign · →: complete · empty: unassign · Esc: cancel") in assert_dialog_whole(app)
+        # an unsaved note: q goes back to the inbox keeping it as a draft, a second q asks before quitting
+        await pilot.press("escape", "n", *"abc", "escape", "q", "q")
         await pilot.pause()
         assert _("y: yes · n or Esc: no") in assert_dialog_whole(app)
