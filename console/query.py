@@ -7,6 +7,8 @@
   (`me`, `none` or a name), via/channel, and their names in the current language from
   data/query_keys.toml (`tila`, `tärkeys`… in Finnish). Values are the stored ones or their names in
   the current language (`tila:odottaa`, `käsittelijä:"ei kukaan"` in Finnish).
+- `age:>14d` / `age:<2h` (`ikä:>14d` in Finnish): received more / less than that long ago (units m, h,
+  d, w), as the age column counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
 - `overdue`: not resolved and older than its priority allows (`views.DUE`).
 - `tagged`: the complaints tagged with `t`.
   These two keywords are written in English in every language; their translations are words to find.
@@ -24,7 +26,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import NamedTuple, TypeVar
 
@@ -66,10 +68,13 @@ def local_keys(language: str) -> dict[str, tuple[str, ...]]:
 
 
 def column_of(key: str) -> str | None:
-    """The column a query key names: an English key, or one in the current language (`tila`)."""
+    """The column a query key names: an English key, or one in the current language (`tila`); "age" for
+    the age key (`age:>14d`, `ikä:>14d`), which compares rather than names values."""
     folded = fold(key)
     if folded in KEYS:
         return KEYS[folded]
+    if folded == "age":
+        return "age"
     for column, words in local_keys(current_language()).items():
         if folded in map(fold, words):
             return column
@@ -79,7 +84,9 @@ def column_of(key: str) -> str | None:
 def key_name(column: str) -> str:
     """How the key of `column` is written in the current language (its English name where it has none)."""
     words = local_keys(current_language()).get(column)
-    return words[0] if words else next(key for key, named in KEYS.items() if named == column and len(key) <= 6)
+    if words:
+        return words[0]
+    return next((key for key, named in KEYS.items() if named == column and len(key) <= 6), column)
 
 
 class QueryError(ValueError):
@@ -122,6 +129,17 @@ class Condition(NamedTuple):
     negated: bool = False
 
 
+class Age(NamedTuple):
+    """`age:>14d` (older: True) or `age:<2h` (older: False)."""
+
+    older: bool
+    span: timedelta
+
+
+AGE_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_AGE = re.compile(r"([<>])([0-9]{1,6})([mhdw])")
+
+
 @dataclass(frozen=True)
 class Query:
     conditions: tuple[Condition, ...] = ()
@@ -129,16 +147,18 @@ class Query:
     overdue: bool = False
     tagged: bool = False
     source: str = field(default="", compare=False)
+    ages: tuple[Age, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.conditions or self.words or self.overdue or self.tagged)
+        return not (self.conditions or self.words or self.overdue or self.tagged or self.ages)
 
     def narrows(self, other: Query) -> bool:
         """Whether everything this query keeps, `other` keeps too (as when a word is typed on): then this
         one need only look at what `other` kept."""
         return (
             set(other.conditions) <= set(self.conditions)
+            and set(other.ages) <= set(self.ages)
             and all(any(old in new for new in self.words) for old in other.words)
             and (self.overdue or not other.overdue)
             and not (self.tagged or other.tagged)
@@ -162,6 +182,9 @@ class Query:
         for condition in self.conditions:
             if condition not in known.conditions:
                 rows = _keep(rows, index, condition)
+        for age in self.ages:
+            if age not in known.ages:
+                rows = _aged(rows, index, age, now)
         if self.overdue and not known.overdue:
             late = overdue_rows(index, now) if late is None else late
             rows = _where(rows, map(late.__contains__, rows))
@@ -180,6 +203,14 @@ class Query:
             found = bytes(map(operator.contains, hay, itertools.repeat(word)))
             rows = _where(rows, _at(found, rows))
         return rows
+
+
+def _aged(rows: list[int], index: InboxIndex, age: Age, now: datetime) -> list[int]:
+    """The rows received before (older) or after the moment `age.span` before `now`. Times are UTC ISO
+    text, which sorts as time: one string comparison a row."""
+    cutoff = (now - age.span).astimezone(UTC).isoformat()
+    compare = operator.gt if age.older else operator.lt
+    return _where(rows, map(compare, itertools.repeat(cutoff), _at(index.text["received"], rows)))
 
 
 def _keep(rows: list[int], index: InboxIndex, condition: Condition) -> list[int]:
@@ -249,6 +280,7 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
         raise QueryError(_("A quote is not closed.")) from None
     conditions: list[Condition] = []
     words: list[str] = []
+    ages: list[Age] = []
     overdue = tagged = False
     for token in tokens:
         negated = token[:1] in ("-", "!") and ":" in token
@@ -256,8 +288,11 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
         key, colon, value = bare.partition(":")
         if colon and " " not in key and key:
             column = column_of(key)
+            if column == "age":
+                ages.append(_age(key, value, negated))
+                continue
             if column is None:
-                fields = ", ".join(dict.fromkeys(key_name(named) for named in KEYS.values()))
+                fields = ", ".join(dict.fromkeys(key_name(named) for named in (*KEYS.values(), "age")))
                 raise QueryError(_("Unknown field {field}: use {fields}.").format(field=key, fields=fields))
             if not value:
                 raise QueryError(_("{field}: needs a value.").format(field=key))
@@ -268,7 +303,19 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
             tagged = True
         elif folded := fold(token).strip():
             words.append(folded)
-    return Query(tuple(conditions), tuple(words), overdue, tagged, source=text)
+    return Query(tuple(conditions), tuple(words), overdue, tagged, source=text, ages=tuple(ages))
+
+
+def _age(key: str, text: str, negated: bool) -> Age:
+    match = _AGE.fullmatch(text.strip().lower())
+    if match is None:
+        raise QueryError(
+            _(
+                "{field}:{value} is not an age; try {field}:>14d (older) or {field}:<2h (newer), in m, h, d or w."
+            ).format(field=key, value=text)
+        )
+    sign, count, unit = match.groups()
+    return Age((sign == ">") != negated, int(count) * AGE_UNITS[unit])
 
 
 def _values(
@@ -309,7 +356,7 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
     def values(column: str, stored: Iterable[str]) -> str:
         return f"{key_name(column)}: " + ", ".join(_written(column, value) for value in stored)
 
-    status, priority, agent = key_name("status"), key_name("priority"), key_name("assignee")
+    status, priority, agent, age = (key_name(column) for column in ("status", "priority", "assignee", "age"))
     english = [("status:open", _("the English keys and values work in every language"))]
     return [
         ("", ""),
@@ -323,6 +370,7 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
             _("{key}: {me}, {nobody} or a name").format(key=agent, me=_("me"), nobody=_written_agent()),
         ),
         (f"{key_name('channel')}:{_written('channel', 'email')}", values("channel", CHANNELS)),
+        (f"{age}:>14d", _("received more than 14 days ago; {key}:<2h less than 2 hours (m, h, d, w)").format(key=age)),
         (f"{status}:{_written('status', 'open')},{_written('status', 'waiting')}", _("a comma: either value")),
         (f"-{status}:{_written('status', 'resolved')}", _("a minus: leave those out")),
         ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
