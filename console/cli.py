@@ -8,8 +8,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 from console import i18n, labels
 from console.collector import Pause
@@ -53,77 +54,136 @@ def default_agent() -> str:
         return "agent"
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's layout with the `usage:` heading in the current language (argparse's own texts are
+    English: its gettext domain has no catalogs here)."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, i18n._("usage: ") if prefix is None else prefix)
+
+
+class _Arguments(Protocol):
+    def add_argument(self, *names: str, **settings: Any) -> argparse.Action: ...
+
+    def add_mutually_exclusive_group(self, *, required: bool = False) -> _Arguments: ...
+
+
+class _Command(NamedTuple):
+    """A subcommand's own options and arguments, each under a heading in the current language."""
+
+    options: _Arguments
+    arguments: _Arguments
+
+
 def _parser() -> argparse.ArgumentParser:
+    """The command line, its help in the current language: call it after `i18n.set_language`."""
+    _ = i18n._
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
+    options = common.add_argument_group(_("common options"))
+    options.add_argument(
         "--data-dir",
         type=Path,
         default=argparse.SUPPRESS,
-        metavar="DIR",
-        help="data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)",
+        metavar=_("DIR"),
+        help=_("data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)"),
     )
-    common.add_argument(
+    options.add_argument(
         "--lang",
         default=argparse.SUPPRESS,
         metavar="LANG",
-        help="language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)",
+        help=_("language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)"),
     )
-    common.add_argument(
+    options.add_argument(
         "--agent",
         default=argparse.SUPPRESS,
-        metavar="NAME",
-        help="your name on notes and changes (default: your login name)",
+        metavar=_("NAME"),
+        help=_("your name on notes and changes (default: your login name)"),
     )
+    help_text = _("show this help and exit")
+    file_metavar = _("FILE")
+
+    def command(name: str, description: str) -> _Command:
+        sub = commands.add_parser(
+            name, parents=[common], help=description, description=description, add_help=False,
+            formatter_class=_HelpFormatter,
+        )  # fmt: skip
+        own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")))
+        own.options.add_argument("-h", "--help", action="help", help=help_text)
+        return own
 
     parser = argparse.ArgumentParser(
-        prog=PROG, parents=[common], description="Work through customer complaints with handling checklists."
+        prog=PROG,
+        parents=[common],
+        description=_("Work through customer complaints with handling checklists."),
+        add_help=False,
+        formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--demo", action="store_true", help="open the TUI on a temporary copy of the bundled demo data")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    importer = commands.add_parser("import", parents=[common], help="import complaints from JSON, JSONL or CSV")
-    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
-
-    lister = commands.add_parser("list", parents=[common], help="list complaints")
-    lister.add_argument("--format", choices=("table", "json", "csv"), default="table")
-
-    shower = commands.add_parser("show", parents=[common], help="show one complaint with its steps and notes")
-    shower.add_argument("id")
-    shower.add_argument("--format", choices=("text", "json"), default="text")
-
-    noter = commands.add_parser("note", parents=[common], help="add a note to a complaint")
-    noter.add_argument("id")
-    noter.add_argument("text", nargs="+", help="the note (several words need no quotes)")
-
-    setter = commands.add_parser(
-        "set", parents=[common], help="change status, priority, assignee or playbook of complaints (kept as history)"
+    main_options = parser.add_argument_group(_("options"))
+    main_options.add_argument("-h", "--help", action="help", help=help_text)
+    main_options.add_argument(
+        "--demo", action="store_true", help=_("open the TUI on a temporary copy of the bundled demo data")
     )
-    setter.add_argument("ids", nargs="*", metavar="ID")
-    setter.add_argument(
-        "--where", metavar="QUERY", help="the complaints the inbox's query finds, e.g. 'status:waiting age:>14d'"
+    commands = parser.add_subparsers(title=_("commands"), dest="command", metavar=_("COMMAND"))
+
+    importer = command("import", _("import complaints from JSON, JSON Lines or CSV"))
+    importer.arguments.add_argument("files", nargs="+", type=Path, metavar=file_metavar, help=_("the files to import"))
+
+    lister = command("list", _("list complaints"))
+    lister.options.add_argument("--format", choices=("table", "json", "csv"), default="table", help=_("output format"))
+
+    shower = command("show", _("show one complaint with its steps and notes"))
+    shower.arguments.add_argument("id", metavar="ID", help=_("the complaint's id"))
+    shower.options.add_argument("--format", choices=("text", "json"), default="text", help=_("output format"))
+
+    noter = command("note", _("add a note to a complaint"))
+    noter.arguments.add_argument("id", metavar="ID", help=_("the complaint's id"))
+    noter.arguments.add_argument(
+        "text", nargs="+", metavar=_("TEXT"), help=_("the note (several words need no quotes)")
     )
-    value = setter.add_mutually_exclusive_group(required=True)
-    value.add_argument("--status", metavar="S")
-    value.add_argument("--priority", metavar="P")
-    value.add_argument("--assignee", metavar="NAME")
-    value.add_argument("--unassign", action="store_true")
-    value.add_argument("--playbook", metavar="ID")
 
-    exporter = commands.add_parser("export", parents=[common], help="export every complaint with steps and notes")
-    exporter.add_argument("--format", choices=EXPORT_FORMATS, required=True)
-    exporter.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    setter = command("set", _("change status, priority, assignee or playbook of complaints (kept as history)"))
+    setter.arguments.add_argument("ids", nargs="*", metavar="ID", help=_("the complaints' ids"))
+    setter.options.add_argument(
+        "--where",
+        metavar=_("QUERY"),
+        help=_("the complaints the inbox's query finds, e.g. 'status:waiting age:>14d'"),
+    )
+    value = setter.options.add_mutually_exclusive_group(required=True)
+    value.add_argument("--status", metavar="S", help=_("the new status: open, waiting or resolved"))
+    value.add_argument("--priority", metavar="P", help=_("the new priority: low, normal, high or urgent"))
+    value.add_argument("--assignee", metavar=_("NAME"), help=_("assign them to NAME"))
+    value.add_argument("--unassign", action="store_true", help=_("leave them unassigned"))
+    value.add_argument("--playbook", metavar="ID", help=_("switch them to the playbook ID"))
 
-    commands.add_parser("check", parents=[common], help="verify every file of the data directory")
+    exporter = command("export", _("export every complaint with steps and notes"))
+    exporter.options.add_argument("--format", choices=EXPORT_FORMATS, required=True, help=_("output format"))
+    exporter.options.add_argument(
+        "-o", "--output", type=Path, metavar=file_metavar, help=_("write to FILE instead of stdout")
+    )
 
-    backer = commands.add_parser("backup", parents=[common], help="write a consistent snapshot of the desk")
-    backer.add_argument("-o", "--output", type=Path, metavar="FILE", help="the archive (default: a dated .tar.gz here)")
+    command("check", _("verify every file of the data directory"))
 
-    restorer = commands.add_parser("restore", parents=[common], help="unpack a backup into an empty data directory")
-    restorer.add_argument("archive", type=Path, metavar="FILE")
+    backer = command("backup", _("write a consistent snapshot of the desk"))
+    backer.options.add_argument(
+        "-o", "--output", type=Path, metavar=file_metavar, help=_("the archive (default: a dated .tar.gz here)")
+    )
 
-    seeder = commands.add_parser("seed", parents=[common], help="add synthetic complaints for load tests")
-    seeder.add_argument("--count", type=_positive, required=True, metavar="N")
-    seeder.add_argument("--seed", type=int, default=1, metavar="S", help="the same S gives the same complaints")
+    restorer = command("restore", _("unpack a backup into an empty data directory"))
+    restorer.arguments.add_argument("archive", type=Path, metavar=file_metavar, help=_("the backup archive"))
+
+    seeder = command("seed", _("add synthetic complaints for load tests"))
+    seeder.options.add_argument(
+        "--count", type=_positive, required=True, metavar="N", help=_("how many complaints to add")
+    )
+    seeder.options.add_argument(
+        "--seed", type=int, default=1, metavar="S", help=_("the same S gives the same complaints")
+    )
     return parser
 
 
@@ -133,8 +193,16 @@ def _positive(text: str) -> int:
     except ValueError:
         number = 0
     if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+        raise argparse.ArgumentTypeError(i18n._("{value} is not a positive whole number").format(value=repr(text)))
     return number
+
+
+def _requested_language(argv: Sequence[str] | None) -> str | None:
+    """`--lang` as given, read before the parser is built, so that its help is in that language."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--lang")
+    known, _rest = early.parse_known_args(argv)
+    return known.lang  # type: ignore[no-any-return]
 
 
 def _language(requested: str | None) -> tuple[str, str | None]:
@@ -305,11 +373,13 @@ def _restore(archive: Path, data_dir: Path | None) -> int:
     if not archive.is_file():
         raise UserError(i18n._("no such file: {path}").format(path=archive))
     report = restore(archive, data_dir)
-    print(
-        i18n._("Restored {complaints} complaints and {notes} notes into {path}.").format(
-            complaints=report.complaints, notes=report.notes, path=data_dir
-        )
+    notes = i18n.ngettext("{count} note", "{count} notes", report.notes).format(count=report.notes)
+    restored = i18n.ngettext(
+        "Restored {count} complaint and {notes} into {path}.",
+        "Restored {count} complaints and {notes} into {path}.",
+        report.complaints,
     )
+    print(restored.format(count=report.complaints, notes=notes, path=data_dir))
     return 0
 
 
@@ -331,9 +401,9 @@ def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> 
     return 0
 
 
-def run(arguments: argparse.Namespace) -> int:
-    language, warning = _language(getattr(arguments, "lang", None))
-    i18n.set_language(language)
+def run(arguments: argparse.Namespace, language: str, warning: str | None = None) -> int:
+    """Carry out the parsed command line in `language` (already current; `warning`: why it is not the one
+    asked for)."""
     agent = getattr(arguments, "agent", None) or default_agent()
     if not clean_line(agent):
         raise UserError(i18n._("an agent name needs some text"))
@@ -416,9 +486,11 @@ def _run_tui(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    language, warning = _language(_requested_language(argv))
+    i18n.set_language(language)
     arguments = _parser().parse_args(argv)
     try:
-        return run(arguments)
+        return run(arguments, language, warning)
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -4,14 +4,14 @@
 
 - `key:value` keeps complaints whose field has that value; `key:a,b` either value; `-key:value` (or
   `!key:value`) leaves them out. Keys: status, prio/priority, lang/language, kind, agent/assignee
-  (`me`, `none` or a name), via/channel. Values are the stored ones or their names in the current
-  language (`status:odottaa` in Finnish).
-- `age:>14d` / `age:<2h`: received more / less than that long ago (units m, h, d, w), as the age column
-  counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
+  (`me`, `none` or a name), via/channel, and their names in the current language from
+  data/query_keys.toml (`tila`, `tärkeys`… in Finnish). Values are the stored ones or their names in
+  the current language (`tila:odottaa`, `käsittelijä:"ei kukaan"` in Finnish).
+- `age:>14d` / `age:<2h` (`ikä:>14d` in Finnish): received more / less than that long ago (units m, h,
+  d, w), as the age column counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
 - `overdue`: not resolved and older than its priority allows (`views.DUE`).
 - `tagged`: the complaints tagged with `t`.
-  These two keywords are written in English in every language (as the keys are); their translations
-  are words to find.
+  These two keywords are written in English in every language; their translations are words to find.
 - Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent.
 Case and diacritics never matter: `cokolada` finds `čokolada`, `myohassa` finds `myöhässä`.
 """
@@ -27,10 +27,12 @@ import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import NamedTuple, TypeVar
 
 from console import labels
-from console.i18n import _
+from console.i18n import _, current_language
+from console.resources import data_dir
 from console.store import CHANNELS, PRIORITIES, STATUSES
 from console.store.index import InboxIndex
 from console.views import overdue_rows
@@ -49,6 +51,42 @@ KEYS = {
     "via": "channel",
     "channel": "channel",
 }
+
+
+QUERY_KEYS_FILE = "query_keys.toml"
+
+
+@cache
+def local_keys(language: str) -> dict[str, tuple[str, ...]]:
+    """The keys a query may use in `language` besides the English ones: column -> words, as written
+    (read from data/query_keys.toml the first time a query is run in that language)."""
+    import tomllib
+
+    with (data_dir() / QUERY_KEYS_FILE).open("rb") as file:
+        table = tomllib.load(file)
+    return {column: tuple(words) for column, words in table.get(language, {}).items()}
+
+
+def column_of(key: str) -> str | None:
+    """The column a query key names: an English key, or one in the current language (`tila`); "age" for
+    the age key (`age:>14d`, `ikä:>14d`), which compares rather than names values."""
+    folded = fold(key)
+    if folded in KEYS:
+        return KEYS[folded]
+    if folded == "age":
+        return "age"
+    for column, words in local_keys(current_language()).items():
+        if folded in map(fold, words):
+            return column
+    return None
+
+
+def key_name(column: str) -> str:
+    """How the key of `column` is written in the current language (its English name where it has none)."""
+    words = local_keys(current_language()).get(column)
+    if words:
+        return words[0]
+    return next((key for key, named in KEYS.items() if named == column and len(key) <= 6), column)
 
 
 class QueryError(ValueError):
@@ -229,6 +267,8 @@ def _choices(column: str, kinds: Collection[str], index: InboxIndex) -> dict[str
         words[fold(value)] = value
         if column in _NAMED:
             words[fold(_NAMED[column](value))] = value
+        if column == "channel":  # as the inbox's column shows it (`tel`)
+            words[fold(labels.channel(value, short=True))] = value
     return words
 
 
@@ -246,16 +286,14 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
         negated = token[:1] in ("-", "!") and ":" in token
         bare = token[1:] if negated else token
         key, colon, value = bare.partition(":")
-        if colon and " " not in key and fold(key) == "age":
-            ages.append(_age(key, value, negated))
-        elif colon and " " not in key and key:
-            column = KEYS.get(fold(key))
+        if colon and " " not in key and key:
+            column = column_of(key)
+            if column == "age":
+                ages.append(_age(key, value, negated))
+                continue
             if column is None:
-                raise QueryError(
-                    _("Unknown field {field}: use {fields}.").format(
-                        field=key, fields=", ".join(sorted({k for k in KEYS if len(k) <= 6} | {"age"}))
-                    )
-                )
+                fields = ", ".join(dict.fromkeys(key_name(named) for named in (*KEYS.values(), "age")))
+                raise QueryError(_("Unknown field {field}: use {fields}.").format(field=key, fields=fields))
             if not value:
                 raise QueryError(_("{field}: needs a value.").format(field=key))
             conditions.append(Condition(column, _values(column, key, value, kinds, agent, index), negated))
@@ -290,7 +328,7 @@ def _values(
             folded = fold(part)
             if folded in ("me", fold(_("me"))):
                 values.add(agent)
-            elif folded in ("none", "-", fold(_("none"))):
+            elif folded in ("none", "-", fold(_("none")), fold(_("nobody"))):  # "nobody" as a complaint shows it
                 values.add(None)
             else:
                 values.add(known.get(folded, part))
@@ -307,21 +345,36 @@ def _values(
     return frozenset(values)
 
 
+def _written_agent() -> str:
+    name = _("nobody")
+    return f'"{name}"' if " " in name else name
+
+
 def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
     """The query language, as rows for the help screen, in the current language."""
+
+    def values(column: str, stored: Iterable[str]) -> str:
+        return f"{key_name(column)}: " + ", ".join(_written(column, value) for value in stored)
+
+    status, priority, agent, age = (key_name(column) for column in ("status", "priority", "assignee", "age"))
+    english = [("status:open", _("the English keys and values work in every language"))]
     return [
         ("", ""),
         (_("Search / and filter f:"), ""),
-        ("status:open", _("status: open, waiting, resolved")),
-        ("prio:high", _("priority: low, normal, high, urgent")),
-        ("lang:fi", _("language: en, fi, et, hr")),
-        ("kind:…", _("kind: {kinds}").format(kinds=", ".join(sorted(kinds)))),
-        ("agent:me", _("agent: me, none or a name")),
-        ("via:email", _("channel: email, phone, chat, web")),
-        ("age:>14d", _("received more than 14 days ago; age:<2h less than 2 hours (m, h, d, w)")),
-        ("status:open,waiting", _("a comma: either value")),
-        ("-status:resolved", _("a minus: leave those out")),
+        (f"{status}:{_written('status', 'open')}", values("status", STATUSES)),
+        (f"{priority}:{_written('priority', 'high')}", values("priority", PRIORITIES)),
+        (f"{key_name('language')}:fi", values("language", ("en", "fi", "et", "hr"))),
+        (f"{key_name('kind')}:…", values("kind", sorted(kinds))),
+        (
+            f"{agent}:{_('me')}",
+            _("{key}: {me}, {nobody} or a name").format(key=agent, me=_("me"), nobody=_written_agent()),
+        ),
+        (f"{key_name('channel')}:{_written('channel', 'email')}", values("channel", CHANNELS)),
+        (f"{age}:>14d", _("received more than 14 days ago; {key}:<2h less than 2 hours (m, h, d, w)").format(key=age)),
+        (f"{status}:{_written('status', 'open')},{_written('status', 'waiting')}", _("a comma: either value")),
+        (f"-{status}:{_written('status', 'resolved')}", _("a minus: leave those out")),
         ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
         ("tagged", _("the tagged complaints")),
+        *(english if current_language() != "en" else []),
         ('refund "two words"', _("words in id, customer, subject or agent; case and accents do not matter")),
     ]

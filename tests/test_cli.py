@@ -354,6 +354,35 @@ def test_the_export_formats_offered_are_the_ones_there_are() -> None:
     assert cli.EXPORT_FORMATS == exports.EXPORT_FORMATS
 
 
+def test_help_is_in_the_language_asked_for(
+    desk: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "fi", "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0
+    assert out.startswith("käyttö: agent-console") and "komennot:" in out and "yhteiset valitsimet:" in out
+    assert "näytä tämä ohje ja lopeta" in out and "usage" not in out and "show this help" not in out
+
+    with pytest.raises(SystemExit):
+        main(["note", "--help", "--lang", "hr"])  # --lang after the subcommand counts too
+    out = capsys.readouterr().out
+    assert out.startswith("uporaba: agent-console note") and "argumenti:" in out and "oznaka pritužbe" in out
+
+    monkeypatch.setenv("LANG", "et_EE.UTF-8")
+    with pytest.raises(SystemExit):
+        main(["seed", "--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("kasutus: ") and "mitu kaebust lisada" in out
+
+
+def test_a_bad_count_is_one_line_in_the_chosen_language(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--lang", "hr", "seed", "--count", "nula"])
+    assert done.value.code == 2
+    assert "'nula' nije pozitivan cijeli broj" in capsys.readouterr().err
+
+
 @pytest.fixture
 def imported(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     """A-1 (high, received 2026-11-20) and A-2 (normal, 2026-11-21), both open; A-2 waiting."""

@@ -202,7 +202,7 @@ async def test_h_shows_who_changed_what_and_when(small_store: Store, playbooks: 
         text = screen_text(app)
         assert "Kaebuse T-3 ajalugu" in text
         assert "olek avatud → ootel" in text and "tom" in text
-        assert f"märgitud: {playbooks['cancellation'].steps[1].title('et')}" in text
+        assert f"linnutatud: {playbooks['cancellation'].steps[1].title('et')}" in text
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ComplaintScreen)

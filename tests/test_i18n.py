@@ -1,5 +1,6 @@
 """Languages: negotiation, complete catalogs, CLDR plurals and dates, and a wheel that carries them."""
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -180,3 +181,26 @@ def test_times_keep_their_own_daylight_saving_offset(monkeypatch: pytest.MonkeyP
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+@pytest.mark.parametrize("language", ["fi", "et", "hr"])
+def test_every_catalog_passes_gnu_msgfmt_check(language: str) -> None:
+    """GNU msgfmt checks what Babel does not: a plural form without its {count}, a format that differs."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        pytest.skip("GNU gettext's msgfmt is not installed (.ci/run installs it)")
+    po = locales_dir() / language / "LC_MESSAGES" / "console.po"
+    result = subprocess.run([msgfmt, "--check", "-o", "/dev/null", str(po)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_message_with_a_count_is_a_plural_message() -> None:
+    """ "Restored 1 notes", "1 muistiinpanoa": wherever a number is put into a sentence, ngettext chooses
+    the form."""
+    template = read_po((locales_dir() / "console.pot").open("rb"))
+    singular_only = [
+        message.id
+        for message in template
+        if isinstance(message.id, str) and any(name in message.id for name in ("{count}", "{files}", "{notes}"))
+    ]
+    assert not singular_only

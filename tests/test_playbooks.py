@@ -131,3 +131,29 @@ def test_compiled_playbooks_load_as_the_toml_ones_and_are_checked_the_same(tmp_p
     compiled.write_text('{"upset.toml": {"id": ', encoding="utf-8")
     with pytest.raises(PlaybookError, match=r"playbooks\.json: cannot be read"):
         load_compiled(compiled)
+
+
+def test_croatian_calls_the_customer_kupac_and_addresses_the_agent_formally(playbooks: Playbooks) -> None:
+    """One word for the customer on every screen, as the UI's "Kupac" column; the formal "Vi" throughout."""
+    import re
+
+    informal = re.compile(r"\b(ti|tebi|tebe|tvoj\w*|možeš|imaš|znaš|reci|pitaj|budi|pokaži|ispričaj)\b", re.IGNORECASE)
+    for playbook in playbooks.all:
+        texts = [playbook.title, playbook.summary]
+        texts += [step.title for step in playbook.steps] + [step.guidance for step in playbook.steps]
+        texts += [item.title for item in playbook.avoid] + [item.guidance for item in playbook.avoid]
+        for text in texts:
+            croatian = text("hr")
+            assert "korisni" not in croatian.lower(), croatian
+            assert not informal.search(croatian), croatian
+
+
+def test_every_playbook_title_fits_the_side_panel_and_every_step_keeps_to_its_length(playbooks: Playbooks) -> None:
+    """At 80 columns the side panel holds "0/8 · " and 27 characters (data/README.md gives the limits)."""
+    for playbook in playbooks.all:
+        for language in LANGUAGES:
+            assert len(playbook.title(language)) <= 27, playbook.title(language)
+            for step in playbook.steps:
+                assert len(step.title(language)) <= 32 and len(step.guidance(language)) <= 160, step.id
+            for item in playbook.avoid:
+                assert len(item.title(language)) <= 40 and len(item.guidance(language)) <= 160, item.id

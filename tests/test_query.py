@@ -102,7 +102,7 @@ def test_values_may_be_written_in_the_current_language(desk: Store, playbooks: P
         ("kind:teapot", "kind:teapot is not known"),
         ("age:14d", "age:14d is not an age; try age:>14d"),
         ("age:>14y", "age:>14y is not an age"),
-        ("colour:red", "use age, agent, kind"),
+        ("colour:red", "use status, prio, lang, kind, agent, via, age"),
     ],
 )
 def test_a_malformed_query_says_what_is_wrong(desk: Store, playbooks: Playbooks, text: str, message: str) -> None:
@@ -169,3 +169,37 @@ def test_the_keywords_are_english_so_their_translations_are_words_to_find(desk: 
     i18n.set_language("fi")
     assert ids(desk, "myohassa", playbooks) == ["T-2"]  # "Tilaus myöhässä": a word, not the Overdue keyword
     assert ids(desk, "overdue", playbooks) == ["T-1"]  # the keyword itself is English in every language
+
+
+def test_keys_may_be_written_in_the_current_language(desk: Store, playbooks: Playbooks) -> None:
+    i18n.set_language("fi")
+    assert ids(desk, "tila:odottaa", playbooks) == ["T-2"]
+    assert ids(desk, "TARKEYS:kiireellinen", playbooks) == ["T-4"]  # case and diacritics, as for values
+    assert ids(desk, '-tila:ratkaistu käsittelijä:"ei kukaan"', playbooks) == ["T-3"]  # as a complaint shows it
+    assert ids(desk, "kanava:s-posti kieli:et", playbooks) == ["T-3"]  # as the inbox's column shows it
+    assert ids(desk, "status:waiting", playbooks) == ["T-2"]  # the English keys keep working
+    assert ids(desk, "ikä:>1d -tila:ratkaistu", playbooks) == ["T-1"]
+    with pytest.raises(QueryError, match="tila, tärkeys, kieli, laji, käsittelijä, kanava"):
+        parse("väri:punainen", playbooks.kinds(), "anna", desk.inbox())
+    i18n.set_language("et")
+    assert ids(desk, "olek:ootel vastutaja:bob", playbooks) == ["T-2"]
+    i18n.set_language("hr")
+    assert ids(desk, "prioritet:hitan jezik:en", playbooks) == ["T-4"]
+    i18n.set_language("en")
+    with pytest.raises(QueryError, match="Unknown field tila"):  # a key is known in its own language only
+        parse("tila:open", playbooks.kinds(), "anna", desk.inbox())
+
+
+def test_every_language_names_every_query_key_in_one_word() -> None:
+    from console.query import KEYS, local_keys
+
+    columns = {*KEYS.values(), "age"}
+    for language in i18n.LANGUAGES[1:]:
+        keys = local_keys(language)
+        assert set(keys) == columns, language
+        words = [fold(word) for named in keys.values() for word in named]
+        assert len(words) == len(set(words)), language  # no word names two columns
+        for column, named in keys.items():
+            for word in named:
+                assert word and word == word.strip() and not {" ", ":", ","} & set(word), (language, word)
+                assert KEYS.get(fold(word), column) == column, (language, word)  # never an English key's clash

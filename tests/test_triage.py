@@ -84,9 +84,9 @@ async def test_search_jumps_to_matches_and_n_N_move_between_them(desk: Store, pl
         await pilot.press("n", "n")
         assert current(app) == "T-1"
         await pilot.press("n")  # wraps round to the first
-        assert current(app) == "T-12" and "Search went on from the top." in notifications(app)
+        assert current(app) == "T-12" and "Search continued from the top." in notifications(app)
         await pilot.press("N")
-        assert current(app) == "T-1" and "Search went on from the bottom." in notifications(app)
+        assert current(app) == "T-1" and "Search continued from the bottom." in notifications(app)
         await pilot.press("escape")
         assert "matches" not in screen_text(app)
 

@@ -416,23 +416,38 @@ class InboxScreen(DeskScreen):
             return
         view = next(view for view in VIEWS if view.key == self.view)
         shown = len(model) if model is not None else self.page.total if self.page is not None else 0
-        parts = [_(view.title), ngettext("{count} shown", "{count} shown", shown).format(count=format_count(shown))]
-        if model is not None and model.matches:
-            found = len(model.matches)
-            parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
-        if self.tagged:
-            tagged = _("{count} tagged").format(count=format_count(len(self.tagged)))
-            if hidden := self._tagged_hidden():
-                tagged += " " + ngettext("({count} hidden)", "({count} hidden)", hidden).format(
-                    count=format_count(hidden)
-                )
-            parts.append(tagged)
-        arrow = "↑" if self.reverse else "↓"
-        # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
-        parts.append(_("sorted by {order}").format(order=f"{arrow} {sort_name(self.sort, self.reverse)}"))
-        if self.load_state:
-            parts.append(self.load_state)
-        title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
+        found = len(model.matches) if model is not None else 0
+        tagged = len(self.tagged)
+        hidden = self._tagged_hidden() if tagged else 0
+
+        def parts(count: Callable[[int], str]) -> list[str]:
+            said = [ngettext("{count} shown", "{count} shown", shown).format(count=count(shown))]
+            if found:
+                said.append(ngettext("{count} match", "{count} matches", found).format(count=count(found)))
+            if tagged:
+                said_tagged = ngettext("{count} tagged", "{count} tagged", tagged).format(count=count(tagged))
+                if hidden:
+                    said_tagged += " " + ngettext("({count} hidden)", "({count} hidden)", hidden).format(
+                        count=count(hidden)
+                    )
+                said.append(said_tagged)
+            arrow = "↑" if self.reverse else "↓"
+            # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
+            said.append(_("sorted by {order}").format(order=f"{arrow} {sort_name(self.sort, self.reverse)}"))
+            if self.load_state:
+                said.append(self.load_state)
+            return said
+
+        # Whole where it fits; else without the view's name (the line below shows it), with short counts,
+        # and last without "Inbox": the order is never the part that is cut off.
+        tries = [
+            _("Inbox — {state}").format(state=" · ".join([_(view.title), *parts(format_count)])),
+            _("Inbox — {state}").format(state=" · ".join(parts(format_count))),
+            _("Inbox — {state}").format(state=" · ".join(parts(format_count_short))),
+            " · ".join(parts(format_count_short)),
+        ]
+        fitting = next((text for text in tries if cell_len(text) <= self.size.width - 2), tries[-1])
+        title.update(Text(fitting, no_wrap=True, overflow="ellipsis"))
         counts = model.counts if model is not None else self.page.counts if self.page is not None else {}
         shape = (tuple(counts.items()), self.view, self.size.width - 2, i18n.current_language())
         if shape != self._views_shape:  # the same at every keystroke of a filter: fitted once (a few ms)
@@ -499,9 +514,9 @@ class InboxScreen(DeskScreen):
         self.mode = mode
         field = self.query_one("#query", Input)
         field.placeholder = (
-            _("Search: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+            _("Search: words, status:open prio:high agent:me lang:fi overdue — Enter: done")
             if mode == "search"
-            else _("Filter: words, status:open prio:high agent:me lang:fi kind:… overdue — Enter: done")
+            else _("Filter: words, status:open prio:high agent:me lang:fi overdue — Enter: done")
         )
         with field.prevent(Input.Changed):
             field.value = self.texts[mode]
@@ -568,12 +583,12 @@ class InboxScreen(DeskScreen):
     def action_next_match(self, step: int) -> None:
         model = self.model
         if model is None or not model.matches:
-            self.notify(_("No search: / to search."), severity="warning")
+            self.notify(_("No search yet: press / to search."), severity="warning")
             return
         position = model.next_match(self.inbox.cursor, step)
         if position is not None:
             if (position < self.inbox.cursor) == (step > 0) and position != self.inbox.cursor:
-                self.notify(_("Search went on from the top.") if step > 0 else _("Search went on from the bottom."))
+                self.notify(_("Search continued from the top.") if step > 0 else _("Search continued from the bottom."))
             self.inbox.cursor = position
 
     def action_clear(self) -> None:
@@ -684,7 +699,8 @@ class InboxScreen(DeskScreen):
 
     def _apply(self, field: str, values: dict[str, str | None], undoing: bool) -> None:
         if len(values) > BULK_IN_BACKGROUND:
-            self.notify(_("Changing {count} complaints…").format(count=format_count(len(values))))
+            changing = ngettext("Changing {count} complaint…", "Changing {count} complaints…", len(values))
+            self.notify(changing.format(count=format_count(len(values))))
             self._apply_in_background(field, values, undoing)
             return
         try:

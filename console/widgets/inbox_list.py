@@ -73,10 +73,10 @@ def layout_columns(
         sized("age", 7),
         Column("customer", titles["customer"], 18 if width >= 100 else 13),
         sized("channel", 5),
-        sized("language", 4, least=2),
+        sized("language", 5, least=2),  # "Kieli", "Jezik": no native reader would shorten them
         sized("status", 10),
         sized("priority", 9),
-        sized("progress", 5),
+        sized("progress", 6),  # "Sammud", "Koraci"
     ]
     if width >= 108:  # room to spare: who has it
         fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))

@@ -1,0 +1,196 @@
+"""Every screen at 80×24 in every language: no title, view name, column title, key or hint cut short.
+
+Words are chosen to fit (a native's abbreviation at most), so nothing a person reads ends in "…" where the
+app itself wrote it; only untrusted text (a subject, a customer's name) may be cut."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from textual.pilot import Pilot
+
+from console.app import ConsoleApp
+from console.i18n import _
+from console.playbooks import Playbooks
+from console.query import key_name
+from console.screens.complaint import ComplaintScreen
+from console.screens.inbox import InboxScreen, column_titles
+from console.store import Store
+from console.views import SORTS, VIEWS, sort_name
+from tests.conftest import make_app, screen_text
+
+LANGUAGES = ("en", "fi", "et", "hr")
+
+
+def lines(app: ConsoleApp) -> list[str]:
+    return screen_text(app).splitlines()
+
+
+def key_entries(app: ConsoleApp) -> list[str]:
+    """What the keys line should show: `key description` for each shown binding, one per action."""
+    entries: list[str] = []
+    actions: set[str] = set()
+    for _node, binding, _enabled, _tooltip in app.screen.active_bindings.values():
+        if binding.show and binding.action not in actions:
+            actions.add(binding.action)
+            entries.append(f"{app.get_key_display(binding)} {_(binding.description)}")
+    return entries
+
+
+def assert_keys_line_whole(app: ConsoleApp) -> None:
+    keys = lines(app)[-1]
+    missing = [entry for entry in key_entries(app) if entry not in keys]
+    assert not missing, (missing, keys)
+
+
+def boxed(app: ConsoleApp) -> list[str]:
+    """The lines inside a dialog's round border (around it shows the screen below)."""
+    shown = lines(app)
+    top = next(number for number, line in enumerate(shown) if "╭" in line)
+    bottom = next(number for number, line in enumerate(shown) if "╰" in line)
+    left, right = shown[top].index("╭"), shown[top].index("╮")
+    return [line[left + 1 : right] for line in shown[top + 1 : bottom]]
+
+
+def assert_dialog_whole(app: ConsoleApp) -> str:
+    """The dialog's text, its wrapped lines joined again (one space between words)."""
+    inside = boxed(app)
+    # `kind:…` in the query help is an example with its value left open, not a cut
+    text = "\n".join(inside).replace(f"{key_name('kind')}:…", "")
+    assert "…" not in text, "\n".join(inside)
+    return " ".join(text.split())
+
+
+async def whole_help(app: ConsoleApp, pilot: Pilot[None]) -> str:
+    """Every page of a help or history dialog, paged through to its end."""
+    pages = [assert_dialog_whole(app)]
+    for _page in range(12):
+        await pilot.press("pagedown")
+        await pilot.pause()
+        page = assert_dialog_whole(app)
+        if page == pages[-1]:
+            break
+        pages.append(page)
+    return "\n".join(pages)
+
+
+def assert_inbox_whole(app: ConsoleApp) -> None:
+    screen = app.screen
+    assert isinstance(screen, InboxScreen)
+    shown = lines(app)
+    title, views = shown[0], shown[1]
+    assert "…" not in title, title
+    assert title.rstrip().endswith(sort_name(screen.sort, screen.reverse)), title
+    assert "…" not in views, views
+    for view in VIEWS:
+        assert _(view.title) in views, views  # whole: never "Na čekan." or "Nedodije."
+    header = next(line for line in shown if _("Subject") in line)
+    assert "…" not in header, header
+    titles = column_titles()
+    for field in ("age", "customer", "subject", "language", "status", "priority", "progress"):
+        assert titles[field] in header, (field, header)
+    assert_keys_line_whole(app)
+
+
+AppIn = Callable[[str], ConsoleApp]
+
+
+@pytest.fixture
+def app_in(demo_store: Store, playbooks: Playbooks) -> AppIn:
+    def make(language: str) -> ConsoleApp:
+        return make_app(demo_store, playbooks, language=language, agent="mari")
+
+    return make
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_every_inbox_view_and_sort_fits_80x24(app_in: AppIn, language: str) -> None:
+    app = app_in(language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for number in range(1, len(VIEWS) + 1):
+            await pilot.press(str(number))
+            await pilot.pause()
+            assert_inbox_whole(app)
+        for _sort in SORTS:
+            await pilot.press("o")
+            await pilot.pause()
+            assert_inbox_whole(app)
+        await pilot.press("O")  # each order reversed too: "oldest first" and the like
+        for _sort in SORTS:
+            await pilot.press("o")
+            await pilot.pause()
+            assert_inbox_whole(app)
+        await pilot.press("O", "t", "t", "t")  # tags and a search put the most into the title
+        await pilot.press("slash")
+        await pilot.pause()
+        assert _("Search: words, status:open prio:high agent:me lang:fi overdue — Enter: done") in screen_text(app)
+        await pilot.press(*"on", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen) and app.screen.tagged and app.screen.model is not None
+        assert app.screen.model.matches
+        assert_inbox_whole(app)
+        await pilot.press("f")
+        await pilot.pause()
+        assert _("Filter: words, status:open prio:high agent:me lang:fi overdue — Enter: done") in screen_text(app)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_inbox_help_and_dialogs_fit_80x24(app_in: AppIn, language: str) -> None:
+    app = app_in(language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = await whole_help(app, pilot)
+        assert _("Esc, q or ? closes this help.") in help_text
+        assert f"{key_name('status')}:" in help_text  # the query keys as this language writes them
+        await pilot.press("escape", "t", "t")
+        await pilot.press("s")  # with tagged rows: a status for all of them
+        await pilot.pause()
+        assert _("Status of the tagged complaints") in assert_dialog_whole(app)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert assert_dialog_whole(app)  # the question, whole (it may wrap)
+        await pilot.press("escape", "b")
+        await pilot.pause()
+        assert _("Enter: choose · Esc: cancel") in assert_dialog_whole(app)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_complaint_history_and_dialogs_fit_80x24_with_every_playbook(
+    app_in: AppIn, playbooks: Playbooks, language: str
+) -> None:
+    app = app_in(language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ComplaintScreen)
+        ordered = sorted(playbooks.all, key=lambda playbook: playbook.order)
+        for number, playbook in enumerate(ordered):
+            await pilot.press("b", *["j"] * number, "enter")  # the chooser opens on the current one
+            await pilot.pause()
+            await pilot.press("b", "g", *["j"] * number, "enter")
+            await pilot.pause()
+            shown = lines(app)
+            side = next(line for line in shown if f"/{len(playbook.steps)} · " in line)
+            assert playbook.title(language) in side and "…" not in side, side
+            state = shown[3]  # "Status: open · Priority: high · Assigned: nobody", in the language
+            assert "…" not in state and _("nobody") in state, state
+            assert _("Write a note; Enter saves, Esc leaves") in screen_text(app)
+            assert_keys_line_whole(app)
+        await pilot.press("1", "2", "h")
+        await pilot.pause()
+        assert _("Esc or h closes the history.") in await whole_help(app, pilot)
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        assert _("Esc, q or ? closes this help.") in await whole_help(app, pilot)
+        await pilot.press("escape", "a")
+        await pilot.pause()
+        assert _("Enter: assign · →: complete · empty: unassign · Esc: cancel") in assert_dialog_whole(app)
+        # an unsaved note: q goes back to the inbox keeping it as a draft, a second q asks before quitting
+        await pilot.press("escape", "n", *"abc", "escape", "q", "q")
+        await pilot.pause()
+        assert _("y: yes · n or Esc: no") in assert_dialog_whole(app)
