@@ -4,9 +4,12 @@ complaints cost a list of ints, and a row is formatted only when it is on screen
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import dataclasses
+import itertools
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
+from console.body_search import Found
 from console.playbooks import Playbooks
 from console.query import Query, fold_many
 from console.store import InboxIndex
@@ -30,6 +33,14 @@ class InboxModel:
         """Row numbers as tuples, never lists: the cycle collector stops tracking a tuple of ints, while it
         would walk 100k list items at every full collection (a pause felt in the middle of a keystroke)."""
         self.matches: set[int] = set()
+        self.found: dict[str, Found] = {}
+        """What the bodies gave so far for the search's and the filter's words (by "search", "filter"):
+        worked out on a worker (`body_search`), added to what the search text finds."""
+
+    @property
+    def row_of(self) -> Mapping[str, int]:
+        """Each complaint id's row number in the index."""
+        return self._row_of
 
     @property
     def haystacks(self) -> list[str]:
@@ -64,12 +75,26 @@ class InboxModel:
                 rows, kept_by = self._last[2], self._last[1]
             late = self._late_for(filter)
             self.order = tuple(filter.rows(self.index, rows, self.haystacks, self.now, tagged, late, kept_by))
+            self.order = tuple(self._with_found("filter", filter, self._sorted[key], self.order, tagged))
         self._last = (key, filter, self.order)
-        self.matches = (
-            set()
-            if search.empty
-            else set(search.rows(self.index, self.order, self.haystacks, self.now, tagged, self._late_for(search)))
-        )
+        if search.empty:
+            self.matches = set()
+        else:
+            found = search.rows(self.index, self.order, self.haystacks, self.now, tagged, self._late_for(search))
+            self.matches = set(self._with_found("search", search, self.order, found, tagged))
+
+    def _with_found(
+        self, mode: str, query: Query, candidates: Sequence[int], kept: Sequence[int], tagged: Collection[str]
+    ) -> Sequence[int]:
+        """`kept` (what the search text gave) and the `candidates` the bodies found for the query's words that
+        meet its other terms, in the candidates' order. Only for the query the bodies were searched for."""
+        found = self.found.get(mode)
+        if found is None or found.words != query.words or not found.shown:
+            return kept
+        unworded = dataclasses.replace(query, words=())
+        rows = unworded.rows(self.index, candidates, self.haystacks, self.now, tagged, self._late_for(query))
+        keep = found.shown.union(kept)
+        return list(itertools.compress(rows, map(keep.__contains__, rows)))
 
     def _late_for(self, query: Query) -> set[int] | None:
         """The overdue rows, worked out (once, about 30 ms at 100k) only for a query that asks for them."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -20,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from console import i18n, labels
+from console.body_search import Batch, found_again, search_bodies
 from console.first_page import FirstPage, read_page, write_page
 from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext, widest_age
 from console.inbox_model import InboxModel
@@ -169,6 +171,9 @@ class InboxScreen(DeskScreen):
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
+        self._body_tokens = {"search": 0, "filter": 0}
+        """The body search each query waits for: a result tagged with another token is stale."""
+        self._body_searches = itertools.count(1)
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
@@ -316,7 +321,9 @@ class InboxScreen(DeskScreen):
             self._show_title()
 
     def _loaded(self, model: InboxModel, keep: str | None) -> None:
-        self.model = model
+        before, self.model = self.model, model
+        for mode in self.queries:
+            self._search_bodies(mode, before)
         self.page = None
         self.load_state = ""
         for damage in model.index.damaged:
@@ -408,6 +415,8 @@ class InboxScreen(DeskScreen):
         if model is not None and model.matches:
             found = len(model.matches)
             parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
+        if model is not None and any(found.searching for found in model.found.values()):
+            parts.append(_("searching messages…"))
         if self.tagged:
             parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
         arrow = "↑" if self.reverse else "↓"
@@ -505,15 +514,25 @@ class InboxScreen(DeskScreen):
             error.add_class("shown")
             return
         error.remove_class("shown")
+        words = self.queries[self.mode].words
         self.queries[self.mode] = query
+        if query.words != words:
+            self._search_bodies(self.mode)
         keep = self.inbox.current_id
         self._arrange(keep)
-        if self.mode == "search" and model.matches:
-            position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
-            if position is None:
-                position = model.next_match(self.inbox.cursor, 1)
-            if position is not None:
-                self.inbox.cursor = position
+        if self.mode == "search":
+            self._to_match()
+
+    def _to_match(self) -> None:
+        """The cursor on a match of the search: where it is, if it is on one, else the next."""
+        model = self.model
+        if model is None or not model.matches:
+            return
+        position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
+        if position is None:
+            position = model.next_match(self.inbox.cursor, 1)
+        if position is not None:
+            self.inbox.cursor = position
 
     @on(Input.Submitted, "#query")
     def query_done(self) -> None:
@@ -541,12 +560,50 @@ class InboxScreen(DeskScreen):
         mode = "search" if not self.queries["search"].empty or self.texts["search"] else "filter"
         self.queries[mode] = Query()
         self.texts[mode] = ""
+        self._search_bodies(mode)
         with field.prevent(Input.Changed):
             field.value = ""
         if self.queries["search"].empty and self.queries["filter"].empty:
             field.remove_class("shown")
         self._arrange(self.inbox.current_id)
         self.inbox.focus()
+
+    def _search_bodies(self, mode: str, before: InboxModel | None = None) -> None:
+        """Look for the words of the `mode` query in the bodies too, on a worker (`body_search`); the
+        search before it is stale from now. `before`: the model a reload replaced, whose result for the
+        same words stays shown until the new one is done."""
+        model = self.model
+        if model is None:
+            return
+        self._body_tokens[mode] = token = next(self._body_searches)
+        words = self.queries[mode].words
+        if not words:
+            model.found.pop(mode, None)
+            return
+        earlier = before.found.get(mode) if before is not None else None
+        model.found[mode] = found_again(words, earlier, before.index.ids if before else (), model.row_of)
+        self._bodies_in_background(model, mode, words, token)
+
+    @work(thread=True, group="inbox-bodies")
+    def _bodies_in_background(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
+        def wanted() -> bool:
+            return self._body_tokens[mode] == token
+
+        for batch in search_bodies(self.desk.store, words, model.haystacks, model.row_of, wanted):
+            self._from_worker(self._bodies_found, model, mode, token, batch)
+
+    def _bodies_found(self, model: InboxModel, mode: str, token: int, batch: Batch) -> None:
+        if model is not self.model or self._body_tokens[mode] != token:
+            return  # found for a query, or a desk, no longer on screen
+        for damage in batch.damaged:
+            if damage.path not in self._reported:
+                self._reported.add(damage.path)
+                self.notify(labels.store_error(damage), severity="error", timeout=15)
+        had_matches = bool(model.matches)
+        model.found[mode] = model.found[mode].add(batch.rows, batch.done)
+        self._arrange(self.inbox.current_id)
+        if mode == "search" and not had_matches:
+            self._to_match()
 
     # Tagging and changing many
 
