@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from console import body_search
+from console.body_search import fold_lines
 from console.playbooks import Playbooks
-from console.query import fold_many
+from console.query import fold
 from console.store import Store
 from console.store.bodies import ShardBodies, body_path, shard_bodies
 from console.widgets.inbox_list import InboxList
@@ -58,7 +59,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     opened = threading.Event()
     read = body_search.shard_bodies
 
-    def gated(store: Store, number: int, fold: Callable[[list[str]], list[str]]) -> ShardBodies:
+    def gated(store: Store, number: int, fold: Callable[[list[str]], bytes]) -> ShardBodies:
         assert opened.wait(timeout=30), "the gate was never opened"
         return read(store, number, fold)
 
@@ -143,7 +144,7 @@ async def test_a_reload_keeps_the_rows_the_bodies_gave_while_it_searches_them_ag
         opened = threading.Event()
         read = body_search.shard_bodies
 
-        def gated(store: Store, number: int, fold: Callable[[list[str]], list[str]]) -> ShardBodies:
+        def gated(store: Store, number: int, fold: Callable[[list[str]], bytes]) -> ShardBodies:
             opened.wait(timeout=30)
             return read(store, number, fold)
 
@@ -174,27 +175,42 @@ async def test_a_damaged_messages_file_is_named_once_and_the_rest_is_still_found
 
 
 def test_a_shards_body_file_is_kept_and_made_again_when_its_messages_change(desk: Store) -> None:
-    bodies = shard_bodies(desk, 0, fold_many)
+    bodies = shard_bodies(desk, 0, fold_lines)
     assert bodies.ids == ["T-1", "T-2", "T-3", "T-4"]
-    assert b"cokolada inside had melted. kind regards" in bodies.lines[0]
+    assert b"cokolada inside had melted.  kind regards" in bodies.text.split(b"\n")[0]
     path = body_path(desk, 0)
-    assert path.is_file() and shard_bodies(desk, 0, fold_many) == bodies
+    assert path.is_file() and shard_bodies(desk, 0, fold_lines) == bodies
     desk.add_complaints([make_complaint(5, body="Gamma ray")])  # the same shard: its messages file is rewritten
-    assert shard_bodies(desk, 0, fold_many).lines[4] == b"gamma ray"
+    assert shard_bodies(desk, 0, fold_lines).text.split(b"\n")[4] == b"gamma ray"
     path.write_bytes(b'{"format": 1, "source": "x", "ids": []}\nforged')  # a damaged or forged one is not used
-    assert shard_bodies(desk, 0, fold_many).ids[4] == "T-5"
+    assert shard_bodies(desk, 0, fold_lines).ids[4] == "T-5"
 
 
-def test_a_symlink_or_fifo_in_place_of_a_body_file_is_never_followed_nor_waited_on(
-    desk: Store, tmp_path: Path
-) -> None:
+def test_a_symlink_or_fifo_in_place_of_a_body_file_is_never_followed_nor_waited_on(desk: Store, tmp_path: Path) -> None:
     path = body_path(desk, 0)
     path.parent.mkdir(parents=True)
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("theirs")
     path.symlink_to(elsewhere)
-    assert shard_bodies(desk, 0, fold_many).ids[0] == "T-1"
+    assert shard_bodies(desk, 0, fold_lines).ids[0] == "T-1"
     assert elsewhere.read_text() == "theirs" and not path.is_symlink()
     path.unlink()
     os.mkfifo(path)
-    assert shard_bodies(desk, 0, fold_many).ids[0] == "T-1"  # returned at all: the fifo was not opened to wait
+    assert shard_bodies(desk, 0, fold_lines).ids[0] == "T-1"  # returned at all: the fifo was not opened to wait
+
+
+def test_bodies_fold_exactly_as_the_query_words_do() -> None:
+    texts = [
+        "ÄÄNI, Õun, Šešir, ŽUTO, Čokolada, Ćevapi, Đurđa",
+        "Straße İstanbul ΣΟΦΟΣ ﬁne Ａ Ⅻ e\u0301 o\u0323\u0302 ŉ",  # casefold, compatibility, decomposed marks
+        "emoji 😤 – 5 € × 3, \u05d1\u05b0\u05b4 Привет",
+        "tab\tand\r\nbreaks, a NUL\x00 and a \x1f unit separator",
+        "",
+    ]
+    folded = fold_lines(texts).split(b"\n")
+    assert len(folded) == len(texts)
+    for text, line in zip(texts, folded, strict=True):
+        expected = fold(text).replace("\x00", " ")
+        for space in "\t\n\r":
+            expected = expected.replace(space, " ")
+        assert line == expected.encode("utf-8"), text

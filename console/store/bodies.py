@@ -9,12 +9,13 @@ data: never trusted, never backed up or checked; a missing, stale, damaged or od
 a file far larger than its source) is made again from the messages file.
 
 Layout: a first line of JSON, `{"format": 1, "source": [mtime_ns, size, inode], "ids": [...]}`, then one
-line per id, its body folded (case and diacritics gone, as the inbox's search text) with every run of
-white space made one space, so a line holds no newline and a phrase matches across a line break.
+line per id, its body folded (case and diacritics gone, as the inbox's search text) with tabs and line
+breaks made spaces, so a line holds no newline and a phrase matches across a line break.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable
@@ -34,35 +35,35 @@ SLACK = 64 * 1024
 
 class ShardBodies(NamedTuple):
     ids: list[str]
-    lines: list[bytes]
-    """Each id's folded body, UTF-8."""
+    text: bytes
+    """Each id's folded body (UTF-8), a line each: searched whole, not line by line."""
 
 
 def body_path(store: Store, number: int) -> Path:
     return store.directory.joinpath(*FOLDER, f"{number:05d}.txt")
 
 
-def shard_bodies(store: Store, number: int, fold_many: Callable[[list[str]], list[str]]) -> ShardBodies:
+def shard_bodies(store: Store, number: int, fold_lines: Callable[[list[str]], bytes]) -> ShardBodies:
     """The folded bodies of shard `number`, from its body file when that is still what its messages file
-    gives, else made again (and kept for next time). StoreError when the messages file cannot be read."""
+    gives, else made again by `fold_lines` (the texts folded, a line each) and kept for next time.
+    StoreError when the messages file cannot be read."""
     source = store.messages_stamp(number)
     if source is None:
-        return ShardBodies([], [])
+        return ShardBodies([], b"")
     path = body_path(store, number)
     kept = _read(path, source)
     if kept is not None:
         return kept
     messages = store.message_bodies(number)
     ids = [complaint_id for complaint_id, _body in messages]
-    folded = fold_many([body for _id, body in messages])
-    header = json.dumps({"format": FORMAT, "source": source, "ids": ids}, ensure_ascii=False)
-    payload = "\n".join([header, *(" ".join(text.split()) for text in folded)]).encode("utf-8", "replace")
-    _keep(store, path, payload)
-    return ShardBodies(ids, payload.split(b"\n")[1:])
+    text = fold_lines([body for _id, body in messages])
+    header = json.dumps({"format": FORMAT, "source": source, "ids": ids}).encode("ascii")
+    _keep(store, path, header + b"\n" + text)
+    return ShardBodies(ids, text)
 
 
 def _read(path: Path, source: list[int]) -> ShardBodies | None:
-    """The body file at `path` if it was made from `source` and is whole; None otherwise."""
+    """The body file at `path` if it was made from `source`; None otherwise."""
     try:
         descriptor = open_regular(path, os.O_RDONLY)
     except OSError:
@@ -79,12 +80,9 @@ def _read(path: Path, source: list[int]) -> ShardBodies | None:
     if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("source") != source:
         return None
     ids = document.get("ids")
-    if not isinstance(ids, list) or not all(isinstance(complaint_id, str) for complaint_id in ids):
+    if not isinstance(ids, list) or not all(map(isinstance, ids, itertools.repeat(str))):
         return None
-    lines = rest.split(b"\n") if ids else []
-    if len(lines) != len(ids) or (not ids and rest):
-        return None
-    return ShardBodies(ids, lines)
+    return ShardBodies(ids, rest)
 
 
 def _keep(store: Store, path: Path, payload: bytes) -> None:
