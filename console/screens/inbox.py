@@ -581,7 +581,8 @@ class InboxScreen(DeskScreen):
             model.found.pop(mode, None)
             return
         earlier = before.found.get(mode) if before is not None else None
-        model.found[mode] = found_again(words, earlier, before.index.ids if before else (), model.row_of)
+        ids = before.index.ids if before is not None else ()
+        model.found[mode] = found_again(words, earlier, ids, model.row_of, len(model.index))
         self._bodies_in_background(model, mode, words, token)
 
     @work(thread=True, group="inbox-bodies")
@@ -600,7 +601,7 @@ class InboxScreen(DeskScreen):
                 self._reported.add(damage.path)
                 self.notify(labels.store_error(damage), severity="error", timeout=15)
         had_matches = bool(model.matches)
-        model.found[mode] = model.found[mode].add(batch.rows, batch.done)
+        model.add_found(mode, batch.rows, batch.done)
         self._arrange(self.inbox.current_id)
         if mode == "search" and not had_matches:
             self._to_match()
