@@ -193,11 +193,9 @@ async def interactive(desk: Path) -> None:
             await pilot.pause()
             while not bodies_searched():
                 await asyncio.sleep(0.002)
-            searched = time.perf_counter()
-            await pilot.pause()
+            await pilot.pause()  # the frame that shows the last rows found, if not written yet
             first = next((moment for moment in painted if moment > start), float("nan"))
-            done = next((moment for moment in painted if moment >= searched), float("nan"))
-            return (first - start) * 1000, (done - start) * 1000
+            return (first - start) * 1000, (painted[-1] - start) * 1000 if painted else float("nan")
 
         def report(label: str, samples: list[tuple[float, float]]) -> None:
             first, done = [sample[0] for sample in samples], [sample[1] for sample in samples]

@@ -53,19 +53,30 @@ async def until(pilot, condition: Callable[[], bool], tries: int = 500) -> None:
     raise AssertionError("the condition never came true")
 
 
+class Gate:
+    """Where body searches wait before reading a shard's bodies, until the test opens it."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+
+    def wait(self) -> None:
+        self.reached.set()
+        assert self.opened.wait(timeout=30), "the gate was never opened"
+
+
 @pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Body searches wait at this gate before reading a shard's bodies, until the test opens it."""
-    opened = threading.Event()
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    gate = Gate()
     read = body_search.shard_bodies
 
     def gated(store: Store, number: int, fold: Callable[[list[str]], bytes]) -> ShardBodies:
-        assert opened.wait(timeout=30), "the gate was never opened"
+        gate.wait()
         return read(store, number, fold)
 
     monkeypatch.setattr(body_search, "shard_bodies", gated)
-    yield opened
-    opened.set()  # no worker is left waiting after the test
+    yield gate
+    gate.opened.set()  # no worker is left waiting after the test
 
 
 async def test_a_word_only_in_a_body_finds_the_complaint_in_filter_and_search(
@@ -103,30 +114,30 @@ async def test_bodies_are_matched_without_case_or_diacritics_and_a_phrase_spans_
         assert shown(app) == []
 
 
-async def test_typing_goes_on_while_the_bodies_are_searched(
-    desk: Store, playbooks: Playbooks, gate: threading.Event
-) -> None:
+async def test_typing_goes_on_while_the_bodies_are_searched(desk: Store, playbooks: Playbooks, gate: Gate) -> None:
     app = make_app(desk, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f", *"customer")
-        await pilot.press(*" 2")  # the id, customer and subject answer at once, the bodies still unread
+        await until(pilot, gate.reached.is_set)  # typing paused: the bodies are being searched
+        await pilot.press(*" 2")  # the id, customer and subject answer at once
         assert shown(app) == ["T-2"] and "searching messages…" in screen_text(app)
         await pilot.press("ctrl+u", *"wrong")
         assert shown(app) == [] and "searching messages…" in screen_text(app)
-        gate.set()
+        gate.opened.set()
         await until(pilot, lambda: shown(app) == ["T-4"])
         await until(pilot, lambda: "searching messages" not in screen_text(app))
 
 
 async def test_a_body_result_for_a_query_no_longer_shown_is_dropped(
-    desk: Store, playbooks: Playbooks, gate: threading.Event
+    desk: Store, playbooks: Playbooks, gate: Gate
 ) -> None:
     app = make_app(desk, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("f", *"alpha")  # T-3's body: its searches wait at the gate
-        await pilot.press("ctrl+u", *"beta")  # T-4's body
+        await pilot.press("f", *"alpha")  # in T-3's body
+        await until(pilot, gate.reached.is_set)  # its search waits at the gate
+        await pilot.press("ctrl+u", *"beta")  # in T-4's body
         assert shown(app) == []
-        gate.set()  # every search reads its bodies now, the stale ones for "a", "al", … "alpha" too
+        gate.opened.set()  # the search for "alpha" reads its bodies now, and hands back T-3: too late
         await app.workers.wait_for_complete()
         await until(pilot, lambda: "searching messages" not in screen_text(app))
         assert shown(app) == ["T-4"]

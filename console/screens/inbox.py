@@ -41,6 +41,9 @@ PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 100
 """Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
 KEEP_ROWS = 5000
+BODIES_AFTER_SECONDS = 0.2
+"""The bodies are searched once typing pauses this long: a search running under every keystroke would
+take the screen's thread from it (a few ms at each switch), and its result would be stale anyway."""
 """At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 NOT_LOADED = object()
 PENDING_ROW = InboxRow(
@@ -583,7 +586,14 @@ class InboxScreen(DeskScreen):
         earlier = before.found.get(mode) if before is not None else None
         ids = before.index.ids if before is not None else ()
         model.found[mode] = found_again(words, earlier, ids, model.row_of, len(model.index))
-        self._bodies_in_background(model, mode, words, token)
+        self.set_timer(
+            BODIES_AFTER_SECONDS if before is None else 0,
+            functools.partial(self._search_bodies_now, model, mode, words, token),
+        )
+
+    def _search_bodies_now(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
+        if model is self.model and self._body_tokens[mode] == token:  # not typed on meanwhile
+            self._bodies_in_background(model, mode, words, token)
 
     @work(thread=True, group="inbox-bodies")
     def _bodies_in_background(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
