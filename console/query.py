@@ -10,7 +10,8 @@
 - `tagged`: the complaints tagged with `t`.
   These two keywords are written in English in every language (as the keys are); their translations
   are words to find.
-- Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent.
+- Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent — or in the
+  message the customer wrote (`body_search`, on a worker: the rest answers at once).
 Case and diacritics never matter: `cokolada` finds `čokolada`, `myohassa` finds `myöhässä`.
 """
 
@@ -281,5 +282,8 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
         ("-status:resolved", _("a minus: leave those out")),
         ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
         ("tagged", _("the tagged complaints")),
-        ('refund "two words"', _("words in id, customer, subject or agent; case and accents do not matter")),
+        (
+            'refund "two words"',
+            _("words in id, customer, subject, agent or message; case and accents do not matter"),
+        ),
     ]

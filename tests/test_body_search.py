@@ -110,7 +110,7 @@ async def test_bodies_are_matched_without_case_or_diacritics_and_a_phrase_spans_
         await until(pilot, lambda: shown(app) == ["T-2"])
         await pilot.press("ctrl+u", *'hyvitysta "subject 1"')
         await app.workers.wait_for_complete()
-        await until(pilot, lambda: "searching messages" not in screen_text(app))
+        await until(pilot, lambda: "searching…" not in screen_text(app))
         assert shown(app) == []
 
 
@@ -120,12 +120,12 @@ async def test_typing_goes_on_while_the_bodies_are_searched(desk: Store, playboo
         await pilot.press("f", *"customer")
         await until(pilot, gate.reached.is_set)  # typing paused: the bodies are being searched
         await pilot.press(*" 2")  # the id, customer and subject answer at once
-        assert shown(app) == ["T-2"] and "searching messages…" in screen_text(app)
+        assert shown(app) == ["T-2"] and "searching…" in screen_text(app)
         await pilot.press("ctrl+u", *"wrong")
-        assert shown(app) == [] and "searching messages…" in screen_text(app)
+        assert shown(app) == [] and "searching…" in screen_text(app)
         gate.opened.set()
         await until(pilot, lambda: shown(app) == ["T-4"])
-        await until(pilot, lambda: "searching messages" not in screen_text(app))
+        await until(pilot, lambda: "searching…" not in screen_text(app))
 
 
 async def test_a_body_result_for_a_query_no_longer_shown_is_dropped(
@@ -139,7 +139,7 @@ async def test_a_body_result_for_a_query_no_longer_shown_is_dropped(
         assert shown(app) == []
         gate.opened.set()  # the search for "alpha" reads its bodies now, and hands back T-3: too late
         await app.workers.wait_for_complete()
-        await until(pilot, lambda: "searching messages" not in screen_text(app))
+        await until(pilot, lambda: "searching…" not in screen_text(app))
         assert shown(app) == ["T-4"]
         await pilot.press("escape", "escape")  # out of the field, then the filter cleared
         assert len(shown(app)) == 4
@@ -164,7 +164,7 @@ async def test_a_reload_keeps_the_rows_the_bodies_gave_while_it_searches_them_ag
             Store(desk.directory).set_field("T-1", "status", "waiting", "bob")  # another agent: the inbox reloads
             listing = app.screen.query_one(InboxList)
             await until(pilot, lambda: listing.count == 0 or listing.row(0).status_key == "waiting", tries=600)
-            assert shown(app) == ["T-1"] and "searching messages" not in screen_text(app)
+            assert shown(app) == ["T-1"] and "searching…" not in screen_text(app)
         finally:
             opened.set()
         await app.workers.wait_for_complete()

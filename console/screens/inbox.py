@@ -419,7 +419,7 @@ class InboxScreen(DeskScreen):
             found = len(model.matches)
             parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
         if model is not None and any(found.searching for found in model.found.values()):
-            parts.append(_("searching messages…"))
+            parts.append(_("searching…"))
         if self.tagged:
             parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
         arrow = "↑" if self.reverse else "↓"
