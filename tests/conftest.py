@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from console.app import ConsoleApp
 from console.demo import create_demo_desk
 from console.playbooks import Playbooks, load_playbooks
 from console.store import Complaint, Store
+from console.widgets.status_line import StatusLine
 
 
 @pytest.fixture(autouse=True)
@@ -70,5 +72,16 @@ def screen_text(app: ConsoleApp) -> str:
 
 
 def notifications(app: ConsoleApp) -> list[str]:
-    """The messages of the toasts the app has raised and not yet expired."""
-    return [notification.message for notification in app._notifications]
+    """The messages the app shows now: its toasts not yet expired, and what the message lines say."""
+    lines = [line.message for screen in app.screen_stack for line in screen.query(StatusLine) if line.message]
+    return [notification.message for notification in app._notifications] + lines
+
+
+async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+    """Let the app run until `condition()` holds: a test never guesses how long a worker or a repaint takes,
+    and a slow machine only makes it slower, never wrong. Fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout} s: {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.02)  # type: ignore[attr-defined]

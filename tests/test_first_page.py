@@ -122,6 +122,7 @@ async def test_the_kept_rows_are_in_the_very_first_frame(
         await pilot.pause()
         assert frames and frames[0] == 1300  # no empty frame first: the agent sees rows as soon as anything
         assert rows(app) == shown and app.screen.model is None
+        held.set()  # the load may finish now: the app's teardown waits for its worker thread
 
 
 async def test_a_change_to_the_desk_or_another_agent_gets_no_kept_page(
