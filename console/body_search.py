@@ -32,9 +32,9 @@ BATCH_SECONDS = 0.25
 
 class Found:
     """What the bodies gave for a query's words so far: a byte per row of the loaded index, 1 where each
-    word is in the row's search text or body (and not every one in the search text, which finds those
-    at once); `done` once every shard was read. Bytes, not a set of row
-    numbers: looking 100k rows up in a set costs some 100 ms of cache misses, in 100 KB of bytes a few."""
+    word is in the row's search text or body (and not every one in the search text, which finds those at
+    once); `done` once every shard was read. Bytes, not a set of row numbers: looking 100k rows up in a
+    set costs some 100 ms of cache misses, in 100 KB of bytes a few."""
 
     def __init__(self, words: tuple[str, ...], size: int, carried: bytearray | None = None) -> None:
         self.words = words

@@ -43,10 +43,10 @@ PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 100
 """Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
 KEEP_ROWS = 5000
+"""At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 BODIES_AFTER_SECONDS = 0.2
 """The bodies are searched once typing pauses this long: a search running under every keystroke would
 take the screen's thread from it (a few ms at each switch), and its result would be stale anyway."""
-"""At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 NOT_LOADED = object()
 PENDING_ROW = InboxRow(
     id="", shown_id="", age="", customer="", subject="…", channel="", language="", status="", status_key="",
