@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from console import i18n, labels
 from console.body_search import Batch, found_again, search_bodies
@@ -643,8 +644,10 @@ class InboxScreen(DeskScreen):
 
     @work(thread=True, group="inbox-bodies")
     def _bodies_in_background(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
-        def wanted() -> bool:
-            return self._body_tokens[mode] == token
+        worker = get_current_worker()
+
+        def wanted() -> bool:  # not when typed on, nor when the app is quitting
+            return self._body_tokens[mode] == token and not worker.is_cancelled
 
         for batch in search_bodies(self.desk.store, words, model.haystacks, model.row_of, wanted):
             self._from_worker(self._bodies_found, model, mode, token, batch)
