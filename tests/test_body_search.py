@@ -114,6 +114,18 @@ async def test_bodies_are_matched_without_case_or_diacritics_and_a_phrase_spans_
         assert shown(app) == []
 
 
+async def test_a_row_the_filter_finds_in_a_body_is_a_match_of_a_search_that_finds_it_in_a_body_too(
+    desk: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(desk, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"omega", "enter")  # T-3's body
+        await until(pilot, lambda: "1 match" in screen_text(app))
+        await pilot.press("f", *"alpha")  # T-3's body too: the filter shows it once its bodies are read
+        await until(pilot, lambda: shown(app) == ["T-3"] and "searching…" not in screen_text(app))
+        assert "1 match" in screen_text(app) and current(app) == "T-3"
+
+
 async def test_typing_goes_on_while_the_bodies_are_searched(desk: Store, playbooks: Playbooks, gate: Gate) -> None:
     app = make_app(desk, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
