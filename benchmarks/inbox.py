@@ -5,7 +5,9 @@
    full load kept), and to the first frame with every row loaded; ratios of the medians. Peak RSS of
    a whole run (loaded, moved, filtered).
 2. In-process at 100k (Textual's Pilot, headless, 80×24): j, k and PgDn from key press to the screen
-   updated; each keystroke of a filter typed in; peak RSS.
+   updated; each keystroke of a filter typed in: to the first frame (id, customer, subject, agent) and to
+   the frame once the bodies have been searched too (on a worker), the first search on a desk also making
+   the body files (cold); peak RSS.
 3. In a real pseudo-terminal at 80×24: the bytes the app writes for one j keypress.
 
     python benchmarks/inbox.py [--runs 9] [--sizes 10000,100000]
@@ -20,6 +22,7 @@ import os
 import pty
 import resource
 import select
+import shutil
 import statistics
 import struct
 import subprocess
@@ -136,6 +139,7 @@ async def _loaded_then_exit(pilot):
         await pilot.pause(0.01)
     await pilot.app.workers.wait_for_complete()
     await pilot.press("j", "pagedown", "G", "f", *"status:open refund")
+    await pilot.app.workers.wait_for_complete()  # the bodies searched too
     pilot.app.exit()
 """
     + headless("_loaded_then_exit")
@@ -178,17 +182,42 @@ async def interactive(desk: Path) -> None:
             frames = [moment for moment in painted if moment > start]
             return (frames[0] - start) * 1000 if frames else float("nan")
 
+        def bodies_searched() -> bool:
+            return not any(found.searching for found in app.screen.model.found.values())
+
+        async def with_bodies(key: str) -> tuple[float, float]:
+            """From the key to the first frame, and to the first frame after the bodies were searched."""
+            painted.clear()
+            start = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            while not bodies_searched():
+                await asyncio.sleep(0.002)
+            await pilot.pause()  # the frame that shows the last rows found, if not written yet
+            first = next((moment for moment in painted if moment > start), float("nan"))
+            return (first - start) * 1000, (painted[-1] - start) * 1000 if painted else float("nan")
+
+        def report(label: str, samples: list[tuple[float, float]]) -> None:
+            first, done = [sample[0] for sample in samples], [sample[1] for sample in samples]
+            print(f"  {label}: first frame median {statistics.median(first):.1f} max {max(first):.1f}; "
+                  f"bodies searched median {statistics.median(done):.0f} max {max(done):.0f}")  # fmt: skip
+
         print("in-process at", f"{len(app.screen.model.index):,}", "complaints, 80×24 (ms from key to frame written)")
         for keys, times in ((("j",), 40), (("k",), 40), (("pagedown",), 20), (("pageup",), 20), (("G", "g"), 10)):
             samples = [await latency(key) for _ in range(times) for key in keys]
             print(f"  {'/'.join(keys):<10} median {statistics.median(samples):6.1f}  max {max(samples):6.1f}")
         await pilot.press("f")
-        typed = [await latency(char) for char in "status:open lang:fi refund"]
-        print(f"  filter, per keystroke of 'status:open lang:fi refund': median {statistics.median(typed):.1f}"
-              f"  max {max(typed):.1f}")  # fmt: skip
-        await pilot.press("ctrl+u")
-        words = [await latency(char) for char in "myohassa"]
-        print(f"  filter, per keystroke of 'myohassa': median {statistics.median(words):.1f}  max {max(words):.1f}")
+        shutil.rmtree(desk / "cache" / "bodies", ignore_errors=True)
+        report("filter 'r', cold (the body files made)", [await with_bodies("r")])
+        for text in ("status:open lang:fi refund", "myohassa"):  # typed on: the body searches run meanwhile
+            await pilot.press("ctrl+u")
+            typed = [await latency(char) for char in text]
+            print(f"  filter, per keystroke of {text!r}, typed on: median {statistics.median(typed):.1f}"
+                  f"  max {max(typed):.1f}")  # fmt: skip
+        await app.workers.wait_for_complete()
+        for text in ("status:open lang:fi refund", "myohassa"):  # each key waits for its bodies
+            await pilot.press("ctrl+u")
+            report(f"filter, per keystroke of {text!r}", [await with_bodies(char) for char in text])
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak RSS of this process (desk loaded, rows shown, filtered): {rss:.0f} MiB")
 

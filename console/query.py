@@ -11,8 +11,10 @@
   d, w), as the age column counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
 - `overdue`: not resolved and older than its priority allows (`views.DUE`).
 - `tagged`: the complaints tagged with `t`.
-  These two keywords are written in English in every language; their translations are words to find.
-- Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent.
+  These two keywords are written in English in every language (as the keys are); their translations
+  are words to find.
+- Any other word, or "a quoted phrase", must appear in the id, customer, subject or agent — or in the
+  message the customer wrote (`body_search`, on a worker: the rest answers at once).
 Case and diacritics never matter: `cokolada` finds `čokolada`, `myohassa` finds `myöhässä`.
 """
 
@@ -376,5 +378,8 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
         ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
         ("tagged", _("the tagged complaints")),
         *(english if current_language() != "en" else []),
-        ('refund "two words"', _("words in id, customer, subject or agent; case and accents do not matter")),
+        (
+            'refund "two words"',
+            _("words in id, customer, subject, agent or message; case and accents do not matter"),
+        ),
     ]

@@ -274,6 +274,13 @@ def test_a_desk_of_100k_opens_at_80x24_and_moves_around(tmp_path: Path) -> None:
         terminal.type("lang:hr status:waiting")
         screen = terminal.wait_for("shown")
         assert "hr " in screen
+        terminal.type(" postovani")  # only in messages ("Poštovani,"): they are searched once typing pauses
+        terminal.wait_for("searching…")
+        deadline = time.monotonic() + 60
+        while "searching…" in (screen := terminal.screen()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "searching…" not in screen and "Nothing matches" not in screen and "hr " in screen, screen
+        assert all(len(line) <= 80 for line in screen.splitlines())
         terminal.keys("Enter", "j", "j", "Enter")
         terminal.wait_for("Status: waiting")
         terminal.keys("Escape", "q")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -19,8 +20,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+from textual.worker import get_current_worker
 
 from console import i18n, labels
+from console.body_search import Batch, found_again, search_bodies
 from console.first_page import FirstPage, read_page, write_page
 from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext, widest_age
 from console.inbox_model import InboxModel
@@ -42,6 +45,9 @@ BULK_IN_BACKGROUND = 100
 """Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
 KEEP_ROWS = 5000
 """At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
+BODIES_AFTER_SECONDS = 0.2
+"""The bodies are searched once typing pauses this long: a search running under every keystroke would
+take the screen's thread from it (a few ms at each switch), and its result would be stale anyway."""
 NOT_LOADED = object()
 PENDING_ROW = InboxRow(
     id="", shown_id="", age="", customer="", subject="…", channel="", language="", status="", status_key="",
@@ -179,6 +185,9 @@ class InboxScreen(DeskScreen):
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
+        self._body_tokens = {"search": 0, "filter": 0}
+        """The body search each query waits for: a result tagged with another token is stale."""
+        self._body_searches = itertools.count(1)
 
     def compose(self) -> ComposeResult:
         yield Static(id="inbox-title")
@@ -328,7 +337,9 @@ class InboxScreen(DeskScreen):
             self._show_title()
 
     def _loaded(self, model: InboxModel, keep: str | None) -> None:
-        self.model = model
+        before, self.model = self.model, model
+        for mode in self.queries:
+            self._search_bodies(mode, before)
         self.page = None
         self.load_state = ""
         for damage in model.index.damaged:
@@ -419,11 +430,14 @@ class InboxScreen(DeskScreen):
         found = len(model.matches) if model is not None else 0
         tagged = len(self.tagged)
         hidden = self._tagged_hidden() if tagged else 0
+        searching = model is not None and any(found.searching for found in model.found.values())
 
         def parts(count: Callable[[int], str]) -> list[str]:
             said = [ngettext("{count} shown", "{count} shown", shown).format(count=count(shown))]
             if found:
                 said.append(ngettext("{count} match", "{count} matches", found).format(count=count(found)))
+            if searching:
+                said.append(_("searching…"))
             if tagged:
                 said_tagged = ngettext("{count} tagged", "{count} tagged", tagged).format(count=count(tagged))
                 if hidden:
@@ -539,16 +553,26 @@ class InboxScreen(DeskScreen):
             error.add_class("shown")
             return
         error.remove_class("shown")
+        words = self.queries[self.mode].words
         self.queries[self.mode] = query
         self.applied[self.mode] = event.value
+        if query.words != words:
+            self._search_bodies(self.mode)
         keep = self.inbox.current_id
         self._arrange(keep)
-        if self.mode == "search" and model.matches:
-            position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
-            if position is None:
-                position = model.next_match(self.inbox.cursor, 1)
-            if position is not None:
-                self.inbox.cursor = position
+        if self.mode == "search":
+            self._to_match()
+
+    def _to_match(self) -> None:
+        """The cursor on a match of the search: where it is, if it is on one, else the next."""
+        model = self.model
+        if model is None or not model.matches:
+            return
+        position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
+        if position is None:
+            position = model.next_match(self.inbox.cursor, 1)
+        if position is not None:
+            self.inbox.cursor = position
 
     @on(Input.Submitted, "#query")
     def query_done(self) -> None:
@@ -603,11 +627,59 @@ class InboxScreen(DeskScreen):
         self.queries[mode] = Query()
         self.texts[mode] = ""
         self.applied[mode] = ""
+        self._search_bodies(mode)
         with field.prevent(Input.Changed):
             field.value = ""
         self._arrange(self.inbox.current_id)
         self.inbox.focus()
         self._show_in_force()
+
+    def _search_bodies(self, mode: str, before: InboxModel | None = None) -> None:
+        """Look for the words of the `mode` query in the bodies too, on a worker (`body_search`); the
+        search before it is stale from now. `before`: the model a reload replaced, whose result for the
+        same words stays shown until the new one is done."""
+        model = self.model
+        if model is None:
+            return
+        self._body_tokens[mode] = token = next(self._body_searches)
+        words = self.queries[mode].words
+        if not words:
+            model.found.pop(mode, None)
+            return
+        earlier = before.found.get(mode) if before is not None else None
+        ids = before.index.ids if before is not None else ()
+        model.found[mode] = found_again(words, earlier, ids, model.row_of, len(model.index))
+        self.set_timer(
+            BODIES_AFTER_SECONDS if before is None else 0,
+            functools.partial(self._search_bodies_now, model, mode, words, token),
+        )
+
+    def _search_bodies_now(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
+        if model is self.model and self._body_tokens[mode] == token:  # not typed on meanwhile
+            self._bodies_in_background(model, mode, words, token)
+
+    @work(thread=True, group="inbox-bodies")
+    def _bodies_in_background(self, model: InboxModel, mode: str, words: tuple[str, ...], token: int) -> None:
+        worker = get_current_worker()
+
+        def wanted() -> bool:  # not when typed on, nor when the app is quitting
+            return self._body_tokens[mode] == token and not worker.is_cancelled
+
+        for batch in search_bodies(self.desk.store, words, model.haystacks, model.row_of, wanted):
+            self._from_worker(self._bodies_found, model, mode, token, batch)
+
+    def _bodies_found(self, model: InboxModel, mode: str, token: int, batch: Batch) -> None:
+        if model is not self.model or self._body_tokens[mode] != token:
+            return  # found for a query, or a desk, no longer on screen
+        for damage in batch.damaged:
+            if damage.path not in self._reported:
+                self._reported.add(damage.path)
+                self.notify(labels.store_error(damage), severity="error", timeout=15)
+        had_matches = bool(model.matches)
+        model.add_found(mode, batch.rows, batch.done)
+        self._arrange(self.inbox.current_id)
+        if mode == "search" and not had_matches:
+            self._to_match()
 
     # Tagging and changing many
 

@@ -764,6 +764,22 @@ class Store:
             hit = self._logs[path] = (stamp, AppendOnlyStorage(path, name, self.mode, raw=raw[:limit]))
         return Table(hit[1], name, cache_size=0)
 
+    def messages_stamp(self, number: int) -> list[int] | None:
+        """The stamp of shard `number`'s messages file (None when there is none): what a body file derived
+        from it is checked against (console/store/bodies.py)."""
+        key = _file_key(self.layout.messages(number))
+        return None if key is None else list(key)
+
+    def message_bodies(self, number: int) -> list[tuple[str, str]]:
+        """(id, body) of every message of shard `number`, read afresh and not kept: 100k bodies would cost
+        some 50 MB held in memory. A message without a text id or body is left out (`check` names it)."""
+        tables = self._parsed(self.layout.messages(number), parse_tables, cached=False) or {}
+        return [
+            (message["id"], message["body"])
+            for message in tables.get("messages", {}).values()
+            if isinstance(message.get("id"), str) and isinstance(message.get("body"), str)
+        ]
+
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
         number = self.shard_of(complaint_id)
