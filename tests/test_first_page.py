@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from console.desk import DeskService, InboxLoad
 from console.first_page import page_path, read_page
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
@@ -36,13 +37,13 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The inbox's load waits (in its worker) until the event is set: what is on screen meanwhile is what
     an agent sees while a big desk loads."""
     release = threading.Event()
-    load = InboxScreen._load
+    load = DeskService.load_inbox
 
-    def held_load(self: InboxScreen, progress: Callable[[int, int], None]):  # type: ignore[no-untyped-def]
+    def held_load(self: DeskService, progress: Callable[[int, int], None], first: bool = False) -> InboxLoad:
         release.wait(timeout=20)
-        return load(self, progress)
+        return load(self, progress, first)
 
-    monkeypatch.setattr(InboxScreen, "_load", held_load)
+    monkeypatch.setattr(DeskService, "load_inbox", held_load)
     yield release
     release.set()
 
