@@ -221,6 +221,8 @@ class DeskService:
         return ComplaintLoad(complaint, notes, self._others_now(complaint_id))
 
     def load_history(self, complaint_id: str) -> HistoryLoad:
+        """After the changes already asked for: `s` then `h` shows the status change."""
+        self._writer.submit(lambda: None).result()
         return HistoryLoad(complaint_id, tuple(self.store.history(complaint_id)))
 
     # Polling and presence

@@ -88,9 +88,8 @@ async def test_keys_move_while_another_process_holds_the_lock_and_the_change_lan
 async def test_a_change_that_cannot_get_the_lock_fails_with_one_line_and_keeps_nothing_half(
     small_store: Store, playbooks: Playbooks
 ) -> None:
-    small_store.lock_timeout = 0.5
-    small_store._lock = None  # made again with the shorter wait  # noqa: SLF001
-    app = make_app(small_store, playbooks)
+    store = Store(small_store.directory, lock_timeout=0.5)  # the TUI waits 3 s; the test need not
+    app = make_app(store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         with lock_held_by_another_process(small_store.directory):
             await pilot.press("p", "j")
@@ -177,9 +176,7 @@ async def test_a_superseded_inbox_load_that_finishes_last_is_dropped(
         assert "resolved" in screen_text(app) and "waiting" not in screen_text(app)  # …and was dropped
 
 
-async def test_two_bulk_changes_queued_behind_the_lock_undo_the_last_one(
-    tmp_path: Path, playbooks: Playbooks
-) -> None:
+async def test_two_bulk_changes_queued_behind_the_lock_undo_the_last_one(tmp_path: Path, playbooks: Playbooks) -> None:
     store = Store(tmp_path / "desk")
     store.add_complaints([make_complaint(number) for number in (1, 2, 3, 4)])
     app = make_app(store, playbooks, agent="anna")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from console.seeding import seed_store
 from console.store import Store
 from console.views import view_counts
 from console.widgets.inbox_list import InboxList
-from tests.conftest import make_app, screen_text
+from tests.conftest import make_app, screen_text, wait_for
 
 SHOWN = 40
 
@@ -48,6 +49,10 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     release.set()
 
 
+def loaded(app) -> bool:  # type: ignore[no-untyped-def]
+    return isinstance(app.screen, InboxScreen) and app.screen.model is not None
+
+
 def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
     listing = app.screen.query_one(InboxList)
     return [listing.row(position).id for position in range(min(listing.count, SHOWN))]
@@ -57,7 +62,8 @@ async def first_start(store: Store, playbooks: Playbooks, agent: str = "tester")
     """Start, load in full, quit: the rows and the views line it showed."""
     app = make_app(store, playbooks, agent=agent)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert app.screen.model is not None
         return rows(app), screen_text(app).splitlines()[1]
@@ -97,7 +103,8 @@ async def test_the_next_start_shows_the_first_rows_before_the_desk_has_loaded(
         await pilot.press("escape")
 
         held.set()
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert screen.model is not None and screen.page is None
         assert rows(app) == shown  # the full load shows what the kept page showed
@@ -140,7 +147,8 @@ async def test_a_change_to_the_desk_or_another_agent_gets_no_kept_page(
             assert app.screen.query_one(InboxList).count == 0
             assert "loading" in screen_text(app)
             held.set()
-            await app.workers.wait_for_complete()
+            await wait_for(pilot, partial(loaded, app))
+            await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
             await pilot.pause()
             assert rows(app)[0] != shown[0]  # resolved: it went down
             held.clear()
@@ -161,7 +169,8 @@ async def test_choosing_another_view_while_loading_drops_the_kept_page(
         await pilot.press("2")  # Unassigned: not what the page holds
         assert app.screen.query_one(InboxList).count == 0
         held.set()
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert "[2 Unassigned" in screen_text(app) and app.screen.query_one(InboxList).count > 0
 
@@ -191,7 +200,8 @@ async def test_a_damaged_page_is_ignored_quietly_and_kept_anew(
     path.write_text('{"format": 1, "rows": [["torn')
     app = make_app(big, playbooks)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert not app._notifications  # a cache: nothing for the agent to act on
         assert rows(app)

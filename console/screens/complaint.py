@@ -73,6 +73,7 @@ class ComplaintScreen(DeskScreen):
         self.complaint_id = complaint_id
         self._write_note = write_note
         self._complaint: Complaint | None = None
+        self._load: ComplaintLoad | None = None
         self._playbook: Playbook | None = None
         self._asked = 0
         """Loads asked for, counted; an answer older than the one shown is dropped."""
@@ -160,7 +161,12 @@ class ComplaintScreen(DeskScreen):
             self._shown = message.generation
             self._show(message.result)
 
+    def show_again(self) -> None:
+        if self._load is not None:
+            self._show(self._load)
+
     def _show(self, load: ComplaintLoad) -> None:
+        self._load = load
         complaint, notes = load.complaint, load.notes
         language = self.desk.language
         playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)

@@ -54,6 +54,11 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         self._said_waiting = False
 
     @property
+    def pending_changes(self) -> int:
+        """Changes this screen asked for that are not stored (nor refused) yet."""
+        return len(self._pending)
+
+    @property
     def desk(self) -> ConsoleApp:
         return cast("ConsoleApp", self.app)
 
@@ -78,6 +83,10 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
     def retranslate(self) -> None:
         """Render again in the current language, key labels included."""
         translate_tree(self)
+        self.show_again()
+
+    def show_again(self) -> None:
+        """Render what the screen holds again: a language switch needs nothing read from the desk."""
         self.reload()
 
     def _change(

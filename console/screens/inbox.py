@@ -268,6 +268,14 @@ class InboxScreen(DeskScreen):
         if message.generation > self._shown:  # else a load overtaken by a newer one already shown: dropped
             self._take(message.result, message.generation)
 
+    def show_again(self) -> None:
+        if self.model is not None:
+            self._arrange(self.inbox.current_id)
+        elif self.page is not None:
+            self._show_rows(self.page.count, self._page_row, self.inbox.cursor)
+        else:
+            self._show_title()
+
     def _take(self, load: InboxLoad, generation: int) -> None:
         self._shown = generation
         self._loaded_stamp = load.stamp
