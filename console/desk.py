@@ -194,6 +194,8 @@ class DeskService:
             gc.freeze()
         store = self.store
         try:
+            if len(store.layout.shard_numbers()) <= LOAD_IN_BACKGROUND:
+                return  # read whole before the first frame: no page needed
             unchanged = store.stamp() == load.stamp
         except StoreError:
             return  # a cache, not data: the next poll says what is wrong
