@@ -8,9 +8,12 @@ in the same run:
 - changing a status in-process (a shard and its inbox file are rewritten);
 - loading what the inbox needs with a fresh Store (what a new process does first);
 - `agent-console note` as a command, at 1k and at 100k, samples alternating; the ratio of medians is the
-  figure to quote.
+  figure to quote;
+- a status change with `agent-console set` on a complaint whose shard holds 20k history entries and on
+  one whose shard holds none (same desk, same shard size), alternating: history is an append-only log,
+  so the ratio should be about 1; and the same in-process.
 
-    python benchmarks/storage.py [--sizes 1000,10000,100000] [--runs 30]
+    python benchmarks/storage.py [--sizes 1000,10000,100000] [--runs 30] [--history 20000]
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from tinydb import TinyDB
 
 from console.playbooks import load_playbooks
 from console.seeding import seed_store
-from console.store import Store
+from console.store import Change, Store
+from console.store.records import utc_now
 
 
 def median_ms(action: Callable[[], object], runs: int) -> float:
@@ -70,10 +74,58 @@ def cli_note_ms(directory: Path) -> float:
     return (time.perf_counter() - start) * 1000
 
 
+def cli_set_ms(directory: Path, complaint_id: str, status: str) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "console", "set", complaint_id, "--status", status, "--data-dir", str(directory)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return (time.perf_counter() - start) * 1000
+
+
+def history_ratio(scratch: Path, entries: int, runs: int) -> None:
+    """A status change beside `entries` history entries against the same change beside none."""
+    playbooks = load_playbooks()
+    directory = scratch / "desk-history"
+    store = Store(directory)
+    seed_store(store, 512, 2, playbooks)  # two full shards: S-000001 in the first, S-000300 in the second
+    now = utc_now()
+    store.add_history(
+        Change("S-000002", "status", "open", "waiting", "bench", now) for _ in range(entries)
+    )  # all on the first shard
+    full, empty = "S-000001", "S-000300"
+    for complaint_id in (full, empty):
+        store.set_field(complaint_id, "status", "open", "bench")
+    samples: dict[str, list[float]] = {full: [], empty: []}
+    for run in range(max(5, runs // 2)):
+        status = ("waiting", "open")[run % 2]
+        for complaint_id in (full, empty):
+            samples[complaint_id].append(cli_set_ms(directory, complaint_id, status))
+    with_ms, without_ms = statistics.median(samples[full]), statistics.median(samples[empty])
+    print(
+        f"agent-console set --status: {with_ms:.0f} ms beside {entries} history entries, {without_ms:.0f} ms beside "
+        f"none: {with_ms / without_ms:.2f}x (median of {len(samples[full])}, alternating)"
+    )
+    statuses = ("open", "waiting")
+    in_process: dict[str, list[float]] = {full: [], empty: []}
+    for _ in range(runs):
+        for complaint_id in (full, empty):
+            in_process[complaint_id].append(
+                median_ms(lambda c=complaint_id: store.cycle_field(c, "status", statuses, "bench"), 1)
+            )
+    with_ms, without_ms = statistics.median(in_process[full]), statistics.median(in_process[empty])
+    print(
+        f"in-process status change: {with_ms:.2f} ms beside {entries} history entries, {without_ms:.2f} ms beside "
+        f"none: {with_ms / without_ms:.2f}x (median of {runs}, alternating)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--history", type=int, default=20_000, metavar="N", help="history entries beside a change")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     playbooks = load_playbooks()
@@ -117,6 +169,7 @@ def main() -> None:
             f"agent-console note: {small_ms:.0f} ms at {small}, {large_ms:.0f} ms at {large}: "
             f"{large_ms / small_ms:.2f}x (median of {len(samples[small])}, alternating)"
         )
+        history_ratio(scratch, arguments.history, arguments.runs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.filter import Monochrome, NoColor
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -26,7 +26,7 @@ from console.i18n import (
     ngettext,
     set_language,
 )
-from console.keys import key_help, translate_bindings
+from console.keys import key_help
 from console.playbooks import Playbooks
 from console.query import query_help
 from console.safe_text import clean_line
@@ -35,6 +35,7 @@ from console.screens.desk_worker import Polled, PollFailed, Saved, SaveFailed, i
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
+from console.widgets.status_line import StatusLine
 
 POLL_SECONDS = 1.5
 NOT_COMMANDS = frozenset(
@@ -68,10 +69,7 @@ class ConsoleApp(App[None]):
         warning: str | None = None,
     ) -> None:
         super().__init__()
-        if self.no_color:
-            # NO_COLOR means no colour (no-color.org), not Textual's shades of grey: styles such as bold and
-            # reverse stay, and the marks (› for the cursor, * for a tag) say the rest.
-            self._filters = [NoColor() if isinstance(f, Monochrome) else f for f in self._filters]
+        self._no_color = NoColor()
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
@@ -86,11 +84,18 @@ class ConsoleApp(App[None]):
         self.drafts: dict[str, str] = {}
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
-        translate_bindings(self)
         self._start_up = start_up
         """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
         self._warning = warning
         """What the command line warned of before the screen covered it (an unknown --lang)."""
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """NO_COLOR means no colour (no-color.org), not Textual's shades of grey: styles such as bold and
+        reverse stay, and the marks (› for the cursor, * for a tag) say the rest."""
+        filters = super().get_line_filters()
+        if not self.no_color:
+            return filters
+        return [self._no_color if isinstance(line_filter, Monochrome) else line_filter for line_filter in filters]
 
     @property
     def language(self) -> str:
@@ -167,6 +172,15 @@ class ConsoleApp(App[None]):
     def on_save_failed(self, message: SaveFailed) -> None:
         self.notify(_("Not saved: {error}").format(error=labels.store_error(message.error)), severity="error")
 
+    def known_agents(self) -> list[str]:
+        """The agents seen on the desk (anyone with a complaint assigned) and this one, for completing a
+        name in the assign dialog."""
+        names = {self.agent}
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen) and screen.model is not None:
+                names.update(clean_line(name) for name in screen.model.index.categories["assignee"].values if name)
+        return sorted(names, key=str.casefold)
+
     def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
         from console.screens.complaint import ComplaintScreen  # not needed for the first screen
 
@@ -190,10 +204,23 @@ class ConsoleApp(App[None]):
         timeout: float | None = None,
         markup: bool = False,
     ) -> None:
-        """Messages quote complaint ids, names and step titles: never markup; routine ones go quickly."""
+        """Messages quote complaint ids, names and step titles: never markup. Routine ones and warnings go
+        to the message line above the keys, each replacing the last, where they cover nothing the agent is
+        working on; errors (and anything said before a screen is up) are toasts, kept longer."""
         if timeout is None:
-            timeout = 3.0 if severity == "information" else 8.0
+            timeout = 5.0 if severity == "information" else 8.0
+        if severity != "error" and (line := self._status_line()) is not None:
+            line.say(message, warning=severity == "warning", timeout=timeout)
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def _status_line(self) -> StatusLine | None:
+        """The message line of the desk screen on top (under a dialog, it shows beneath the dialog)."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, DeskScreen):
+                found = screen.query(StatusLine)
+                return found.first() if found else None
+        return None
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.leaving = True
@@ -248,7 +275,6 @@ class ConsoleApp(App[None]):
 
     def action_switch_language(self) -> None:
         set_language(next_language(self.language))
-        translate_bindings(self)
         self.clear_notifications()
         for screen in self.screen_stack:
             if isinstance(screen, DeskScreen):
@@ -259,7 +285,7 @@ class ConsoleApp(App[None]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette  # not needed for the first screen
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(placeholder=_("Search for commands…"), id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -16,7 +16,7 @@ from console.collector import Pause
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.safe_text import clean_line, visible
-from console.store import Store, StoreError, UnknownComplaint
+from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
 from console.store.records import utc_now
 
@@ -95,6 +95,20 @@ def _parser() -> argparse.ArgumentParser:
     noter.add_argument("id")
     noter.add_argument("text", nargs="+", help="the note (several words need no quotes)")
 
+    setter = commands.add_parser(
+        "set", parents=[common], help="change status, priority, assignee or playbook of complaints (kept as history)"
+    )
+    setter.add_argument("ids", nargs="*", metavar="ID")
+    setter.add_argument(
+        "--where", metavar="QUERY", help="the complaints the inbox's query finds, e.g. 'status:waiting age:>14d'"
+    )
+    value = setter.add_mutually_exclusive_group(required=True)
+    value.add_argument("--status", metavar="S")
+    value.add_argument("--priority", metavar="P")
+    value.add_argument("--assignee", metavar="NAME")
+    value.add_argument("--unassign", action="store_true")
+    value.add_argument("--playbook", metavar="ID")
+
     exporter = commands.add_parser("export", parents=[common], help="export every complaint with steps and notes")
     exporter.add_argument("--format", choices=EXPORT_FORMATS, required=True)
     exporter.add_argument("-o", "--output", type=Path, metavar="FILE", help="write to FILE instead of stdout")
@@ -162,6 +176,83 @@ def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
         ids = ", ".join(clean_line(complaint_id) for complaint_id in result.differing)
         print(warning.format(count=len(result.differing), ids=ids), file=sys.stderr)
     return 0
+
+
+def _set_value(arguments: argparse.Namespace, playbooks: Playbooks) -> tuple[str, str | None]:
+    """The field and stored value `set` was asked for; a value may be written in English or the current
+    language, case and accents aside."""
+    from console.query import fold
+    from console.store import PRIORITIES, STATUSES
+
+    if arguments.unassign:
+        return "assignee", None
+    if arguments.assignee is not None:
+        name = clean_line(arguments.assignee).strip()
+        if not name:
+            raise UserError(i18n._("--assignee needs a name (--unassign empties it)"))
+        return "assignee", name
+    field, given = next((f, getattr(arguments, f)) for f in ("status", "priority", "playbook") if getattr(arguments, f))
+    choices: dict[str, str] = {}
+    shown: list[str] = []
+    if field == "playbook":
+        for playbook in playbooks.all:
+            for name in (playbook.id, playbook.title("en"), playbook.title(i18n.current_language())):
+                choices[fold(name)] = playbook.id
+            shown.append(playbook.id)
+    else:
+        name_of = labels.status if field == "status" else labels.priority
+        for stored in STATUSES if field == "status" else PRIORITIES:
+            choices[fold(stored)] = choices[fold(name_of(stored))] = stored
+            shown.append(name_of(stored))
+    value = choices.get(fold(given.strip()))
+    if value is None:
+        raise UserError(
+            i18n._("--{option} {value} is not known; try {values}").format(
+                option=field, value=clean_line(given), values=", ".join(shown)
+            )
+        )
+    return field, value
+
+
+def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Namespace) -> int:
+    """`set`: the TUI's bulk change for scripts and cron jobs (same store path, so every change is history)."""
+    field, value = _set_value(arguments, playbooks)
+    ids: list[str] = list(dict.fromkeys(arguments.ids))
+    if arguments.where is None and not ids:
+        raise UserError(i18n._("name the complaints: give their ids, --where QUERY, or both"))
+    for complaint_id in ids:
+        store.shard_of(complaint_id)  # an unknown id is refused before anything is changed
+    if arguments.where is not None:
+        ids = _where(store, playbooks, agent, arguments.where, ids or None)
+    old = store.set_many(field, dict.fromkeys(ids, value), agent) if ids else {}
+    language = i18n.current_language()
+    for complaint_id in ids:
+        if complaint_id in old:
+            change = Change(complaint_id, field, old[complaint_id], value, agent, utc_now())
+            print(f"{clean_line(complaint_id)}: {labels.change(change, playbooks, language)}")
+    if not old:
+        print(i18n._("Nothing to change."))
+    return 0
+
+
+def _where(store: Store, playbooks: Playbooks, agent: str, text: str, among: list[str] | None) -> list[str]:
+    """The ids the inbox's query `text` finds (in the inbox's order), or those of `among` it finds."""
+    from console.inbox_model import InboxModel
+    from console.query import Query, QueryError, parse
+    from console.views import DEFAULT_SORT, DEFAULT_VIEW
+
+    index = store.inbox()
+    try:
+        query = parse(text, playbooks.kinds(), agent, index)
+    except QueryError as error:
+        raise UserError(i18n._("--where: {problem}").format(problem=error)) from None
+    model = InboxModel(index, playbooks, agent, utc_now())
+    model.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, query, Query(), ())
+    found = model.ids_shown()
+    if among is None:
+        return found
+    wanted = set(among)
+    return [complaint_id for complaint_id in found if complaint_id in wanted]
 
 
 def _check(store: Store, _arguments: argparse.Namespace, _playbooks: Playbooks) -> int:
@@ -250,6 +341,8 @@ def run(arguments: argparse.Namespace) -> int:
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
         return _import(store, playbooks, arguments.files)
+    if command == "set":
+        return _set(store, playbooks, agent, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
     from console.exports import complaint_json, export_complaints, list_table, show_text, to_json
 

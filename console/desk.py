@@ -99,6 +99,8 @@ class SetStep:
 class AddNote:
     complaint_id: str
     text: str
+    note_id: str
+    """Made when the note is first sent (`new_note_id`): sent again after a failure, it is never stored twice."""
 
 
 @dataclass(frozen=True)
@@ -294,8 +296,8 @@ class DeskService:
                 outcome = Outcome(edit, store.cycle_field(complaint_id, name, values, agent), 1)
             case SetStep(complaint_id, playbook, step, done):
                 outcome = Outcome(edit, store.set_step(complaint_id, playbook, step, done, agent), 1)
-            case AddNote(complaint_id, text):
-                store.add_note(complaint_id, agent, text)
+            case AddNote(complaint_id, text, note_id):
+                store.add_note(complaint_id, agent, text, note_id)
                 outcome = Outcome(edit, changed=1)
             case SetMany(name, values):
                 old = store.set_many(name, values, agent)

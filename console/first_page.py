@@ -28,7 +28,7 @@ FOLDER = "cache"
 
 
 class FirstPage(NamedTuple):
-    count: int
+    total: int
     """Rows in the default view (All, sorted by status, newest first)."""
     counts: dict[str, int]
     """Complaints in each view."""

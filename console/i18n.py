@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from console.resources import catalogs_are_compiled, locales_dir
 
@@ -209,14 +209,17 @@ def _locale(language: str) -> Locale:
     return Locale.parse(language)
 
 
-def format_moment(moment: datetime, tz: tzinfo | None = None, width: str = "medium") -> str:
+def format_moment(
+    moment: datetime, tz: tzinfo | None = None, width: Literal["full", "long", "medium", "short"] = "medium"
+) -> str:
     """A date and time (to the minute) in the reader's time zone, as the current language writes it."""
     from babel.dates import format_date, format_time, get_datetime_format
 
     local = moment.astimezone(tz)  # None: the local zone as it was then, so summer times stay right in winter
     pattern = get_datetime_format(width, locale=_state.locale)
     date = format_date(local, width, locale=_state.locale)
-    return pattern.replace("{1}", date).replace("{0}", format_time(local, "short", locale=_state.locale))
+    time = format_time(local, "short", locale=_state.locale)
+    return str(pattern).replace("{1}", date).replace("{0}", time)
 
 
 def format_count(number: int) -> str:

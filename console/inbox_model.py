@@ -4,7 +4,7 @@ complaints cost a list of ints, and a row is formatted only when it is on screen
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from console.playbooks import Playbooks
@@ -53,11 +53,11 @@ class InboxModel:
         """Work out `order` (the rows shown, in order) and `matches` (those the search finds)."""
         key = (view, sort, reverse)
         if key not in self._sorted:
-            rows = view_rows(view, self.index, self.agent, self.now)
-            self._sorted[key] = tuple(sorted_rows(sort, rows, self.index, self.playbooks, reverse))
-        rows = self._sorted[key]
+            in_view = view_rows(view, self.index, self.agent, self.now)
+            self._sorted[key] = tuple(sorted_rows(sort, in_view, self.index, self.playbooks, reverse))
+        rows: Sequence[int] = self._sorted[key]
         if filter.empty:
-            self.order = rows
+            self.order = self._sorted[key]
         else:
             kept_by = None
             if self._last is not None and self._last[0] == key and filter.narrows(self._last[1]):
@@ -111,6 +111,15 @@ class InboxModel:
     def ids_shown(self) -> list[str]:
         ids = self.index.ids
         return [ids[row] for row in self.order]
+
+    def hidden(self, ids: Collection[str]) -> int:
+        """How many of `ids` (the tagged complaints) the rows shown leave out: filtered away, in another
+        view, moved out of this one by a change, or gone from the desk."""
+        if not ids:
+            return 0
+        shown = set(self.order)
+        row_of = self._row_of
+        return sum(1 for complaint_id in ids if row_of.get(complaint_id) not in shown)
 
     def view_keys(self) -> list[str]:
         return [view.key for view in VIEWS]

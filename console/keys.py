@@ -1,35 +1,19 @@
 """Key bindings in the current language, and the list of every key that `?` and the palette show.
 
-Binding descriptions are English msgids at class level (Textual evaluates BINDINGS at import); each node's
-bindings are rebuilt with translated descriptions when it is shown and whenever the language changes.
+Binding descriptions are English msgids at class level (Textual evaluates BINDINGS at import). They are
+translated where they are shown — the keys line, help and the palette — so a language switch needs no
+rebuilding of any node's bindings (and no private Textual API).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, NamedTuple
 
 from textual.app import App
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 
 from console.i18n import N_, _
-
-
-def translate_bindings(node: DOMNode) -> None:
-    """Give `node` its class bindings with descriptions in the current language."""
-    merged = type(node)._merged_bindings
-    if merged is None:
-        return
-    node._bindings = BindingsMap.from_keys(
-        {
-            key: [
-                replace(binding, description=_(binding.description)) if binding.description else binding
-                for binding in bindings
-            ]
-            for key, bindings in merged.key_to_bindings.items()
-        }
-    )
 
 
 def movement_bindings(
@@ -39,9 +23,9 @@ def movement_bindings(
     last: str = "last",
     page_down: str | None = "page_down",
     page_up: str | None = "page_up",
-) -> list[Binding]:
+) -> list[BindingType]:
     """The keys that move in every list and pane, as in mutt and less: j/k, g/G, PgDn/PgUp (ctrl+d/u)."""
-    bindings = [
+    bindings: list[BindingType] = [
         Binding("j,down", down, N_("Down"), show=False),
         Binding("k,up", up, N_("Up"), show=False),
         Binding("g,home", first, N_("First"), show=False),
@@ -55,22 +39,6 @@ def movement_bindings(
 
 SCROLL_BINDINGS = movement_bindings("scroll_down", "scroll_up", "scroll_home", "scroll_end")
 """Movement keys for a scrolling pane of text."""
-
-
-class TranslatedBindings:
-    """Mixin for our widgets and screens: bindings in the current language from construction on, so the
-    keys line is right in the first frame rather than after every node translates itself."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        assert isinstance(self, DOMNode)
-        translate_bindings(self)
-
-
-def translate_tree(node: DOMNode) -> None:
-    for child in node.walk_children(with_self=True):
-        if _is_ours(child):
-            translate_bindings(child)
 
 
 def _is_ours(node: DOMNode) -> bool:
@@ -97,19 +65,34 @@ def _keys_text(keys: list[str]) -> str:
     return " ".join(others)
 
 
-def key_help(app: App[object], screen: DOMNode) -> list[KeyHelp]:
+def node_bindings(node: DOMNode) -> list[Binding]:
+    """The keys a node's own classes declare (their public `BINDINGS`), bases first: ours, and the
+    App's (ctrl+q). Textual's widgets' and screens' keys are left out: ours replace them with the desk's."""
+    declared: list[Binding] = []
+    for cls in reversed(type(node).__mro__):
+        own = cls.__dict__.get("BINDINGS")
+        if own and (cls.__module__.startswith("console.") or cls is App):
+            declared.extend(Binding.make_bindings(own))
+    return declared
+
+
+def key_help(app: App[Any], screen: DOMNode) -> list[KeyHelp]:
     """Every key that works on `screen` (its widgets' keys, then the screen's, then the app's), one entry
     per description, so `j` that scrolls the body and moves the checklist is listed once."""
     nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
     grouped: dict[str, list[str]] = {}
     owner: dict[str, tuple[str, DOMNode]] = {}
+    taken: set[str] = set()  # keys the screen binds: the app's `q` is not "Quit" where the screen's goes back
     for node in [*nodes, screen, app]:
-        for _key, binding in node._bindings:
-            if not binding.description:
+        for binding in node_bindings(node):
+            if node is not app:
+                taken.add(binding.key)
+            if not binding.description or (node is app and binding.key in taken):
                 continue
-            keys = grouped.setdefault(binding.description, [])
+            description = _(binding.description)
+            keys = grouped.setdefault(description, [])
             display = app.get_key_display(binding)
             if display not in keys:
                 keys.append(display)
-            owner.setdefault(binding.description, (binding.action, node))
+            owner.setdefault(description, (binding.action, node))
     return [KeyHelp(_keys_text(keys), description, *owner[description]) for description, keys in grouped.items()]

@@ -43,7 +43,9 @@ def change(record: Change, playbooks: Playbooks, language: str) -> str:
         return key or ""
 
     def playbook_title(playbook_id: str | None) -> str:
-        return playbooks[playbook_id].title(language) if playbook_id in playbooks else (playbook_id or "–")
+        if playbook_id is None or playbook_id not in playbooks:
+            return playbook_id or "–"
+        return playbooks[playbook_id].title(language)
 
     if record.field == "step":
         if record.new:

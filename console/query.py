@@ -6,6 +6,8 @@
   `!key:value`) leaves them out. Keys: status, prio/priority, lang/language, kind, agent/assignee
   (`me`, `none` or a name), via/channel. Values are the stored ones or their names in the current
   language (`status:odottaa` in Finnish).
+- `age:>14d` / `age:<2h`: received more / less than that long ago (units m, h, d, w), as the age column
+  counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
 - `overdue`: not resolved and older than its priority allows (`views.DUE`).
 - `tagged`: the complaints tagged with `t`.
   These two keywords are written in English in every language (as the keys are); their translations
@@ -24,7 +26,7 @@ import shlex
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
 from console import labels
@@ -89,6 +91,17 @@ class Condition(NamedTuple):
     negated: bool = False
 
 
+class Age(NamedTuple):
+    """`age:>14d` (older: True) or `age:<2h` (older: False)."""
+
+    older: bool
+    span: timedelta
+
+
+AGE_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+_AGE = re.compile(r"([<>])([0-9]{1,6})([mhdw])")
+
+
 @dataclass(frozen=True)
 class Query:
     conditions: tuple[Condition, ...] = ()
@@ -96,16 +109,18 @@ class Query:
     overdue: bool = False
     tagged: bool = False
     source: str = field(default="", compare=False)
+    ages: tuple[Age, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.conditions or self.words or self.overdue or self.tagged)
+        return not (self.conditions or self.words or self.overdue or self.tagged or self.ages)
 
     def narrows(self, other: Query) -> bool:
         """Whether everything this query keeps, `other` keeps too (as when a word is typed on): then this
         one need only look at what `other` kept."""
         return (
             set(other.conditions) <= set(self.conditions)
+            and set(other.ages) <= set(self.ages)
             and all(any(old in new for new in self.words) for old in other.words)
             and (self.overdue or not other.overdue)
             and not (self.tagged or other.tagged)
@@ -129,6 +144,9 @@ class Query:
         for condition in self.conditions:
             if condition not in known.conditions:
                 rows = _keep(rows, index, condition)
+        for age in self.ages:
+            if age not in known.ages:
+                rows = _aged(rows, index, age, now)
         if self.overdue and not known.overdue:
             late = overdue_rows(index, now) if late is None else late
             rows = _where(rows, map(late.__contains__, rows))
@@ -147,6 +165,14 @@ class Query:
             found = bytes(map(operator.contains, hay, itertools.repeat(word)))
             rows = _where(rows, _at(found, rows))
         return rows
+
+
+def _aged(rows: list[int], index: InboxIndex, age: Age, now: datetime) -> list[int]:
+    """The rows received before (older) or after the moment `age.span` before `now`. Times are UTC ISO
+    text, which sorts as time: one string comparison a row."""
+    cutoff = (now - age.span).astimezone(UTC).isoformat()
+    compare = operator.gt if age.older else operator.lt
+    return _where(rows, map(compare, itertools.repeat(cutoff), _at(index.text["received"], rows)))
 
 
 def _keep(rows: list[int], index: InboxIndex, condition: Condition) -> list[int]:
@@ -214,17 +240,20 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
         raise QueryError(_("A quote is not closed.")) from None
     conditions: list[Condition] = []
     words: list[str] = []
+    ages: list[Age] = []
     overdue = tagged = False
     for token in tokens:
         negated = token[:1] in ("-", "!") and ":" in token
         bare = token[1:] if negated else token
         key, colon, value = bare.partition(":")
-        if colon and " " not in key and key:
+        if colon and " " not in key and fold(key) == "age":
+            ages.append(_age(key, value, negated))
+        elif colon and " " not in key and key:
             column = KEYS.get(fold(key))
             if column is None:
                 raise QueryError(
                     _("Unknown field {field}: use {fields}.").format(
-                        field=key, fields=", ".join(sorted({k for k in KEYS if len(k) <= 6}))
+                        field=key, fields=", ".join(sorted({k for k in KEYS if len(k) <= 6} | {"age"}))
                     )
                 )
             if not value:
@@ -236,7 +265,19 @@ def parse(text: str, kinds: Collection[str], agent: str, index: InboxIndex) -> Q
             tagged = True
         elif folded := fold(token).strip():
             words.append(folded)
-    return Query(tuple(conditions), tuple(words), overdue, tagged, source=text)
+    return Query(tuple(conditions), tuple(words), overdue, tagged, source=text, ages=tuple(ages))
+
+
+def _age(key: str, text: str, negated: bool) -> Age:
+    match = _AGE.fullmatch(text.strip().lower())
+    if match is None:
+        raise QueryError(
+            _(
+                "{field}:{value} is not an age; try {field}:>14d (older) or {field}:<2h (newer), in m, h, d or w."
+            ).format(field=key, value=text)
+        )
+    sign, count, unit = match.groups()
+    return Age((sign == ">") != negated, int(count) * AGE_UNITS[unit])
 
 
 def _values(
@@ -277,6 +318,7 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
         ("kind:…", _("kind: {kinds}").format(kinds=", ".join(sorted(kinds)))),
         ("agent:me", _("agent: me, none or a name")),
         ("via:email", _("channel: email, phone, chat, web")),
+        ("age:>14d", _("received more than 14 days ago; age:<2h less than 2 hours (m, h, d, w)")),
         ("status:open,waiting", _("a comma: either value")),
         ("-status:resolved", _("a minus: leave those out")),
         ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),

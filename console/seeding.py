@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from types import MappingProxyType
@@ -39,6 +40,7 @@ NOTES = {
     "hr": ("Nazvao sam kupca, nije se javio. Pokušat ću sutra.", "Povrat novca odobren."),
 }
 BATCH = 2048
+NOTE_IDS = uuid.UUID("0c6f2f7e-2b1d-4f8e-9a53-3d1e6b7f9a20")
 
 
 def _templates(playbooks: Playbooks) -> list[Complaint]:
@@ -78,7 +80,13 @@ def synthetic(count: int, seed: int, playbooks: Playbooks) -> Iterator[tuple[Com
             ticks=MappingProxyType(ticks),
         )
         notes = [
-            Note(complaint.id, by, received + timedelta(hours=i + 1), chance.choice(NOTES[template.language]))
+            Note(
+                complaint.id,
+                by,
+                received + timedelta(hours=i + 1),
+                chance.choice(NOTES[template.language]),
+                uuid.uuid5(NOTE_IDS, f"{seed}:{complaint.id}:{i}").hex,  # the same seed, the same ids
+            )
             for i in range(chance.choices((0, 1, 2), (6, 3, 1))[0])
         ]
         yield complaint, notes

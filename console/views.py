@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from console.i18n import N_
+from console.i18n import N_, _
 from console.playbooks import Playbooks
 from console.store import PRIORITIES, STATUSES
 from console.store.index import InboxIndex
@@ -46,6 +46,21 @@ SORTS = {
     "customer": N_("customer"),
     "progress": N_("progress"),
 }
+"""Each order's name, in its natural direction (newest, most urgent, A–Z, least done first)."""
+
+SORTS_REVERSED = {
+    "inbox": N_("status from resolved, oldest"),
+    "age": N_("age, oldest first"),
+    "priority": N_("priority, lowest first"),
+    "customer": N_("customer, Z–A"),
+    "progress": N_("progress, most done first"),
+}
+"""Each order's name when `O` has turned it round: what comes first, said truthfully."""
+
+
+def sort_name(key: str, reverse: bool) -> str:
+    """The order's name in the current language, as the title and the messages give it."""
+    return _((SORTS_REVERSED if reverse else SORTS)[key])
 
 
 def overdue_rows(index: InboxIndex, now: datetime) -> set[int]:
@@ -130,7 +145,7 @@ def progress_fractions(index: InboxIndex, playbooks: Playbooks) -> list[float]:
     for key in zip(playbook_ids, kinds, ticked, strict=True):
         fraction = cache.get(key)
         if fraction is None:
-            playbook = playbooks.get(key[0], key[1])  # type: ignore[arg-type]
+            playbook = playbooks.get(key[0], key[1])
             done = set(key[2].split())
             steps = playbook.step_ids()
             fraction = cache[key] = sum(f"{playbook.id}/{step}" in done for step in steps) / max(len(steps), 1)

@@ -14,6 +14,7 @@ from console.app import ConsoleApp
 from console.demo import create_demo_desk
 from console.playbooks import Playbooks, load_playbooks
 from console.store import Complaint, Store
+from console.widgets.status_line import StatusLine
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +72,9 @@ def screen_text(app: ConsoleApp) -> str:
 
 
 def notifications(app: ConsoleApp) -> list[str]:
-    """The messages of the toasts the app has raised and not yet expired."""
-    return [notification.message for notification in app._notifications]
+    """The messages the app shows now: its toasts not yet expired, and what the message lines say."""
+    lines = [line.message for screen in app.screen_stack for line in screen.query(StatusLine) if line.message]
+    return [notification.message for notification in app._notifications] + lines
 
 
 async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:

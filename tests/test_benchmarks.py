@@ -25,10 +25,10 @@ def run(script: str, *arguments: str) -> str:
 
 
 def test_the_storage_benchmark_runs() -> None:
-    output = run("storage.py", "--sizes", "200,400", "--runs", "2")
+    output = run("storage.py", "--sizes", "200,400", "--runs", "2", "--history", "50")
     lines = output.splitlines()
     assert any(line.split()[:1] == ["200"] for line in lines) and any(line.split()[:1] == ["400"] for line in lines)
-    assert "agent-console note" in output
+    assert "agent-console note" in output and "beside 50 history entries" in output
 
 
 @pytest.mark.slow

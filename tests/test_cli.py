@@ -352,3 +352,69 @@ def test_the_export_formats_offered_are_the_ones_there_are() -> None:
     from console import cli, exports
 
     assert cli.EXPORT_FORMATS == exports.EXPORT_FORMATS
+
+
+@pytest.fixture
+def imported(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A-1 (high, received 2026-11-20) and A-2 (normal, 2026-11-21), both open; A-2 waiting."""
+    run(capsys, "import", str(write(tmp_path, "in.csv", HEADER + "".join(ROWS))))
+    run(capsys, "set", "A-2", "--status", "waiting")
+    return desk
+
+
+def _history(desk: Path, complaint_id: str) -> list[dict[str, object]]:
+    from console.store import Store
+
+    return [change._asdict() for change in Store(desk).history(complaint_id)]
+
+
+def test_set_changes_the_named_complaints_and_keeps_history(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "set", "A-1", "A-2", "--status", "resolved", "--agent", "cron")
+    assert (status, err) == (0, "")
+    assert out.splitlines() == ["A-1: status open → resolved", "A-2: status waiting → resolved"]
+    assert [(c["old"], c["new"], c["by"]) for c in _history(imported, "A-2")][-1] == ("waiting", "resolved", "cron")
+    status, out, _ = run(capsys, "set", "A-1", "--status", "resolved")
+    assert (status, out) == (0, "Nothing to change.\n")
+
+
+def test_set_where_takes_the_inbox_query_with_an_age(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "set", "--where", "status:waiting age:>7d", "--status", "resolved")
+    assert (status, out) == (0, "A-2: status waiting → resolved\n")  # A-1 is not waiting
+    status, out, _ = run(capsys, "set", "A-1", "A-2", "--where", "prio:high", "--assignee", "Ana")
+    assert out == "A-1: assigned to Ana\n"  # ids and a query: those of the ids it finds
+    status, out, _ = run(capsys, "set", "--where", "agent:ana", "--unassign")
+    assert out == "A-1: unassigned\n"
+    status, out, _ = run(capsys, "set", "--where", "age:<1d", "--priority", "urgent")
+    assert (status, out) == (0, "Nothing to change.\n")  # the desk's complaints are older than a day
+
+
+def test_set_takes_values_in_the_current_language_and_answers_in_it(
+    imported: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = run(capsys, "set", "A-1", "--status", "odottaa", "--lang", "fi")
+    assert (status, out) == (0, "A-1: tila avoin → odottaa\n")
+    status, out, _ = run(capsys, "set", "A-1", "--priority", "HITAN", "--lang", "hr")
+    assert status == 0 and out.startswith("A-1: ") and "hitan" in out
+    status, out, _ = run(capsys, "set", "A-2", "--playbook", "upset", "--lang", "et")
+    assert status == 0 and out.startswith("A-2: ")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["A-1", "NOPE", "--status", "resolved"], "no complaint with id 'NOPE'"),
+        (["A-1", "--status", "closed"], "--status closed is not known; try open, waiting, resolved"),
+        (["A-1", "--playbook", "teapot"], "--playbook teapot is not known"),
+        (["--where", "status:maybe", "--status", "open"], "--where: status:maybe is not known"),
+        (["--where", "age:>2", "--status", "open"], "--where: age:>2 is not an age"),
+        (["--status", "open"], "name the complaints"),
+        (["A-1", "--assignee", " "], "--assignee needs a name"),
+    ],
+)
+def test_set_refuses_bad_input_with_one_line_and_changes_nothing(
+    imported: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    before = {p: p.read_bytes() for p in imported.rglob("*") if p.is_file()}
+    status, out, err = run(capsys, "set", *arguments)
+    assert (status, out) == (2, "") and err.count("\n") == 1 and message in err
+    assert {p: p.read_bytes() for p in imported.rglob("*") if p.is_file()} == before

@@ -1,8 +1,10 @@
 """The complaint screen: header, body, checklist side panel and notes."""
 
 from console.app import POLL_SECONDS
+from console.keys import key_help
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
+from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.checklist import Checklist
 from tests.conftest import make_app, make_complaint, notifications, screen_text, settle, wait_for
@@ -256,17 +258,49 @@ async def test_quitting_with_an_unsaved_note_asks_first(small_store: Store, play
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"do not lose me", "escape", "q")
+        await pilot.press("n", *"do not lose me", "escape", "ctrl+q")
         await pilot.pause()
         assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
         await pilot.press("n")
         await pilot.pause()
         assert app.is_running and app.screen.query_one("#note-input").value == "do not lose me"
-        await pilot.press("q")
+        await pilot.press("ctrl+q")
         await pilot.pause()
         await pilot.press("y")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_q_on_a_complaint_goes_back_and_q_in_the_inbox_asks_about_the_draft(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("n", *"quit me", "escape", "q")  # in the field q is a letter; outside it, back
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen) and app.is_running
+        assert app.drafts == {"T-3": "quit me"}
+        await pilot.press("q")
+        await pilot.pause()
+        assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_help_on_a_complaint_says_q_goes_back_and_in_the_inbox_that_it_quits(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    def keys_of(screen: object) -> dict[str, list[str]]:
+        return {entry.description: entry.keys.split() for entry in key_help(app, screen)}  # type: ignore[arg-type]
+
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "q" in keys_of(app.screen)["Quit"]
+        screen = await open_first(pilot)
+        keys = keys_of(screen)
+        assert keys["Back"] == ["esc", "q"] and "q" not in keys["Quit"]
 
 
 async def test_the_avoid_list_below_the_steps_is_reachable_by_keys_at_80x24(
@@ -428,3 +462,87 @@ async def test_a_complaint_shows_who_else_has_it_open(small_store: Store, playbo
         await pilot.press("escape")
         await wait_for(pilot, lambda: kadri.others_on("T-3") == [])  # written on a thread of its own
     assert not gone.path.exists()  # cleared by whoever saw it
+
+
+def checklist_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The lines of the screen the checklist covers."""
+    region = app.screen.query_one(Checklist).region
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
+    return [line[region.x : region.right] for line in lines]
+
+
+async def test_at_40x12_the_complaint_shows_the_first_step_not_done_and_the_steps_around_it(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    for step in ("apologise", "ask"):
+        small_store.set_step("T-3", "cancellation", step, True, "anna")
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await open_first(pilot)
+        await pilot.pause()
+        lines = checklist_lines(app)
+        current = [line for line in lines if line.startswith("›")]
+        assert current and "3. Give clear" in current[0]
+        assert any("2. Ask why" in line for line in lines) and any("4. Confirm" in line for line in lines)
+        await pilot.press("j")  # on to step 4: 3 above it and 5 below it stay in sight
+        await pilot.pause()
+        lines = checklist_lines(app)
+        assert any(line.startswith("›") and "4. Confirm" in line for line in lines)
+        assert any("3. Give clear" in line for line in lines) and any("5. Thank" in line for line in lines)
+
+
+async def test_from_120_columns_the_checklist_gets_a_fair_share_of_the_width(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await open_first(pilot)
+        assert screen.query_one("#side").region.width >= 0.4 * 120
+        await pilot.resize_terminal(200, 30)
+        await pilot.pause()
+        assert screen.query_one("#side").region.width >= 0.4 * 200
+        await pilot.resize_terminal(80, 24)  # below, the body keeps most of the room and the steps stay readable
+        await pilot.pause()
+        side, body = screen.query_one("#side").region, screen.query_one("#body").region
+        assert side.width >= 30 and body.width >= 40
+
+
+async def test_switching_playbook_says_the_ticks_are_kept_and_switching_back_brings_them_back(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_first(pilot)
+        await pilot.press("1", "2", "b")
+        await pilot.pause()
+        assert "Ticks are kept for each playbook" in screen_text(app)
+        await pilot.press("j", "enter")  # Upset customer
+        await pilot.pause()
+        assert "0/6" in screen_text(app)
+        assert any(
+            "T-3: Upset customer 0/6; ticks of other playbooks kept" in message for message in notifications(app)
+        )
+        await pilot.press("b", "k", "enter")  # back to the cancellation playbook
+        await pilot.pause()
+        assert "2/5" in screen_text(app) and "[x] 2. Ask why" in screen_text(app)
+
+
+async def test_ticking_three_steps_leaves_one_message_above_the_keys_and_no_toast_over_the_checklist(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    from console.widgets.key_bar import KeyBar
+    from console.widgets.status_line import StatusLine
+
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_first(pilot)
+        await pilot.press("1", "2", "3")
+        await pilot.pause()
+        assert list(app._notifications) == []  # no toast over the checklist
+        line = screen.query_one(StatusLine)
+        assert line.message == "Step 3 done: Give clear instructions"
+        assert line.region.bottom == screen.query_one(KeyBar).region.y  # just above the keys line
+        assert "Step 3 done" in screen_text(app) and "Step 1 done" not in screen_text(app)
+        await pilot.press("9")  # a warning takes the same line
+        await pilot.pause()
+        assert line.message == "This playbook has no step 9." and list(app._notifications) == []

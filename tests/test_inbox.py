@@ -1,5 +1,7 @@
 """The inbox, driven by keys as an agent drives it."""
 
+from textual.widgets import Input
+
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
 from console.screens.help import HelpScreen
@@ -153,7 +155,11 @@ async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbook
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press("ctrl+u", *"kadri", "enter")
+        await pilot.press("ctrl+u", *"kadri", "enter")  # no one on the desk is called kadri: asked once more
+        await settle(pilot)
+        assert "No one called kadri is on the desk yet" in screen_text(app)
+        assert small_store.complaint("T-3").assignee is None
+        await pilot.press("enter")
         await settle(pilot)
         assert small_store.complaint("T-3").assignee == "kadri"
         await pilot.press("a")
@@ -166,6 +172,28 @@ async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbook
         await pilot.press("escape")
         await settle(pilot)
         assert small_store.complaint("T-3").assignee is None and isinstance(app.screen, InboxScreen)
+
+
+async def test_a_offers_my_own_name_and_completes_names_seen_on_the_desk(
+    small_store: Store, playbooks: Playbooks
+) -> None:
+    small_store.set_field("T-3", "assignee", "kadri", "kadri")
+    small_store.set_field("T-1", "assignee", "kadri", "kadri")
+    small_store.set_field("T-2", "assignee", "Bob Smith", "kadri")
+    app = make_app(small_store, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")  # on T-3, which kadri has
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        assert field.value == "anna" and "(now: kadri)" in screen_text(app)
+        await pilot.press("ctrl+u", "b", "right", "enter")  # → takes the completion: a typo-free name
+        await pilot.pause()
+        assert small_store.complaint("T-3").assignee == "Bob Smith"
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"KADRI", "enter")  # a known name in other letters is that agent
+        await pilot.pause()
+        assert small_store.complaint("T-3").assignee == "kadri"
 
 
 async def test_w_opens_the_complaint_ready_for_a_note(small_store: Store, playbooks: Playbooks) -> None:

@@ -67,6 +67,12 @@ def ids(
         ("agent:none", ["T-3", "T-4"]),
         ("via:email status:open subject", ["T-3"]),
         ("overdue", ["T-1"]),  # normal priority is due in a day: T-1 is 3 days old, T-2 2 h; T-4 is resolved
+        ("age:>2d", ["T-1"]),  # received 3 days, 2 h, 30 min and 3 h before NOW
+        ("age:>1h", ["T-1", "T-2", "T-4"]),
+        ("age:<1h", ["T-3"]),
+        ("-age:>150m", ["T-2", "T-3"]),  # not older than 2.5 h
+        ("status:waiting age:>1h", ["T-2"]),
+        ("age:>1w", []),
     ],
 )
 def test_queries_keep_what_they_say(desk: Store, playbooks: Playbooks, text: str, expected: list[str]) -> None:
@@ -94,6 +100,9 @@ def test_values_may_be_written_in_the_current_language(desk: Store, playbooks: P
         ("status:maybe", "status:maybe is not known; try open, resolved, waiting."),
         ("lang:de", "lang:de is not known"),
         ("kind:teapot", "kind:teapot is not known"),
+        ("age:14d", "age:14d is not an age; try age:>14d"),
+        ("age:>14y", "age:>14y is not an age"),
+        ("colour:red", "use age, agent, kind"),
     ],
 )
 def test_a_malformed_query_says_what_is_wrong(desk: Store, playbooks: Playbooks, text: str, message: str) -> None:
@@ -109,6 +118,13 @@ def test_fold_many_folds_each_text_as_fold_does() -> None:
     texts = ["Čokolada", "MYÖHÄSSÄ", "Đuro Đaković", "Straße", "plain", "", "x\x1fy", "Ωμέγα", "ﬁne"]
     assert fold_many(texts) == [fold(text.replace("\x1f", " ")) for text in texts]
     assert fold_many(["Ülle Õunapuu", "Tõnu"]) == ["ulle ounapuu", "tonu"]
+
+
+def test_an_age_typed_on_narrows_the_filter_before(desk: Store, playbooks: Playbooks) -> None:
+    index = desk.inbox()
+    loose = parse("status:open", playbooks.kinds(), "anna", index)
+    tight = parse("status:open age:>1d", playbooks.kinds(), "anna", index)
+    assert tight.narrows(loose) and not loose.narrows(tight) and not tight.empty
 
 
 def test_a_query_typed_on_narrows_the_one_before() -> None:

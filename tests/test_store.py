@@ -120,7 +120,7 @@ def test_complaints_fill_shards_of_256_and_a_change_rewrites_only_its_own(tmp_pa
     before = _files(store.directory)
     store.set_field("T-600", "status", "waiting", "anna")
     changed = {name for name, stamp in _files(store.directory).items() if before.get(name) != stamp}
-    assert changed == {"shards/00002.json", "shards/00002.inbox.json"}
+    assert changed == {"shards/00002.json", "shards/00002.inbox.json", "history/00002.jsonl"}
     assert Store(store.directory).complaint("T-600").status == "waiting"
     assert len(Store(store.directory).inbox()) == 600
 
@@ -196,10 +196,10 @@ def test_the_schema_version_is_stored_and_a_newer_one_is_refused(small_store: St
 
     meta = small_store.directory / "store.json"
     data = json.loads(meta.read_text("utf-8"))
-    assert next(iter(data["meta"].values()))["schema"] == 2
-    data["meta"]["1"]["schema"] = 3
+    assert next(iter(data["meta"].values()))["schema"] == 3
+    data["meta"]["1"]["schema"] = 4
     meta.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(StoreTooNew, match="schema version 3"):
+    with pytest.raises(StoreTooNew, match="schema version 4"):
         Store(small_store.directory)
 
 

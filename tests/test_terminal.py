@@ -68,12 +68,14 @@ class Terminal:
         self.data_dir = data_dir
         self.session = f"ac-{uuid.uuid4().hex[:8]}"
 
-    def start(self, *args: str, **variables: str) -> None:
+    def start(self, *args: str, size: tuple[int, int] = (80, 24), **variables: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
         command += f"; echo $? > {self.data_dir / 'exit-status'}"
-        env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", **variables}
+        # COLUMNS and LINES left to the terminal: where exported (pytest's may be), they override its size
+        env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "COLUMNS": "0", "LINES": "0", **variables}
         environment = [f"-e{key}={value}" for key, value in env.items()]
-        tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", self.session, *environment, command, output=False)
+        width, height = (str(number) for number in size)
+        tmux("new-session", "-d", "-x", width, "-y", height, "-s", self.session, *environment, command, output=False)
         tmux("set-option", "-s", "escape-time", "0")  # Esc then q must not arrive as Alt+q
 
     def keys(self, *keys: str) -> None:
@@ -167,6 +169,8 @@ def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(t
         terminal.keys("Enter")
         screen = terminal.wait_for(footer_label, state, "[x] 1.", "Soitin asiakkaalle", "mari")
         assert "Liittymän irtisanominen" in screen
+        terminal.keys("q")  # on a complaint q goes back, as in mutt and aerc
+        terminal.wait_for(inbox_title)
         terminal.keys("q")
         terminal.wait_gone()
 
@@ -178,7 +182,7 @@ def test_hostile_text_neither_sets_the_title_nor_clears_the_screen(terminal: Ter
     screen = terminal.wait_for("Pay me", "now.", "[bold]Refund[/bold]")
     assert "Mallory" in screen and "hacked" not in screen
     assert "hacked" not in terminal.title()
-    terminal.keys("q")
+    terminal.keys("q", "q")  # back to the inbox, then quit
     terminal.wait_gone()
 
 
@@ -219,6 +223,23 @@ def test_no_color_shows_no_colour_and_the_cursor_and_tags_still_show(terminal: T
     assert _colours(styled) == set()
     assert "›" in screen and "*" in screen and "[6 All 2]" in screen  # marks, not colours, say where and what
     terminal.keys("q")
+    terminal.wait_gone()
+
+
+def test_at_40x12_without_colour_the_checklist_shows_its_steps_and_a_dialogs_choice_is_reversed(
+    terminal: Terminal,
+) -> None:
+    terminal.start("--lang", "en", size=(40, 12), NO_COLOR="1")
+    terminal.wait_for("Inbox")
+    terminal.keys("Enter")
+    screen = terminal.wait_for("Status:", "›[ ] 1. Apologise", "2. Ask why")  # the current step and the next
+    assert all(len(line) <= 40 for line in screen.splitlines())
+    terminal.keys("b", "j")
+    terminal.wait_for("› Upset customer")
+    styled = terminal.styled_screen()
+    assert _colours(styled) == set()
+    assert "\x1b[1;7m› Upset customer" in styled or "\x1b[7;1m› Upset customer" in styled
+    terminal.keys("Escape", "q", "q")
     terminal.wait_gone()
 
 

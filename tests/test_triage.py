@@ -164,9 +164,9 @@ async def test_T_tags_everything_the_filter_shows_and_a_declined_preview_changes
         assert "2 tagged" in screen_text(app)
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press("ctrl+u", *"kadri", "enter")
+        await pilot.press("ctrl+u", *"bob", "enter")
         await settle(pilot)
-        assert "Set agent to kadri on 2 tagged complaints?" in screen_text(app)
+        assert "Set agent to bob on 2 tagged complaints?" in screen_text(app)
         await pilot.press("n")
         await settle(pilot)
         assert desk.complaint("T-3").assignee is None
@@ -267,3 +267,61 @@ async def test_on_a_desk_loaded_in_the_background_a_bulk_change_keeps_the_cursor
         await settle(pilot)
         assert {store.complaint(cid).status for cid in tagged} == {"resolved"}
         assert current(app) == under and shown(app).index(under) < 3
+
+
+async def test_the_query_line_always_says_which_filter_and_search_are_in_force(
+    desk: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(desk, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *"customer", "enter", "f", *"status:waiting", "enter")
+        await pilot.pause()
+        assert "Filter: status:waiting · Search: customer" in screen_text(app)
+        await pilot.press("escape")  # the search goes; the filter still applies, and the line says so
+        await pilot.pause()
+        assert sorted(shown(app)) == ["T-3", "T-7"]
+        assert "Filter: status:waiting" in screen_text(app) and "Search:" not in screen_text(app)
+        await pilot.press("slash", *"B")  # typing a search: the filter in force stays in sight
+        await pilot.pause()
+        assert "Filter: status:waiting" in screen_text(app)
+        await pilot.press("enter", "escape", "escape")
+        await pilot.pause()
+        assert "Filter:" not in screen_text(app) and len(shown(app)) == 12
+
+
+async def test_tagged_rows_out_of_view_are_counted_in_the_title_and_in_the_question(
+    desk: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(desk, playbooks, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "t", "t")  # Open view: T-12 and T-11 tagged
+        await pilot.pause()
+        assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
+        await pilot.press("f", *"T-12", "enter")  # the filter hides T-11
+        await pilot.pause()
+        assert "2 tagged (1 hidden)" in screen_text(app)
+        await pilot.press("p", "G", "enter")
+        await pilot.pause()
+        assert "1 of them is not shown" in screen_text(app)
+        await pilot.press("n", "escape", "s", "j", "enter", "y")  # both set to waiting: out of the Open view
+        await pilot.pause()
+        assert {desk.complaint(cid).status for cid in ("T-12", "T-11")} == {"waiting"}
+        assert "2 tagged (2 hidden)" in screen_text(app)
+        await pilot.press("4")  # the Waiting view shows them both
+        await pilot.pause()
+        assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
+
+
+async def test_a_reversed_sort_is_named_for_what_comes_first(desk: Store, playbooks: Playbooks) -> None:
+    app = make_app(desk, playbooks, agent="anna")
+    async with app.run_test(size=(100, 24)) as pilot:
+        assert "status, newest" in screen_text(app)
+        await pilot.press("O")
+        await pilot.pause()
+        assert "status from resolved, oldest" in screen_text(app) and "newest" not in screen_text(app)
+        await pilot.press("o")  # age, still reversed
+        await pilot.pause()
+        assert "age, oldest first" in screen_text(app)
+        await pilot.press("O")
+        await pilot.pause()
+        assert "oldest" not in screen_text(app)

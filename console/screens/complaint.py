@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 from console import labels
 from console.desk import AddNote, ComplaintLoad, Edit, Outcome, SetStep
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
-from console.keys import SCROLL_BINDINGS, TranslatedBindings
+from console.keys import SCROLL_BINDINGS
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
@@ -26,20 +26,21 @@ from console.screens.desk_worker import (
     in_background,
 )
 from console.screens.history import HistoryScreen
-from console.store import Complaint
+from console.store import Complaint, new_note_id
 from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.key_bar import KeyBar
 from console.widgets.notes import NotesPane, NoteView
+from console.widgets.status_line import StatusLine
 
 
-class MessageBody(TranslatedBindings, VerticalScroll, inherit_bindings=False):
+class MessageBody(VerticalScroll, inherit_bindings=False):
     BINDINGS = SCROLL_BINDINGS
 
 
 class ComplaintScreen(DeskScreen):
     BINDINGS = [
-        Binding("escape", "back", N_("Back"), show=True),
+        Binding("escape,q", "back", N_("Back"), show=True),  # q as in mutt and aerc; ctrl+q still quits
         Binding("n,w", "write_note", N_("Note"), show=True),
         Binding("h", "history", N_("History"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
@@ -63,10 +64,19 @@ class ComplaintScreen(DeskScreen):
     ComplaintScreen.-short #notes { height: 2; }
     ComplaintScreen.-short #who { height: 2; }
     ComplaintScreen:focus-within #body:focus, ComplaintScreen #notes:focus { background: $boost; }
+    ComplaintScreen.-roomy #side { width: 42%; }
+    ComplaintScreen.-tiny #who, ComplaintScreen.-tiny #state { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    ComplaintScreen.-tiny #notes { height: 0; }
+    ComplaintScreen.-tiny #notes:focus { height: 4; }
+    ComplaintScreen.-tiny.-narrow #body { height: 1; }
+    ComplaintScreen.-tiny.-narrow #body:focus { height: 2fr; }
+    ComplaintScreen.-tiny.-narrow #side { border-top: none; }
     """
+    # From 120 columns the checklist gets a fair share of the width (at 120, 50 columns beside 70 of body);
+    # below 16 rows the checklist comes first: a line of the body (tab gives it room) and notes on tab only.
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide"), (120, "-roomy")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (16, "-short"), (20, "-tall")]
 
     def __init__(self, complaint_id: str, write_note: bool = False) -> None:
         super().__init__()  # ids come from strangers: never a widget id
@@ -81,6 +91,9 @@ class ComplaintScreen(DeskScreen):
         self._history_asked = False
         self._note_saving: str | None = None
         """The note text being saved: Enter again meanwhile does not save it twice."""
+        self._note_id = ("", "")
+        """The text last sent as a note and the id it went with: sent again (after a failure whose outcome
+        was unclear), it keeps its id, so the store keeps it once."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="who")
@@ -95,6 +108,7 @@ class ComplaintScreen(DeskScreen):
         yield Static(id="notes-title")
         yield NotesPane(id="notes")
         yield Input(id="note-input", select_on_focus=False)
+        yield StatusLine()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -291,6 +305,9 @@ class ComplaintScreen(DeskScreen):
         if text == self._note_saving:
             return  # Enter again while it is being saved
         self._note_saving = text
+        if self._note_id[0] != text:
+            self._note_id = (text, new_note_id())
+        note_id = self._note_id[1]
         note_input = event.input
 
         def saved(_outcome: Outcome) -> None:
@@ -299,7 +316,7 @@ class ComplaintScreen(DeskScreen):
                 note_input.value = ""
             self.notify(_("Note saved."))
 
-        self._change(lambda cid: AddNote(cid, text), saved)
+        self._change(lambda cid: AddNote(cid, text, note_id), saved)
         self.query_one(Checklist).focus()  # keys are keys again; n writes the next note
 
     def not_saved(self, edit: Edit) -> None:
@@ -311,7 +328,9 @@ class ComplaintScreen(DeskScreen):
         if note_input.has_focus:
             self.query_one(Checklist).focus()
             return
-        if note_input.value.strip():  # an unsaved note waits for the agent's return
+        kept = bool(note_input.value.strip())
+        if kept:  # an unsaved note waits for the agent's return
             self.desk.drafts[self.complaint_id] = note_input.value
-            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=clean_line(self.complaint_id)))
         self.dismiss(None)
+        if kept:  # said once the inbox is on top: on its message line, not on this screen's, which goes
+            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=clean_line(self.complaint_id)))

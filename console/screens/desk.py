@@ -13,7 +13,6 @@ from textual.timer import Timer
 from console import labels
 from console.desk import CycleField, Edit, Outcome, SetField
 from console.i18n import N_, _
-from console.keys import TranslatedBindings, translate_tree
 from console.safe_text import clean_line
 from console.screens.desk_worker import Saved, SaveFailed, in_background
 from console.store import PRIORITIES, STATUSES, Complaint, Summary
@@ -35,7 +34,7 @@ class PendingChange:
     notice: Timer
 
 
-class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
+class DeskScreen(Screen[None], inherit_bindings=False):
     """A screen that has a current complaint and re-renders itself from the store."""
 
     BINDINGS = [
@@ -81,8 +80,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
         raise NotImplementedError
 
     def retranslate(self) -> None:
-        """Render again in the current language, key labels included."""
-        translate_tree(self)
+        """Render again in the current language (key labels are translated where they are drawn)."""
         self.show_again()
 
     def show_again(self) -> None:
@@ -190,7 +188,7 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
 
         from console.screens.dialogs import AssignDialog  # not needed for the first screen
 
-        self.app.push_screen(AssignDialog(complaint.assignee, self.desk.agent), assign)
+        self.app.push_screen(AssignDialog(complaint.assignee, self.desk.agent, self.desk.known_agents()), assign)
 
     def action_switch_playbook(self) -> None:
         complaint = self._current()
@@ -203,9 +201,15 @@ class DeskScreen(TranslatedBindings, Screen[None], inherit_bindings=False):
                 return
 
             def saved(outcome: Outcome) -> None:
-                if changed := outcome.complaint:
-                    title = self.desk.playbooks[playbook_id].title(self.desk.language)
-                    self.notify(_("{id}: playbook {title}").format(id=clean_line(changed.id), title=title))
+                if (changed := outcome.complaint) and playbook_id != current.id:
+                    playbook = self.desk.playbooks[playbook_id]
+                    done = changed.done_count(playbook.id, playbook.step_ids())
+                    # Ticks are kept per playbook (records.tick_key): the new one shows its own, the old one's wait.
+                    message = _("{id}: {title} {done}/{steps}; ticks of other playbooks kept")
+                    title = playbook.title(self.desk.language)
+                    self.notify(
+                        message.format(id=clean_line(changed.id), title=title, done=done, steps=len(playbook.steps))
+                    )
 
             self._set("playbook", playbook_id, saved)
 

@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from console import i18n, labels
@@ -28,9 +29,10 @@ from console.screens.desk import DeskScreen
 from console.screens.desk_worker import InboxLoaded, InboxLoadFailed, InboxLoading, in_background
 from console.store import CHANNELS, PRIORITIES, STATUSES, Summary
 from console.store.records import utc_now
-from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name
 from console.widgets.inbox_list import InboxList, InboxRow
 from console.widgets.key_bar import KeyBar
+from console.widgets.status_line import StatusLine
 
 __all__ = ["LOAD_IN_BACKGROUND", "InboxScreen"]
 PROGRESS_EVERY_SECONDS = 0.1
@@ -132,11 +134,15 @@ class InboxScreen(DeskScreen):
         Binding("w", "note", N_("Note"), show=False),
     ]
 
+    AUTO_FOCUS = "InboxList"  # not the hidden query field: it shows while it has the focus
+
     DEFAULT_CSS = """
     InboxScreen #inbox-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
     InboxScreen #views { height: 1; padding: 0 1; }
     InboxScreen #query { display: none; height: 1; border: none; padding: 0 1; }
     InboxScreen #query.shown { display: block; }
+    InboxScreen #in-force { display: none; height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    InboxScreen #in-force.shown { display: block; }
     InboxScreen #query-error { display: none; height: 1; padding: 0 1; background: $error 30%; }
     InboxScreen #query-error.shown { display: block; }
     """
@@ -151,6 +157,10 @@ class InboxScreen(DeskScreen):
         self.reverse = False
         self.queries = {"search": Query(), "filter": Query()}
         self.texts = {"search": "", "filter": ""}
+        self.applied = {"search": "", "filter": ""}
+        """The text of the search and of the filter in force (the last that could be run), for the line
+        that says so whenever the query field is not being typed in."""
+        self._in_force_shape: tuple[str, bool] = ("", False)
         self.mode = "filter"
         self.tagged: set[str] = set()
         self.load_state = ""
@@ -177,8 +187,10 @@ class InboxScreen(DeskScreen):
         yield Static(id="inbox-title")
         yield Static(id="views")
         yield Input(id="query")
+        yield Static(id="in-force")
         yield Static(id="query-error")
         yield InboxList(id="inbox-list")
+        yield StatusLine()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -230,7 +242,7 @@ class InboxScreen(DeskScreen):
         self.page = opening.page
         self.load_state = _("loading…")
         if self.page is not None:
-            self._show_rows(self.page.count, self._page_row, 0)
+            self._show_rows(self.page.total, self._page_row, 0)
         self._show_title()
         self.call_after_refresh(self._load_in_background)
 
@@ -272,7 +284,7 @@ class InboxScreen(DeskScreen):
         if self.model is not None:
             self._arrange(self.inbox.current_id)
         elif self.page is not None:
-            self._show_rows(self.page.count, self._page_row, self.inbox.cursor)
+            self._show_rows(self.page.total, self._page_row, self.inbox.cursor)
         else:
             self._show_title()
 
@@ -379,16 +391,21 @@ class InboxScreen(DeskScreen):
             title.update(Text(_("Inbox — {state}").format(state=self.load_state), no_wrap=True))
             return
         view = next(view for view in VIEWS if view.key == self.view)
-        shown = len(model) if model is not None else self.page.count if self.page is not None else 0
+        shown = len(model) if model is not None else self.page.total if self.page is not None else 0
         parts = [_(view.title), ngettext("{count} shown", "{count} shown", shown).format(count=format_count(shown))]
         if model is not None and model.matches:
             found = len(model.matches)
             parts.append(ngettext("{count} match", "{count} matches", found).format(count=format_count(found)))
         if self.tagged:
-            parts.append(_("{count} tagged").format(count=format_count(len(self.tagged))))
+            tagged = _("{count} tagged").format(count=format_count(len(self.tagged)))
+            if hidden := self._tagged_hidden():
+                tagged += " " + ngettext("({count} hidden)", "({count} hidden)", hidden).format(
+                    count=format_count(hidden)
+                )
+            parts.append(tagged)
         arrow = "↑" if self.reverse else "↓"
         # The arrow first: where the title is cut short, it is the order's name that goes, not its direction.
-        parts.append(_("sorted by {order}").format(order=f"{arrow} {_(SORTS[self.sort])}"))
+        parts.append(_("sorted by {order}").format(order=f"{arrow} {sort_name(self.sort, self.reverse)}"))
         if self.load_state:
             parts.append(self.load_state)
         title.update(Text(_("Inbox — {state}").format(state=" · ".join(parts)), no_wrap=True, overflow="ellipsis"))
@@ -445,11 +462,12 @@ class InboxScreen(DeskScreen):
         keys = list(SORTS)
         self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
         self._arrange(self.inbox.current_id)
-        self.notify(_("Sorted by {order}").format(order=_(SORTS[self.sort])))
+        self.notify(_("Sorted by {order}").format(order=sort_name(self.sort, self.reverse)))
 
     def action_reverse_sort(self) -> None:
         self.reverse = not self.reverse
         self._arrange(self.inbox.current_id)
+        self.notify(_("Sorted by {order}").format(order=sort_name(self.sort, self.reverse)))
 
     # Search and filter
 
@@ -466,6 +484,7 @@ class InboxScreen(DeskScreen):
         field.add_class("shown")
         # At once, not on the next idle: letters typed right after / belong to the query, not to the keys.
         self.app.set_focus(field)
+        self._show_in_force()
 
     @on(Input.Changed, "#query")
     def query_changed(self, event: Input.Changed) -> None:
@@ -482,6 +501,7 @@ class InboxScreen(DeskScreen):
             return
         error.remove_class("shown")
         self.queries[self.mode] = query
+        self.applied[self.mode] = event.value
         keep = self.inbox.current_id
         self._arrange(keep)
         if self.mode == "search" and model.matches:
@@ -494,6 +514,32 @@ class InboxScreen(DeskScreen):
     @on(Input.Submitted, "#query")
     def query_done(self) -> None:
         self.inbox.focus()
+
+    def on_descendant_focus(self) -> None:
+        self._show_in_force()
+
+    def on_descendant_blur(self) -> None:
+        self._show_in_force()
+
+    def _show_in_force(self) -> None:
+        """The query field shows while it is typed in; otherwise one line says which filter and search are
+        in force (while typing, the other one's), so a filter never applies unseen."""
+        field = self.query_one("#query", Input)
+        editing = field.has_focus
+        labels = {"filter": _("Filter: {query}"), "search": _("Search: {query}")}
+        parts = [
+            labels[mode].format(query=clean_line(self.applied[mode]))
+            for mode in ("filter", "search")
+            if self.applied[mode] and not (editing and mode == self.mode)
+        ]
+        shape = (" · ".join(parts), editing)
+        if shape == self._in_force_shape:
+            return  # a focus moving in the list changes nothing here: no layout to redo
+        self._in_force_shape = shape
+        line = self.query_one("#in-force", Static)
+        line.update(Text(shape[0]))
+        line.set_class(bool(parts), "shown")
+        field.set_class(editing, "shown")
 
     def action_next_match(self, step: int) -> None:
         model = self.model
@@ -517,14 +563,19 @@ class InboxScreen(DeskScreen):
         mode = "search" if not self.queries["search"].empty or self.texts["search"] else "filter"
         self.queries[mode] = Query()
         self.texts[mode] = ""
+        self.applied[mode] = ""
         with field.prevent(Input.Changed):
             field.value = ""
-        if self.queries["search"].empty and self.queries["filter"].empty:
-            field.remove_class("shown")
         self._arrange(self.inbox.current_id)
         self.inbox.focus()
+        self._show_in_force()
 
     # Tagging and changing many
+
+    def _tagged_hidden(self) -> int:
+        """Tagged complaints the rows shown leave out: tags stay on them (as mutt's do through a limit), and
+        the title and every question about the tagged rows say how many there are."""
+        return self.model.hidden(self.tagged) if self.model is not None else 0
 
     def action_tag(self) -> None:
         complaint_id = self.inbox.current_id
@@ -567,7 +618,7 @@ class InboxScreen(DeskScreen):
             return super().action_assign()
         from console.screens.dialogs import AssignDialog  # not needed for the first screen
 
-        self._choose_for_tagged("assignee", AssignDialog(None, self.desk.agent))
+        self._choose_for_tagged("assignee", AssignDialog(None, self.desk.agent, self.desk.known_agents()))
 
     def action_switch_playbook(self) -> None:
         if not self.tagged:
@@ -576,13 +627,13 @@ class InboxScreen(DeskScreen):
 
         self._choose_for_tagged("playbook", playbook_dialog(self.desk.playbooks, None, self.desk.language))
 
-    def _choose_for_tagged(self, field: str, dialog: object) -> None:
-        def chosen(value: object) -> None:
+    def _choose_for_tagged(self, field: str, dialog: ModalScreen[str]) -> None:
+        def chosen(value: str | None) -> None:
             if value is None:
                 return
-            self._preview(field, str(value) or None)
+            self._preview(field, value or None)
 
-        self.app.push_screen(dialog, chosen)  # type: ignore[arg-type]
+        self.app.push_screen(dialog, chosen)
 
     def _preview(self, field: str, value: str | None) -> None:
         ids = sorted(self.tagged)
@@ -592,6 +643,12 @@ class InboxScreen(DeskScreen):
             "Set {field} to {value} on {count} tagged complaints?",
             len(ids),
         ).format(field=_field_name(field), value=shown, count=format_count(len(ids)))
+        if hidden := self._tagged_hidden():
+            question += "\n" + ngettext(
+                "{count} of them is not shown (filter or view).",
+                "{count} of them are not shown (filter or view).",
+                hidden,
+            ).format(count=format_count(hidden))
 
         def answered(yes: bool | None) -> None:
             if yes:

@@ -13,10 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.i18n import N_
-from console.keys import SCROLL_BINDINGS, TranslatedBindings
+from console.keys import SCROLL_BINDINGS
 
 
-class TableDialog(TranslatedBindings, ModalScreen[None]):
+class TableDialog(ModalScreen[None]):
     """Rows are already formatted and made inert; the first column is bold, the rest plain."""
 
     BINDINGS = [Binding("escape,q", "close", N_("Close"), show=True), *SCROLL_BINDINGS]

@@ -10,7 +10,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.i18n import N_, _
-from console.keys import TranslatedBindings
 
 MIN_WIDTH = 40
 MIN_HEIGHT = 12
@@ -20,7 +19,7 @@ def too_small(width: int, height: int) -> bool:
     return width < MIN_WIDTH or height < MIN_HEIGHT
 
 
-class TooSmallScreen(TranslatedBindings, ModalScreen[None]):
+class TooSmallScreen(ModalScreen[None]):
     BINDINGS = [Binding("q,ctrl+q", "app.quit", N_("Quit"), show=False)]
 
     DEFAULT_CSS = """

@@ -19,6 +19,7 @@ from console.store.records import (
     Note,
     Summary,
     Tick,
+    new_note_id,
 )
 from console.store.tinystore import Store
 
@@ -40,4 +41,5 @@ __all__ = [
     "Summary",
     "Tick",
     "UnknownComplaint",
+    "new_note_id",
 ]

@@ -26,6 +26,7 @@ from console.store.tinystore import (
     _note,
     bucket_of,
     record,
+    recorded_length,
 )
 
 
@@ -76,11 +77,7 @@ def check(store: Store) -> Report:
             homes[complaint.id] = number
             if complaint.id not in message_of:
                 report.problems.append(f"{layout.messages(number)}: the message of {complaint.id!r} is missing")
-        for document in tables.get("history", {}).values():
-            try:
-                record(shard, _change, document)
-            except StoreCorrupt as error:
-                report.problems.append(str(error))
+        _check_history(store, number, homes, report, recorded_length(tables))
         inbox = layout.inbox(number)
         try:
             raw = read_bytes(inbox)
@@ -145,6 +142,37 @@ def _check_notes(store: Store, number: int, homes: dict[str, int] | None, report
         report.notes += 1
         if homes is not None and homes.get(note.complaint_id) != number:
             report.problems.append(f"{path}: line {line} belongs to {note.complaint_id!r}, not in this shard")
+
+
+def _check_history(store: Store, number: int, homes: dict[str, int], report: Report, recorded: int | None) -> None:
+    """Schema 3: the shard's history log holds changes of its own complaints, as far as the shard records
+    (`recorded`); lines beyond, or an unfinished last line, are what an interrupted change left."""
+    path = store.layout.history(number)
+    try:
+        raw = read_bytes(path) or b""
+        if not raw and not recorded:
+            return
+        report.files += 1
+        if recorded is not None and recorded > len(raw):
+            report.problems.append(f"{path}: shorter than its shard records ({len(raw)} of {recorded} bytes)")
+            return
+        if recorded is not None and recorded < len(raw):
+            report.notices.append(f"{path}: ends in lines of an unfinished change; they never counted")
+            raw = raw[:recorded]
+        entries, tail = parse_log(path, raw)
+    except StoreError as error:
+        report.problems.append(str(error))
+        return
+    if tail:
+        report.notices.append(f"{path}: ends in an unfinished entry from an interrupted write; it never counted")
+    for line, entry in enumerate(entries, 1):
+        try:
+            change = record(path, _change, entry)
+        except StoreCorrupt:
+            report.problems.append(f"{path}: line {line} is not a change")
+            continue
+        if homes.get(change.complaint_id) != number:
+            report.problems.append(f"{path}: line {line} belongs to {change.complaint_id!r}, not in this shard")
 
 
 def _members(directory: Path) -> list[Path]:

@@ -1,45 +1,73 @@
-"""From the first release's layout (schema 1: everything in one `desk.json`) to the sharded one.
+"""From older layouts to the current one (schema 3), using the store's own API.
 
-The old file is read, checked, and placed shard by shard; only once everything is written is it renamed
-to `desk.v1.json` (kept, never deleted), and the meta file stops saying "migrating". A migration that is
-killed part way is started again from the old file the next time the desk is opened.
+- Schema 1 (the first release: everything in one `desk.json`): the old file is read, checked and placed
+  in the current layout with its notes and history; only once everything is written is it renamed to
+  `desk.v1.json` (kept, never deleted). Killed part way, it starts again from the old file.
+- Schema 2 (the sharded layout with each shard's history inside its TinyDB file): shard by shard, the
+  history table is written out as the shard's history log, the notes are given ids, and only then is the
+  shard written again without its history. Each step replaces a whole file atomically and can be done
+  twice, so a migration killed part way starts again and finishes; nothing is removed before its new
+  home is durable.
+
+While a migration is under way `store.json` already says schema 3 (with `migrating`), so an older
+agent-console sharing the desk refuses it with one line rather than writing the old layout into it.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from console.store.atomic import fsync_directory, make_folder
 from console.store.errors import StoreCorrupt
-from console.store.files import parse_tables, read_bytes
-from console.store.records import Change, Complaint, Note, Tick
+from console.store.files import parse_log, parse_tables, read_bytes, write_log
+from console.store.records import Change, Complaint, Note
 
 if TYPE_CHECKING:
-    from console.store.tinystore import Store, Transaction
+    from console.store.tinystore import Store
 
+V1_FILE = "desk.json"
 V1_BACKUP = "desk.v1.json"
+NOTE_IDS = uuid.UUID("5b0f3c8e-6f1e-4c53-9d0a-6a1f0c2e7d41")
+"""The namespace of the ids given to notes written before notes had ids: the same note, the same id."""
 
 
-def _v1_complaint(document: dict[str, Any]) -> Complaint:
-    from console.store.tinystore import _checked_state, _time
+def migrate(store: Store) -> None:
+    """Bring the desk in `store.directory` to the current schema. Holds the lock throughout; what the
+    desk needs is looked at again under it (another process may have migrated it meanwhile)."""
+    from console.store.tinystore import SCHEMA_VERSION
 
-    values = {key: value for key, value in document.items() if key != "doc_id"}
-    values.setdefault("ticks", {})
-    _checked_state(values)
-    values["received"] = _time(values["received"])
-    values["ticks"] = MappingProxyType(
-        {k: Tick(t["playbook"], t["step"], t["by"], _time(t["at"])) for k, t in values["ticks"].items()}
-    )
-    return Complaint(**values)
+    with store.transaction() as transaction:
+        meta = transaction.meta()
+        migrating = meta.get("migrating")
+        if (not meta and (store.directory / V1_FILE).exists()) or migrating in (True, 1):
+            _from_v1(store)
+        elif meta.get("schema") == 2 or migrating == 2:
+            if meta.get("schema") == 2:
+                _set_meta(store, schema=SCHEMA_VERSION, migrating=2)
+            _from_v2(store)
+        _set_meta(store, migrating=False)
 
 
-def migrate_v1(store: Store, transaction: Transaction) -> None:
-    """Move a schema-1 desk into the layout of `store`. Call within a transaction (under the lock)."""
-    from console.store.tinystore import SCHEMA_VERSION, V1_FILE, _change, _change_document, _grouped, _note, record
+def _set_meta(store: Store, **values: Any) -> None:
+    with store.transaction() as transaction:
+        transaction.set_meta(**values)
+
+
+def _v1_complaint(source: Path, document: dict[str, Any]) -> Complaint:
+    from console.store.tinystore import read_complaint
+
+    values: dict[str, Any] = {**Complaint._field_defaults, "ticks": {}}  # the first release left defaults out
+    values.update((key, value) for key, value in document.items() if key != "doc_id")
+    return read_complaint(source, values, values)
+
+
+def _from_v1(store: Store) -> None:
+    """Place a schema-1 desk in the current layout (under the lock the caller holds)."""
+    from console.store.tinystore import DATA_FOLDERS, SCHEMA_VERSION, read_change, read_note
 
     source = store.directory / V1_FILE
     if not source.exists():
@@ -51,29 +79,51 @@ def migrate_v1(store: Store, transaction: Transaction) -> None:
     version = next(iter(tables.get("meta", {}).values()), {}).get("schema", 1)
     if version != 1:
         raise StoreCorrupt(source, f"schema {version} is not the first release's layout")
-    complaints = [record(source, _v1_complaint, d) for d in tables.get("complaints", {}).values()]
-    notes: list[Note] = [record(source, _note, d) for d in tables.get("notes", {}).values()]
-    changes: list[Change] = [record(source, _change, d) for d in tables.get("history", {}).values()]
+    complaints = [_v1_complaint(source, d) for d in tables.get("complaints", {}).values()]
+    notes: list[Note] = [read_note(source, d) for d in tables.get("notes", {}).values()]
+    changes: list[Change] = [read_change(source, d) for d in tables.get("history", {}).values()]
     known = {complaint.id for complaint in complaints}
-    notes = [note for note in notes if note.complaint_id in known]
-    changes = [change for change in changes if change.complaint_id in known]
 
     # Start from nothing: whatever a killed migration wrote is made again.
-    for folder in ("shards", "messages", "notes", "routes"):
+    for folder in DATA_FOLDERS:
         shutil.rmtree(store.directory / folder, ignore_errors=True)
         make_folder(store.directory / folder, store.folder_mode)
     store.layout.meta.unlink(missing_ok=True)
-    transaction._files.clear()
-    transaction.set_meta(schema=SCHEMA_VERSION, placed=0, importing=False, migrating=True)
+    _set_meta(store, schema=SCHEMA_VERSION, placed=0, importing=False, migrating=1)
     complaints.sort(key=lambda complaint: complaint.received)
-    store._place(transaction, complaints, notes)
-    for number, group in _grouped(changes, lambda change: store.shard_of(change.complaint_id)).items():
-        transaction.history(number).insert_multiple(map(_change_document, sorted(group, key=lambda c: c.at)))
-    transaction.flush()
+    store.add_complaints(complaints, [note for note in notes if note.complaint_id in known])
+    store.add_history(change for change in changes if change.complaint_id in known)
     if source.name == V1_FILE:
         os.replace(source, store.directory / V1_BACKUP)
         fsync_directory(store.directory)
-    transaction.set_meta(migrating=False)
+
+
+def _from_v2(store: Store) -> None:
+    """Move each shard's history into its log and give old notes ids (under the lock the caller holds)."""
+    layout = store.layout
+    for folder in ("history",):
+        make_folder(store.directory / folder, store.folder_mode)
+    for number in layout.shard_numbers():
+        raw = read_bytes(layout.notes(number))
+        if raw is not None:
+            entries, _tail = parse_log(layout.notes(number), raw)
+            if not all(isinstance(entry.get("id"), str) for entry in entries):
+                given = [{"id": _old_note_id(number, line, entry), **entry} for line, entry in enumerate(entries)]
+                write_log(layout.notes(number), given, store.mode)
+        shard = layout.shard(number)
+        raw = read_bytes(shard)
+        tables = {} if raw is None else parse_tables(shard, raw)
+        if "history" not in tables:
+            continue  # done before a kill, or never had any
+        history = [tables["history"][key] for key in sorted(tables["history"], key=int)]
+        write_log(layout.history(number), history, store.mode)
+        with store.transaction() as transaction:
+            transaction.database(shard).drop_table("history")
+
+
+def _old_note_id(number: int, line: int, entry: dict[str, Any]) -> str:
+    where = f"{number}:{line}:{entry.get('complaint_id')}:{entry.get('at')}"
+    return str(entry["id"]) if isinstance(entry.get("id"), str) else uuid.uuid5(NOTE_IDS, where).hex
 
 
 def old_file(directory: Path) -> Path | None:

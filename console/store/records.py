@@ -3,6 +3,7 @@ free of any storage or UI library."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -16,6 +17,11 @@ FIELDS_WITH_HISTORY: tuple[str, ...] = ("status", "priority", "assignee", "playb
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_note_id() -> str:
+    """A note's id, made by whoever writes the note before its first try: a retry is then recognised."""
+    return uuid.uuid4().hex
 
 
 def next_in_cycle(values: tuple[str, ...], current: str) -> str:
@@ -68,6 +74,9 @@ class Note(NamedTuple):
     author: str
     at: datetime
     text: str
+    id: str = ""
+    """Made by the caller before its first try (`new_note_id`): storing a note whose id is stored does
+    nothing. Empty on a note not stored yet that was made without one (it is given one when stored)."""
 
 
 class Change(NamedTuple):

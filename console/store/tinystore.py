@@ -1,19 +1,22 @@
 """The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
 shared.
 
-Layout (schema 2), every TinyDB file written whole and atomically, every log append-only:
+Layout (schema 3), every TinyDB file written whole and atomically, every log append-only:
 
     store.json               meta: schema version, complaints placed so far, an import under way
-    shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks, history
+    shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks
     shards/NNNNN.inbox.json  the same shard as the inbox needs it, derived, stamped with the shard it
                              was made from (a stale one is rebuilt from the shard, never trusted)
     messages/NNNNN.json      what the customers wrote (body, e-mail, phone): written once, at import
-    notes/NNNNN.jsonl        the shard's notes, append-only
+    notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
+    history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
     routes/XX.json           which shard holds a complaint id, by a hash of the id
+    journal                  while a change of several files is written: what they held (see `journal`)
     presence/                who has which complaint open (see `presence`)
 
-A change touches one shard, so its cost does not grow with the desk. Every change is one transaction
-under the directory's lock; readers never take the lock, and see each file either old or new, whole.
+A change touches one shard and appends to its logs, so its cost grows neither with the desk nor with the
+history. Every change is one transaction under the directory's lock; readers never take the lock, and
+see each file either old or new, whole.
 """
 
 from __future__ import annotations
@@ -28,22 +31,23 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from tinydb import Query, TinyDB
-from tinydb.table import Table
+from tinydb.table import Document, Table
 
 from console.collector import paused
 from console.store.atomic import file_mode, make_folder, remove_orphans, write_atomically
-from console.store.errors import StoreCorrupt, StoreLocked, StoreTooNew, UnknownComplaint
+from console.store.errors import StoreCorrupt, StoreError, StoreLocked, StoreTooNew, UnknownComplaint
 from console.store.files import (
+    AppendOnlyStorage,
     AtomicJSONStorage,
-    JSONLog,
     dump_json,
     parse_json,
-    parse_log,
     parse_tables,
     read_bytes,
+    truncate_log,
     unavailable,
 )
 from console.store.index import InboxIndex, encode_shard, well_formed
+from console.store.journal import Journal
 from console.store.records import (
     CHANNELS,
     FIELDS_WITH_HISTORY,
@@ -54,13 +58,14 @@ from console.store.records import (
     ImportResult,
     Note,
     Tick,
+    new_note_id,
     next_in_cycle,
     utc_now,
 )
 
-__all__ = ["SCHEMA_VERSION", "Store"]
+__all__ = ["DATA_FOLDERS", "LOG_TABLES", "SCHEMA_VERSION", "Layout", "Store", "Transaction"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SHARD_SIZE = 256
 ROUTE_BUCKETS = 64
 META_FILE = "store.json"
@@ -69,7 +74,11 @@ CHANGES_FILE = ".changes"
 CHANGES_LIMIT = 1 << 20
 V1_FILE = "desk.json"
 LOCK_TIMEOUT_SECONDS = 10.0
-DATA_FOLDERS = ("shards", "messages", "notes", "routes")
+LOG_TABLES = ("notes", "history")
+"""The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
+DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
+HISTORY_LENGTH = "lengths"
+"""The shard's table that records how long its history log is (see `Transaction.flush`)."""
 STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
 MESSAGE_FIELDS = ("body", "customer_email", "customer_phone")
 CUSTOMER_FIELDS = ("received", "customer_name", "channel", "language", "subject")
@@ -162,20 +171,31 @@ def _checked_summary(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_routes(path: Path, raw: bytes) -> dict[str, int]:
-    return {row.get("id"): row.get("shard") for row in parse_tables(path, raw).get("routes", {}).values()}
+    """Which shard holds each id; rows that are not (text, number) are left for `check` to name."""
+    rows = parse_tables(path, raw).get("routes", {}).values()
+    return {
+        row["id"]: row["shard"] for row in rows if isinstance(row.get("id"), str) and isinstance(row.get("shard"), int)
+    }
 
 
 def _note_document(note: Note) -> dict[str, Any]:
-    return {"complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(), "text": note.text}
+    return {
+        "id": note.id, "complaint_id": note.complaint_id, "author": note.author, "at": note.at.isoformat(),
+        "text": note.text,
+    }  # fmt: skip
 
 
-def _note(document: dict[str, Any]) -> Note:
+def _note(document: Mapping[str, Any]) -> Note:
     if not all(isinstance(document.get(name), str) for name in ("complaint_id", "author", "text")):
         raise ValueError("a note needs complaint_id, author and text")
-    return Note(document["complaint_id"], document["author"], _time(document["at"]), document["text"])
+    if not isinstance(document.get("id", ""), str):
+        raise ValueError("a note's id is not text")
+    return Note(
+        document["complaint_id"], document["author"], _time(document["at"]), document["text"], document.get("id", "")
+    )
 
 
-def _change(document: dict[str, Any]) -> Change:
+def _change(document: Mapping[str, Any]) -> Change:
     return Change(
         document["complaint_id"], document["field"], document["old"], document["new"], document["by"],
         _time(document["at"]),
@@ -193,12 +213,32 @@ def _grouped(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
     return groups
 
 
+def recorded_length(tables: Mapping[str, Any]) -> int | None:
+    """How long a shard records its history log to be (None: the whole log counts, as after a migration)."""
+    rows = list(tables.get(HISTORY_LENGTH, {}).values())
+    length = rows[0].get("history") if rows and isinstance(rows[0], dict) else None
+    return length if isinstance(length, int) and length >= 0 else None
+
+
 def record(path: Path, convert: Callable[..., Any], *documents: Any) -> Any:
     """A record from stored documents; documents that do not fit are damage, named as such."""
     try:
         return convert(*documents)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
         raise StoreCorrupt(path, f"a record is malformed ({error!r})") from None
+
+
+def read_complaint(path: Path, document: Mapping[str, Any], message: Mapping[str, Any] | None) -> Complaint:
+    """A complaint from its stored state and message documents (StoreCorrupt names `path` if they do not fit)."""
+    return record(path, _complaint, document, message)  # type: ignore[no-any-return]
+
+
+def read_note(path: Path, document: Mapping[str, Any]) -> Note:
+    return record(path, _note, document)  # type: ignore[no-any-return]
+
+
+def read_change(path: Path, document: Mapping[str, Any]) -> Change:
+    return record(path, _change, document)  # type: ignore[no-any-return]
 
 
 class Layout:
@@ -220,8 +260,15 @@ class Layout:
     def messages(self, number: int) -> Path:
         return self.directory / "messages" / f"{number:05d}.json"
 
+    def log(self, table: str, number: int) -> Path:
+        """The log of one of LOG_TABLES for a shard."""
+        return self.directory / table / f"{number:05d}.jsonl"
+
     def notes(self, number: int) -> Path:
-        return self.directory / "notes" / f"{number:05d}.jsonl"
+        return self.log("notes", number)
+
+    def history(self, number: int) -> Path:
+        return self.log("history", number)
 
     def route(self, bucket: int) -> Path:
         return self.directory / "routes" / f"{bucket:02x}.json"
@@ -243,14 +290,18 @@ class Layout:
 
 
 class Transaction:
-    """The files one change touches, each a TinyDB database on an AtomicJSONStorage, written back in a
-    safe order when the change is done: messages, shards (each followed by its inbox file), routes, meta."""
+    """The files one change touches: TinyDB databases on AtomicJSONStorage and tables on AppendOnlyStorage
+    (the logs), written back when the change is done in a safe order: logs, messages, shards (each
+    followed by its inbox file), routes, meta; all or nothing (see `flush`)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.layout = store.layout
         self._files: dict[Path, TinyDB] = {}
+        self._logs: dict[Path, AppendOnlyStorage] = {}
         self._cleaned: set[Path] = set()
+        self.wrote = False
+        """Whether any file was written: a transaction that wrote none announces nothing."""
 
     def database(self, path: Path) -> TinyDB:
         if path not in self._files:
@@ -268,12 +319,25 @@ class Transaction:
         fresh = path not in self._files
         table = self.table(path, "complaints")
         if fresh:
-            for document in self._files[path].storage.read().get("complaints", {}).values():
+            for document in (self._files[path].storage.read() or {}).get("complaints", {}).values():
                 record(path, _checked_summary, document)
         return table
 
+    def log(self, name: str, number: int, appending: bool = True) -> Table:
+        """The shard's log of one of LOG_TABLES. `appending` (the default): the log is not read, the table
+        shows only what this transaction adds (see AppendOnlyStorage)."""
+        path = self.layout.log(name, number)
+        if path not in self._logs:
+            self._logs[path] = AppendOnlyStorage(path, name, self.store.mode, appending=appending)
+            self._logs[path].read()  # damage shows now
+        return Table(self._logs[path], name, cache_size=0)
+
     def history(self, number: int) -> Table:
-        return self.table(self.layout.shard(number), "history")
+        return self.log("history", number)
+
+    def notes(self, number: int) -> Table:
+        """The shard's notes, read whole: a note is looked up by its id before it is added."""
+        return self.log("notes", number, appending=False)
 
     def meta(self) -> dict[str, Any]:
         rows = self.table(self.layout.meta, "meta").all()
@@ -287,7 +351,7 @@ class Transaction:
             table.insert({"schema": SCHEMA_VERSION, "placed": 0, "importing": False, **values})
         self.flush(lambda path: path == self.layout.meta)
 
-    def find(self, complaint_id: str) -> tuple[int, Table, Any]:
+    def find(self, complaint_id: str) -> tuple[int, Table, Document]:
         number = self.store.shard_of(complaint_id)
         table = self.shard(number)
         document = table.get(Query().id == complaint_id)
@@ -295,17 +359,86 @@ class Transaction:
             raise UnknownComplaint(complaint_id)
         return number, table, document
 
-    def flush(self, which: Callable[[Path], bool] = lambda _path: True) -> None:
+    def flush(self, which: Callable[[Path], bool] = lambda _path: True, journal: bool = True) -> bool:
+        """Write what changed among the files `which` accepts; True when anything was written.
+
+        Logs are appended first, then the files replaced. A shard records how long its history log is
+        (`HISTORY_LENGTH`), so a shard and its history are one unit: history lines beyond what the shard
+        records belong to a change that never finished; readers leave them out and the next append cuts
+        them off. A change of more than one unit (several shards, or a shard and a note) is all or
+        nothing through the journal (imports and migrations, which are completed or started again after a
+        crash, go without with `journal=False`)."""
+        logs = [path for path, storage in self._logs.items() if which(path) and storage.pending]
+        starts = {path: self._log_start(path) for path in logs}
+        for path in logs:
+            if path.parent.name == "history":
+                length = {"history": starts[path] + len(self._logs[path].payload())}
+                lengths = self.table(self.layout.shard(int(path.stem)), HISTORY_LENGTH)
+                if lengths.all():
+                    lengths.update(length)
+                else:
+                    lengths.insert(length)
+        covered = {self.layout.shard(int(path.stem)) for path in logs if path.parent.name == "history"}
         order = {"messages": 0, "shards": 1, "routes": 2}
-        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 3), path.name)):
-            if not which(path):
-                continue
-            if path.parent not in self._cleaned:  # under the lock no write is under way: these are a killed one's
-                remove_orphans(path.parent)
-                self._cleaned.add(path.parent)
-            storage: AtomicJSONStorage = self._files[path].storage  # type: ignore[assignment]
-            if storage.flush() and path.parent.name == "shards":
-                self.store._write_inbox_file(path, storage.read())
+        files: dict[Path, bytes] = {}
+        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 4), path.name)):
+            if which(path) or path in covered:
+                payload = self._storage(path).payload()
+                if payload is not None:
+                    files[path] = payload
+        if not files and not logs:
+            return False
+        units = len(files) + sum(
+            1 for path in logs if path.parent.name != "history" or self.layout.shard(int(path.stem)) not in files
+        )
+        undo = self.store.journal if journal and units > 1 else None
+        folders = {path.parent for path in (*files, *logs)} | ({self.store.directory} if undo else set())
+        for folder in folders - self._cleaned:
+            remove_orphans(folder)  # under the lock no write is under way: these are a killed one's
+            self._cleaned.add(folder)
+        if undo is not None:
+            undo.begin({path: self._storage(path).raw for path in files}, starts)
+        self.wrote = True
+        try:
+            for path in logs:
+                self._logs[path].flush(starts[path])
+            meta = files.pop(self.layout.meta, None)
+            for path, payload in files.items():
+                self._storage(path).flush(payload)
+                if path.parent.name == "shards":
+                    self.store._write_inbox_file(path, self._storage(path).read())
+            if meta is not None:
+                self._storage(self.layout.meta).flush(meta)
+        except BaseException:
+            try:
+                if undo is not None:
+                    self.store._roll_back(undo)
+                else:  # a shard not written leaves its history's new lines uncounted: cut them now
+                    for path in logs:
+                        truncate_log(path, starts[path])
+            except (StoreError, OSError):
+                pass  # the journal stays (the next transaction or open rolls back), or the lines uncounted
+            raise
+        if undo is not None:
+            undo.end()
+        return True
+
+    def _log_start(self, path: Path) -> int:
+        """Where a log's new lines go: after its last complete line, and for a history log after what
+        its shard records (lines beyond are an unfinished change's, never counted)."""
+        committed = self._logs[path].committed_length()
+        if path.parent.name != "history":
+            return committed
+        self.shard(int(path.stem))  # checked: it is written again with the new length
+        recorded = recorded_length(self._storage(self.layout.shard(int(path.stem))).read())
+        if recorded is None:
+            return committed
+        if recorded > committed:
+            raise StoreCorrupt(path, f"it is shorter than its shard records ({committed} of {recorded} bytes)")
+        return recorded
+
+    def _storage(self, path: Path) -> AtomicJSONStorage:
+        return self._files[path].storage  # type: ignore[return-value]
 
 
 class Store:
@@ -323,8 +456,10 @@ class Store:
         self.mode = file_mode(self.directory)
         self.folder_mode = 0o2770 if self.mode & 0o060 else 0o700
         self.lock_timeout = lock_timeout
+        self.journal = Journal(self.directory, self.mode, LOG_TABLES)
         self._lock: Any = None
         self._cache: dict[Path, tuple[FileKey, Any]] = {}
+        self._logs: dict[Path, tuple[tuple[FileKey | None, int | None], AppendOnlyStorage]] = {}
         self._routes: dict[str, int] = {}
         self.last_written: object = None
         """The desk's stamp after this Store's own last write: what others did shows as a different one."""
@@ -333,16 +468,19 @@ class Store:
     # Opening, migrating
 
     def _open(self) -> None:
-        meta = self._meta()
-        if (meta is None and (self.directory / V1_FILE).exists()) or (meta or {}).get("migrating"):
-            from console.store.migration import migrate_v1
+        meta = self._meta() or {}
+        version = meta.get("schema", SCHEMA_VERSION)
+        old = (not meta and (self.directory / V1_FILE).exists()) or version == 2 or meta.get("migrating")
+        if old and version in (2, SCHEMA_VERSION):
+            from console.store.migration import migrate
 
-            with self.transaction() as transaction:
-                migrate_v1(self, transaction)
-            meta = self._meta()
-        version = (meta or {}).get("schema", SCHEMA_VERSION)
+            migrate(self)
+            version = (self._meta() or {}).get("schema", SCHEMA_VERSION)
         if version != SCHEMA_VERSION:
             raise StoreTooNew(self.path, version, SCHEMA_VERSION)
+        if self.journal.exists():  # a change whose writer died: put back what it had written
+            with self.transaction():
+                pass
 
     def _meta(self) -> dict[str, Any] | None:
         tables = self._parsed(self.layout.meta, parse_tables)
@@ -391,16 +529,28 @@ class Store:
         try:
             for folder in DATA_FOLDERS:
                 make_folder(self.directory / folder, self.folder_mode)
+            if self.journal.exists():
+                self._roll_back(self.journal)
+                self._announce_change()
             transaction = Transaction(self)
             if (self._meta() or {}).get("importing"):
                 self._finish_interrupted_import(transaction)
             yield transaction
             transaction.flush()
-            self._announce_change()
+            if transaction.wrote:  # nothing written, nothing announced: others keep what they loaded
+                self._announce_change()
         except OSError as error:
             raise unavailable(self.directory, error) from None
         finally:
             self._lock.release()
+
+    def _roll_back(self, journal: Journal) -> None:
+        """Put back the files of a change that did not finish (its inbox files are made again)."""
+        for path in journal.roll_back():
+            if path.parent.name == "shards":
+                raw = read_bytes(path)
+                if raw is not None:
+                    self._write_inbox_file(path, parse_tables(path, raw))
 
     def _finish_interrupted_import(self, transaction: Transaction) -> None:
         """An import was killed part way: complaints whose shard was written are in; give them routes."""
@@ -475,11 +625,12 @@ class Store:
     def complaint(self, complaint_id: str) -> Complaint:
         number, document = self._state(complaint_id)
         path = self.layout.shard(number)
-        return record(path, _complaint, document, self._message(number, complaint_id))
+        complaint: Complaint = record(path, _complaint, document, self._message(number, complaint_id))
+        return complaint
 
     def complaints(self) -> list[Complaint]:
         """Every complaint with its message, newest first (for exports: the inbox uses `inbox`)."""
-        complaints = []
+        complaints: list[Complaint] = []
         for number in self.layout.shard_numbers():
             tables = self._parsed(self.layout.messages(number), parse_tables) or {}
             messages = {m.get("id"): m for m in tables.get("messages", {}).values()}
@@ -533,32 +684,45 @@ class Store:
         except OSError as error:
             raise unavailable(inbox, error) from None
 
+    def log(self, name: str, number: int) -> Table:
+        """A shard's log of one of LOG_TABLES as a TinyDB table to read and query: a history log as far as
+        its shard records (see `Transaction.flush`). Parsed again only when the file or that length changed."""
+        path = self.layout.log(name, number)
+        limit = None
+        if name == "history":
+            limit = recorded_length(self._parsed(self.layout.shard(number), parse_tables, cached=False) or {})
+        stamp = (_file_key(path), limit)
+        hit = self._logs.get(path)
+        if hit is None or hit[0] != stamp:
+            raw = read_bytes(path) or b""
+            hit = self._logs[path] = (stamp, AppendOnlyStorage(path, name, self.mode, raw=raw[:limit]))
+        return Table(hit[1], name, cache_size=0)
+
     def notes(self, complaint_id: str) -> list[Note]:
         """The complaint's notes, oldest first."""
         number = self.shard_of(complaint_id)
         path = self.layout.notes(number)
-        entries = self._parsed(path, lambda p, raw: parse_log(p, raw)[0]) or []
-        notes = [record(path, _note, entry) for entry in entries if entry.get("complaint_id") == complaint_id]
-        return sorted(notes, key=lambda note: note.at)
+        documents = self.log("notes", number).search(Query().complaint_id == complaint_id)
+        return sorted((read_note(path, document) for document in documents), key=lambda note: note.at)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""
         grouped: dict[str, list[Note]] = {}
         for number in self.layout.shard_numbers():
             path = self.layout.notes(number)
-            for entry in JSONLog(path).entries():
-                note = record(path, _note, entry)
+            for document in self.log("notes", number).all():
+                note = read_note(path, document)
                 grouped.setdefault(note.complaint_id, []).append(note)
         for notes in grouped.values():
             notes.sort(key=lambda note: note.at)
         return grouped
 
     def history(self, complaint_id: str) -> list[Change]:
+        """The complaint's changes, oldest first."""
         number = self.shard_of(complaint_id)
-        path = self.layout.shard(number)
-        tables = self._parsed(path, parse_tables, cached=False) or {}
-        documents = [d for d in tables.get("history", {}).values() if d.get("complaint_id") == complaint_id]
-        return sorted((record(path, _change, d) for d in documents), key=lambda change: change.at)
+        path = self.layout.history(number)
+        documents = self.log("history", number).search(Query().complaint_id == complaint_id)
+        return sorted((read_change(path, document) for document in documents), key=lambda change: change.at)
 
     # Writing
 
@@ -594,18 +758,34 @@ class Store:
         for bucket, group in _grouped(complaints, lambda complaint: bucket_of(complaint.id)).items():
             routes = transaction.table(self.layout.route(bucket), "routes")
             routes.insert_multiple({"id": complaint.id, "shard": shard_of[complaint.id]} for complaint in group)
-        transaction.flush()
         in_order = sorted(notes, key=lambda note: note.at)
-        for number, group in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
-            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note) for note in group])
+        for number, shard_notes in _grouped(in_order, lambda note: shard_of[note.complaint_id]).items():
+            transaction.log("notes", number).insert_multiple(
+                _note_document(note._replace(id=note.id or new_note_id())) for note in shard_notes
+            )
+        transaction.flush(journal=False)  # an import killed part way is completed instead (`importing`)
         self._routes.update(shard_of)
         transaction.set_meta(importing=False)
 
-    def add_note(self, complaint_id: str, author: str, text: str) -> Note:
-        note = Note(complaint_id, author, utc_now(), text)
-        with self.transaction():
+    def add_history(self, changes: Iterable[Change]) -> None:
+        """Add changes made elsewhere to their complaints' history (a migration brings the old desk's)."""
+        with self.transaction() as transaction:
+            for number, group in _grouped(changes, lambda change: self.shard_of(change.complaint_id)).items():
+                in_order = sorted(group, key=lambda change: change.at)
+                transaction.history(number).insert_multiple(map(_change_document, in_order))
+
+    def add_note(self, complaint_id: str, author: str, text: str, note_id: str | None = None) -> Note:
+        """Add a note. `note_id` (see `new_note_id`) is made by the caller before its first try: when a
+        note with that id is stored already (an earlier try did get through), nothing is added and the
+        stored note is returned, so a retry after an unclear failure never stores a note twice."""
+        note = Note(complaint_id, author, utc_now(), text, note_id or new_note_id())
+        with self.transaction() as transaction:
             number = self.shard_of(complaint_id)
-            JSONLog(self.layout.notes(number), self.mode).append([_note_document(note)])
+            notes = transaction.notes(number)
+            stored = notes.get(Query().id == note.id)
+            if stored is not None:
+                return read_note(self.layout.notes(number), stored)
+            notes.insert(_note_document(note))
         return note
 
     def set_step(self, complaint_id: str, playbook: str, step: str, done: bool, by: str) -> Complaint:

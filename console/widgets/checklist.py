@@ -6,13 +6,18 @@ from dataclasses import dataclass
 
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.i18n import N_
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
+
+COMPACT_BELOW = 8
+"""Lines of checklist below which each step is one line (a 40×12 or 80×12 terminal)."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +38,10 @@ class ChecklistView:
     avoid: tuple[tuple[str, str], ...]
 
 
-class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
+class Checklist(OptionList, inherit_bindings=False):
     """Steps as options: the highlighted step shows its guidance; space or enter ticks it."""
 
-    BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle", N_("Tick step"), show=True)]
+    BINDINGS = [*movement_bindings(), Binding("space,enter", "toggle_step", N_("Tick step"), show=True)]
 
     DEFAULT_CSS = """
     Checklist, Checklist:focus { height: 1fr; border: none; padding: 0; }
@@ -54,14 +59,40 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._view: ChecklistView | None = None
+        self._compact = False
+        """Fewer than COMPACT_BELOW lines: a line a step, so the current one and its neighbours all show."""
 
     def show(self, view: ChecklistView) -> None:
-        """Render `view`, keeping the highlighted step where it was."""
-        keep = self.highlighted if self.highlighted is not None else 0
+        """Render `view`, keeping the highlighted step where it was; the first time, on the first step not
+        done, where the agent goes on."""
+        if self._view is None:
+            keep = next((index for index, step in enumerate(view.steps) if not step.done_by), 0)
+        else:
+            keep = self.highlighted if self.highlighted is not None else 0
         self._view = view
         self.set_options(self._build_options(view, keep))
         if view.steps:
             self.highlighted = min(keep, len(view.steps) - 1)
+            self._show_neighbours()
+
+    def on_resize(self, event: events.Resize) -> None:
+        compact = event.size.height < COMPACT_BELOW
+        if compact != self._compact and self._view is not None:
+            self._compact = compact
+            keep = self.highlighted or 0
+            self.set_options(self._build_options(self._view, keep))
+            self.highlighted = keep
+        self._compact = compact
+        self.call_after_refresh(self._show_neighbours)
+
+    def _show_neighbours(self) -> None:
+        """Compact, every step above the highlighted one is a line and it is two: scroll so the step before
+        it and the one after show too (Textual's own scrolling would leave the highlight at an edge)."""
+        if self._compact and self.highlighted is not None and self._view is not None:
+            if self.highlighted < len(self._view.steps):
+                top = max(self.highlighted - 1, 0)
+                region = Region(0, top, self.scrollable_content_region.width, min(4, self.size.height))
+                self.scroll_to_region(region, animate=False, force=True, immediate=True, top=True)
 
     @staticmethod
     def _hanging(marker: Text, body: Text) -> Table:
@@ -75,8 +106,12 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
     def _step_prompt(self, number: int, step: StepView, expanded: bool) -> Table:
         marker = Text("›" if expanded else " ")  # the highlight stays visible without colour (NO_COLOR)
         marker.append("[x] " if step.done_by else "[ ] ", style="bold" if step.done_by else "")
-        body = Text(f"{number}. {step.title}", style="bold" if expanded else "")
-        if step.done_by:
+        # Compact: each line cut short rather than wrapped, the guidance in one line, who ticked it left out.
+        body = Text(no_wrap=True, overflow="ellipsis") if self._compact else Text()
+        # Textual's option styles carry no reverse video: without colour, the highlighted title is reversed.
+        title_style = ("bold reverse" if self.app.no_color else "bold") if expanded else ""
+        body.append(f"{number}. {step.title}", style=title_style)
+        if step.done_by and not self._compact:
             body.append(f"\n✓ {step.done_by}", style="dim")
         if expanded:
             body.append(f"\n{step.guidance}", style="italic")
@@ -106,6 +141,7 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
             return
         for index, step in enumerate(self._view.steps):
             self.replace_option_prompt_at_index(index, self._step_prompt(index + 1, step, index == highlighted))
+        self._show_neighbours()
 
     def _on_last_step(self) -> bool:
         return self._view is not None and self.highlighted == len(self._view.steps) - 1
@@ -130,6 +166,6 @@ class Checklist(TranslatedBindings, OptionList, inherit_bindings=False):
             self.highlighted = len(self._view.steps) - 1
         self.scroll_end(animate=False)
 
-    def action_toggle(self) -> None:
+    def action_toggle_step(self) -> None:
         if self._view is not None and self.highlighted is not None and self.highlighted < len(self._view.steps):
             self.post_message(self.Toggled(self, self.highlighted))

@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.i18n import N_
-from console.keys import TranslatedBindings, movement_bindings
+from console.keys import movement_bindings
 
 
 class InboxRow(NamedTuple):
@@ -94,7 +94,7 @@ def layout_columns(
     return [*fixed[:split], subject, *fixed[split:]]
 
 
-class InboxList(TranslatedBindings, ScrollView, can_focus=True, inherit_bindings=False):
+class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
     """Rows of complaints with a cursor; posts `Selected` when a row is opened."""
 
     BINDINGS = [*movement_bindings(), Binding("enter", "select", N_("Open complaint"), show=False)]

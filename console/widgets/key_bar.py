@@ -10,6 +10,8 @@ from rich.text import Text
 from textual.screen import Screen
 from textual.widget import Widget
 
+from console.i18n import _
+
 
 class KeyBar(Widget):
     DEFAULT_CSS = """
@@ -31,7 +33,7 @@ class KeyBar(Widget):
     def render(self) -> Text:
         """`key description` for each shown binding, one per action (the first key bound to it), as many
         as fit whole: a key cut from its description says nothing. The descriptions are the app's own
-        translated texts; appended as plain text, never read as markup."""
+        msgids, translated here; appended as plain text, never read as markup."""
         key_style = self.get_component_rich_style("key-bar--key")
         disabled_style = self.get_component_rich_style("key-bar--disabled")
         line = Text(no_wrap=True, end="")
@@ -42,7 +44,7 @@ class KeyBar(Widget):
             actions.add(binding.action)
             key = self.app.get_key_display(binding)
             entry = Text(f" {key} ", key_style if enabled else disabled_style)
-            entry.append(f"{binding.description} ", None if enabled else disabled_style)
+            entry.append(f"{_(binding.description)} ", None if enabled else disabled_style)
             if line.cell_len + entry.cell_len > self.size.width:
                 break
             line.append_text(entry)

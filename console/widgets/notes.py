@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from console.keys import SCROLL_BINDINGS, TranslatedBindings
+from console.keys import SCROLL_BINDINGS
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class NoteView:
     text: str
 
 
-class NotesPane(TranslatedBindings, VerticalScroll, inherit_bindings=False):
+class NotesPane(VerticalScroll, inherit_bindings=False):
     BINDINGS = SCROLL_BINDINGS
 
     DEFAULT_CSS = """
