@@ -183,16 +183,16 @@ async def test_a_offers_my_own_name_and_completes_names_seen_on_the_desk(
     app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a")  # on T-3, which kadri has
-        await pilot.pause()
+        await settle(pilot)
         field = app.screen.query_one(Input)
         assert field.value == "anna" and "(now: kadri)" in screen_text(app)
         await pilot.press("ctrl+u", "b", "right", "enter")  # → takes the completion: a typo-free name
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee == "Bob Smith"
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+u", *"KADRI", "enter")  # a known name in other letters is that agent
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee == "kadri"
 
 

@@ -295,20 +295,20 @@ async def test_tagged_rows_out_of_view_are_counted_in_the_title_and_in_the_quest
     app = make_app(desk, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "t", "t")  # Open view: T-12 and T-11 tagged
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
         await pilot.press("f", *"T-12", "enter")  # the filter hides T-11
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged (1 hidden)" in screen_text(app)
         await pilot.press("p", "G", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "1 of them is not shown" in screen_text(app)
         await pilot.press("n", "escape", "s", "j", "enter", "y")  # both set to waiting: out of the Open view
-        await pilot.pause()
+        await settle(pilot)
         assert {desk.complaint(cid).status for cid in ("T-12", "T-11")} == {"waiting"}
         assert "2 tagged (2 hidden)" in screen_text(app)
         await pilot.press("4")  # the Waiting view shows them both
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
 
 
