@@ -9,8 +9,11 @@
    the frame once the bodies have been searched too (on a worker), the first search on a desk also making
    the body files (cold); peak RSS.
 3. In a real pseudo-terminal at 80×24: the bytes the app writes for one j keypress.
+4. In-process at the largest size, while another process holds the desk's lock (as an import or a backup
+   does): `s`, then `j` 50 ms later, typed as the terminal's input thread delivers keys; from the j arriving
+   to the next frame written (`--locked-only` runs just this, on the first size).
 
-    python benchmarks/inbox.py [--runs 9] [--sizes 10000,100000]
+    python benchmarks/inbox.py [--runs 9] [--sizes 10000,100000] [--locked-only]
 """
 
 from __future__ import annotations
@@ -222,6 +225,81 @@ async def interactive(desk: Path) -> None:
     print(f"  peak RSS of this process (desk loaded, rows shown, filtered): {rss:.0f} MiB")
 
 
+HOLD_LOCK = """
+import sys
+from filelock import FileLock
+lock = FileLock(sys.argv[1])
+lock.acquire()
+print("held", flush=True)
+sys.stdin.read()
+lock.release()
+"""
+
+
+async def locked(desk: Path, presses: int = 10) -> None:
+    """j right after s while another process holds `.desk.lock`: the change waits, the screen should not."""
+    import threading
+
+    from textual import events
+
+    from console.app import ConsoleApp
+    from console.cli import TUI_LOCK_TIMEOUT_SECONDS
+    from console.playbooks import load_playbooks
+    from console.store import Store
+
+    store = Store(desk, lock_timeout=TUI_LOCK_TIMEOUT_SECONDS)  # as the TUI opens it
+    app = ConsoleApp(store, load_playbooks(), "mari", "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        while getattr(app.screen, "model", None) is None:
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        painted: list[float] = []
+        display = app._display
+
+        def recording_display(screen, renderable):  # type: ignore[no-untyped-def]
+            display(screen, renderable)
+            if renderable is not None:
+                painted.append(time.perf_counter())
+
+        app._display = recording_display  # type: ignore[method-assign]
+        samples = []
+        for _ in range(presses):
+            holder = subprocess.Popen(
+                [sys.executable, "-c", HOLD_LOCK, str(desk / ".desk.lock")],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            listing = app.screen.query_one("#inbox-list")
+            before = listing.cursor
+            sent: list[float] = []
+
+            def typing(sent: list[float]) -> None:  # as the driver's input thread: whatever the loop is doing
+                app.post_message(events.Key("s", "s"))
+                time.sleep(0.05)
+                sent.append(time.perf_counter())
+                app.post_message(events.Key("j", "j"))
+
+            painted.clear()
+            threading.Thread(target=typing, args=(sent,)).start()
+            while not sent or listing.cursor == before:
+                await pilot.pause(0.005)
+            await pilot.pause()
+            frames = [moment for moment in painted if moment > sent[0]]
+            samples.append((frames[0] - sent[0]) * 1000 if frames else float("nan"))
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait()
+            # The change lands (or, if the lock was held too long, failed): settle before the next sample.
+            while getattr(app.screen, "pending_changes", 0) or any(not w.is_finished for w in app.workers):
+                await pilot.pause(0.01)
+            await pilot.pause()
+    print(f"j right after s, another process holding the lock ({presses} times): key to frame median "
+          f"{statistics.median(samples):.1f} ms, max {max(samples):.1f} ms")  # fmt: skip
+
+
 def bytes_per_keypress(desk: Path, env: dict[str, str], presses: int = 60) -> None:
     pid, fd = pty.fork()
     if pid == 0:
@@ -267,6 +345,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--locked-only", action="store_true", help="only j while the lock is held")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     with tempfile.TemporaryDirectory() as scratch:
@@ -274,10 +353,14 @@ def main() -> None:
         for size in sizes:
             desks[size] = Path(scratch) / f"desk-{size}"
             seed(desks[size], size)
+        if arguments.locked_only:
+            asyncio.run(locked(desks[sizes[0]]))
+            return
         env = install_wheel(Path(scratch))
         startup(desks, arguments.runs, env)
         bytes_per_keypress(desks[max(sizes)], env)
         asyncio.run(interactive(desks[max(sizes)]))
+        asyncio.run(locked(desks[max(sizes)]))
 
 
 if __name__ == "__main__":

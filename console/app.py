@@ -14,7 +14,9 @@ from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from console import labels
 from console.collector import Pause
+from console.desk import AddNote, DeskService
 from console.i18n import (
     N_,
     _,
@@ -29,10 +31,10 @@ from console.playbooks import Playbooks
 from console.query import query_help
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
+from console.screens.desk_worker import Polled, PollFailed, Saved, SaveFailed, in_background
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
-from console.store.presence import Presence
 from console.widgets.status_line import StatusLine
 
 POLL_SECONDS = 1.5
@@ -73,8 +75,12 @@ class ConsoleApp(App[None]):
         self.agent = agent
         self.leaving = False
         """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
-        self.presence = Presence(store.directory, agent, store.mode)
-        """Tells other agents which complaint this one has open, and who else has it open."""
+        self.service = DeskService(store, playbooks, agent)
+        """Loading, polling, presence and every change: the screens ask it through workers."""
+        self.service.open_inbox()  # before the loop runs: the first frame has rows
+        self._polling = False
+        self._poll_problem: str | None = None
+        """The polling problem last shown: said once, not at every poll."""
         self.drafts: dict[str, str] = {}
         """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
@@ -101,7 +107,7 @@ class ConsoleApp(App[None]):
         return InboxScreen()
 
     def on_mount(self) -> None:
-        self._stamp = self.store.stamp()
+        self._stamp = self.service.known_stamp
         self._cover_if_too_small(self.size.width, self.size.height)
         self.set_interval(POLL_SECONDS, self._show_others_work)
         self.call_after_refresh(self._started)
@@ -117,19 +123,54 @@ class ConsoleApp(App[None]):
             self._start_up = None
 
     def _show_others_work(self) -> None:
-        """Another agent (or `agent-console note`) changed the desk: show it without a restart."""
-        if self.leaving:
+        """Another agent (or `agent-console note`) changed the desk: show it without a restart. The stat and
+        the presence files are read on a worker; one still under way (a slow network disk) is not doubled."""
+        if self.leaving or self._polling:
             return
-        self.presence.heartbeat()
-        if isinstance(self.screen, DeskScreen):
-            self.screen.heartbeat()
-        stamp = self.store.stamp()
-        if stamp == self.store.last_written:  # our own change: the screen already shows it
+        self._polling = True
+        in_background(self, self.service.poll, Polled, PollFailed, group="poll")
+
+    def on_polled(self, message: Polled) -> None:
+        self._polling = False
+        self._poll_problem = None
+        screen = self._desk_screen()
+        if screen is not None:
+            screen.heartbeat()
+        stamp = message.result.stamp
+        if message.result.ours:  # our own change: the screen already shows it
             self._stamp = stamp
-        if stamp != self._stamp and isinstance(self.screen, DeskScreen) and self.screen.is_mounted:
+        if stamp != self._stamp and screen is not None:
             # Screens underneath reload when they are shown again.
             self._stamp = stamp
-            self.screen.reload()
+            screen.reload()
+
+    def _desk_screen(self) -> DeskScreen | None:
+        """The screen shown, if it is a desk screen and the app is not closing (answers still come in)."""
+        if self.leaving or not self.screen_stack or not isinstance(self.screen, DeskScreen):
+            return None
+        return self.screen if self.screen.is_mounted else None
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        """Say what is wrong once (not every 1.5 s), and go on polling: it may pass (a network disk back)."""
+        self._polling = False
+        problem = labels.store_error(message.error)
+        if problem != self._poll_problem and not self.leaving:
+            self._poll_problem = problem
+            self.notify(_("Cannot see others' changes: {error}").format(error=problem), severity="error")
+
+    def on_saved(self, message: Saved) -> None:
+        """A change whose screen closed before it was stored: the screen now shown catches up."""
+        edit = message.result.edit
+        if isinstance(edit, AddNote):
+            if self.drafts.get(edit.complaint_id, "").strip() == edit.text:
+                del self.drafts[edit.complaint_id]  # kept as a draft when the screen closed: it is stored now
+            self.notify(_("Note saved."))
+        screen = self._desk_screen()
+        if screen is not None:
+            screen.reload(keep_position=True)
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self.notify(_("Not saved: {error}").format(error=labels.store_error(message.error)), severity="error")
 
     def known_agents(self) -> list[str]:
         """The agents seen on the desk (anyone with a complaint assigned) and this one, for completing a
@@ -183,7 +224,7 @@ class ConsoleApp(App[None]):
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         self.leaving = True
-        self.presence.leave()
+        self.service.leave()
         super().exit(*args, **kwargs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

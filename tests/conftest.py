@@ -85,3 +85,20 @@ async def wait_for(pilot: object, condition: Callable[[], object], timeout: floa
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {getattr(condition, '__name__', condition)}")
         await pilot.pause(0.02)  # type: ignore[attr-defined]
+
+
+async def settle(pilot: object, timeout: float = 10.0) -> None:
+    """Let the work the last keys started in the background finish and its answers show: changes stored,
+    complaints and the inbox read again, each answer handled (which may start the next: a change's reload).
+    A condition, not a pause: a slow machine only makes it slower."""
+    app = pilot.app  # type: ignore[attr-defined]
+
+    def idle() -> bool:
+        busy = any(not worker.is_finished for worker in app.workers)
+        return not busy and not any(getattr(screen, "pending_changes", 0) for screen in app.screen_stack)
+
+    while True:
+        await wait_for(pilot, idle, timeout)
+        await pilot.pause()  # type: ignore[attr-defined]
+        if idle():
+            return

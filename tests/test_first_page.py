@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from console.desk import DeskService, InboxLoad
 from console.first_page import page_path, read_page
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
@@ -18,7 +20,7 @@ from console.seeding import seed_store
 from console.store import Store
 from console.views import view_counts
 from console.widgets.inbox_list import InboxList
-from tests.conftest import make_app, screen_text
+from tests.conftest import make_app, screen_text, wait_for
 
 SHOWN = 40
 
@@ -36,15 +38,19 @@ def held(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     """The inbox's load waits (in its worker) until the event is set: what is on screen meanwhile is what
     an agent sees while a big desk loads."""
     release = threading.Event()
-    load = InboxScreen._load
+    load = DeskService.load_inbox
 
-    def held_load(self: InboxScreen, progress: Callable[[int, int], None]):  # type: ignore[no-untyped-def]
+    def held_load(self: DeskService, progress: Callable[[int, int], None], first: bool = False) -> InboxLoad:
         release.wait(timeout=20)
-        return load(self, progress)
+        return load(self, progress, first)
 
-    monkeypatch.setattr(InboxScreen, "_load", held_load)
+    monkeypatch.setattr(DeskService, "load_inbox", held_load)
     yield release
     release.set()
+
+
+def loaded(app) -> bool:  # type: ignore[no-untyped-def]
+    return isinstance(app.screen, InboxScreen) and app.screen.model is not None
 
 
 def rows(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -56,7 +62,8 @@ async def first_start(store: Store, playbooks: Playbooks, agent: str = "tester")
     """Start, load in full, quit: the rows and the views line it showed."""
     app = make_app(store, playbooks, agent=agent)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert app.screen.model is not None
         return rows(app), screen_text(app).splitlines()[1]
@@ -96,7 +103,8 @@ async def test_the_next_start_shows_the_first_rows_before_the_desk_has_loaded(
         await pilot.press("escape")
 
         held.set()
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert screen.model is not None and screen.page is None
         assert rows(app) == shown  # the full load shows what the kept page showed
@@ -139,7 +147,8 @@ async def test_a_change_to_the_desk_or_another_agent_gets_no_kept_page(
             assert app.screen.query_one(InboxList).count == 0
             assert "loading" in screen_text(app)
             held.set()
-            await app.workers.wait_for_complete()
+            await wait_for(pilot, partial(loaded, app))
+            await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
             await pilot.pause()
             assert rows(app)[0] != shown[0]  # resolved: it went down
             held.clear()
@@ -160,7 +169,8 @@ async def test_choosing_another_view_while_loading_drops_the_kept_page(
         await pilot.press("2")  # Unassigned: not what the page holds
         assert app.screen.query_one(InboxList).count == 0
         held.set()
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert "[2 Unassigned" in screen_text(app) and app.screen.query_one(InboxList).count > 0
 
@@ -190,7 +200,8 @@ async def test_a_damaged_page_is_ignored_quietly_and_kept_anew(
     path.write_text('{"format": 1, "rows": [["torn')
     app = make_app(big, playbooks)
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: loaded(app))
+        await app.workers.wait_for_complete()  # the first page is kept once the rows are shown
         await pilot.pause()
         assert not app._notifications  # a cache: nothing for the agent to act on
         assert rows(app)

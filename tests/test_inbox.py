@@ -8,7 +8,7 @@ from console.screens.help import HelpScreen
 from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.inbox_list import InboxList, InboxRow
-from tests.conftest import make_app, make_complaint, screen_text, wait_for
+from tests.conftest import make_app, make_complaint, screen_text, settle, wait_for
 
 
 def inbox(app) -> InboxList:  # type: ignore[no-untyped-def]
@@ -127,15 +127,15 @@ async def test_s_p_a_b_change_the_highlighted_complaint(small_store: Store, play
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("p", "p")
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # the dialog offers me
         await pilot.press("b")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("j", "enter")  # the playbook after cancellation
-        await pilot.pause()
+        await settle(pilot)
         assert "0/6" in screen_text(app)  # progress follows the new playbook
         await pilot.press("s")  # waiting: T-3 moves below the open ones, the next open one is under the cursor
-        await pilot.pause()
+        await settle(pilot)
         assert inbox(app).current_id == "T-2"
         complaint = small_store.complaint("T-3")
         assert (complaint.status, complaint.priority, complaint.assignee) == ("waiting", "urgent", "anna")
@@ -154,22 +154,23 @@ async def test_assign_to_a_named_agent_and_unassign(small_store: Store, playbook
     app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+u", *"kadri", "enter")  # no one on the desk is called kadri: asked once more
-        await pilot.pause()
+        await settle(pilot)
         assert "No one called kadri is on the desk yet" in screen_text(app)
         assert small_store.complaint("T-3").assignee is None
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee == "kadri"
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+u", "enter")
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee is None
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee is None and isinstance(app.screen, InboxScreen)
 
 
@@ -182,16 +183,16 @@ async def test_a_offers_my_own_name_and_completes_names_seen_on_the_desk(
     app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("a")  # on T-3, which kadri has
-        await pilot.pause()
+        await settle(pilot)
         field = app.screen.query_one(Input)
         assert field.value == "anna" and "(now: kadri)" in screen_text(app)
         await pilot.press("ctrl+u", "b", "right", "enter")  # → takes the completion: a typo-free name
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee == "Bob Smith"
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+u", *"KADRI", "enter")  # a known name in other letters is that agent
-        await pilot.pause()
+        await settle(pilot)
         assert small_store.complaint("T-3").assignee == "kadri"
 
 

@@ -12,7 +12,7 @@ from console.screens.dialogs import ChoiceDialog, ConfirmDialog
 from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.inbox_list import InboxList
-from tests.conftest import make_app, make_complaint, notifications, screen_text
+from tests.conftest import make_app, make_complaint, notifications, screen_text, settle, wait_for
 
 
 @pytest.fixture
@@ -139,19 +139,19 @@ async def test_tag_rows_then_change_them_all_with_a_preview_and_undo(desk: Store
         assert screen_text(app).count("*") >= 2
         under = current(app)  # t t moved the cursor to the third row
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ChoiceDialog)
         await pilot.press("G", "enter")  # resolved
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmDialog)
         assert "Set status to resolved on 2 tagged complaints?" in screen_text(app)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert {desk.complaint(cid).status for cid in (first, second)} == {"resolved"}
         assert [c.by for c in desk.history(first)][-1] == "anna"
         assert current(app) == under  # the two rows above it went to the end: the cursor stays on its own
         await pilot.press("u")
-        await pilot.pause()
+        await settle(pilot)
         assert {desk.complaint(cid).status for cid in (first, second)} == {"open"}
 
 
@@ -163,17 +163,17 @@ async def test_T_tags_everything_the_filter_shows_and_a_declined_preview_changes
         await pilot.press("f", *"status:waiting", "enter", "T")
         assert "2 tagged" in screen_text(app)
         await pilot.press("a")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+u", *"bob", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "Set agent to bob on 2 tagged complaints?" in screen_text(app)
         await pilot.press("n")
-        await pilot.pause()
+        await settle(pilot)
         assert desk.complaint("T-3").assignee is None
         await pilot.press("p")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("G", "enter", "y")  # urgent
-        await pilot.pause()
+        await settle(pilot)
         assert {desk.complaint(cid).priority for cid in ("T-3", "T-7")} == {"urgent"}
         await pilot.press("T")  # all shown were tagged: T untags them
         assert "tagged" not in screen_text(app)
@@ -187,6 +187,7 @@ async def test_a_large_desk_loads_in_the_background_with_progress(tmp_path: Path
     app = make_app(store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, InboxScreen)
+        await wait_for(pilot, lambda: app.screen.model is not None)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "[6 All 1.5K]" in screen_text(app)  # the full counts do not fit in 80 columns
@@ -251,19 +252,19 @@ async def test_on_a_desk_loaded_in_the_background_a_bulk_change_keeps_the_cursor
     seed_store(store, 1300, 5, playbooks)  # six shards: loaded on a worker, after each change too
     app = make_app(store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.model is not None)
+        await settle(pilot)
         tagged = shown(app)[:3]
         await pilot.press("t", "t", "t")
         under = current(app)
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("G", "enter")  # resolved: the tagged rows go to the end of the list
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert {store.complaint(cid).status for cid in tagged} == {"resolved"}
         assert current(app) == under and shown(app).index(under) < 3
 
@@ -294,20 +295,20 @@ async def test_tagged_rows_out_of_view_are_counted_in_the_title_and_in_the_quest
     app = make_app(desk, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "t", "t")  # Open view: T-12 and T-11 tagged
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
         await pilot.press("f", *"T-12", "enter")  # the filter hides T-11
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged (1 hidden)" in screen_text(app)
         await pilot.press("p", "G", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "1 of them is not shown" in screen_text(app)
         await pilot.press("n", "escape", "s", "j", "enter", "y")  # both set to waiting: out of the Open view
-        await pilot.pause()
+        await settle(pilot)
         assert {desk.complaint(cid).status for cid in ("T-12", "T-11")} == {"waiting"}
         assert "2 tagged (2 hidden)" in screen_text(app)
         await pilot.press("4")  # the Waiting view shows them both
-        await pilot.pause()
+        await settle(pilot)
         assert "2 tagged" in screen_text(app) and "hidden" not in screen_text(app)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -10,13 +12,21 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Static
 
 from console import labels
+from console.desk import AddNote, ComplaintLoad, Edit, Outcome, SetStep
 from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
 from console.keys import SCROLL_BINDINGS
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import DeskScreen
+from console.screens.desk_worker import (
+    ComplaintLoaded,
+    ComplaintLoadFailed,
+    HistoryLoaded,
+    HistoryLoadFailed,
+    in_background,
+)
 from console.screens.history import HistoryScreen
-from console.store import Complaint, StoreError
+from console.store import Complaint, new_note_id
 from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.key_bar import KeyBar
@@ -73,7 +83,17 @@ class ComplaintScreen(DeskScreen):
         self.complaint_id = complaint_id
         self._write_note = write_note
         self._complaint: Complaint | None = None
+        self._load: ComplaintLoad | None = None
         self._playbook: Playbook | None = None
+        self._asked = 0
+        """Loads asked for, counted; an answer older than the one shown is dropped."""
+        self._shown = 0
+        self._history_asked = False
+        self._note_saving: str | None = None
+        """The note text being saved: Enter again meanwhile does not save it twice."""
+        self._note_id = ("", "")
+        """The text last sent as a note and the id it went with: sent again (after a failure whose outcome
+        was unclear), it keeps its id, so the store keeps it once."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="who")
@@ -92,7 +112,9 @@ class ComplaintScreen(DeskScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.desk.presence.viewing(self.complaint_id)
+        self.desk.service.viewing(self.complaint_id)
+        # Until the complaint is read (on a worker): its id, and that it is on its way.
+        self.query_one("#who", Static).update(Text(f"{clean_line(self.complaint_id)}  {_('loading…')}", no_wrap=True))
         self.reload()
         draft = self.desk.drafts.pop(self.complaint_id, "")
         self.query_one("#note-input", Input).value = draft
@@ -104,10 +126,13 @@ class ComplaintScreen(DeskScreen):
             self.query_one(Checklist).focus()
 
     def on_unmount(self) -> None:
-        self.desk.presence.viewing(None)
+        self.desk.service.viewing(None)
 
     def current_complaint_id(self) -> str | None:
         return self.complaint_id
+
+    def _current(self) -> Complaint | None:
+        return self._complaint
 
     def heartbeat(self) -> None:
         self.show_others()
@@ -118,7 +143,7 @@ class ComplaintScreen(DeskScreen):
         if not found:
             return  # the timer came before the screen was composed
         line = found.first(Static)
-        others = self.desk.presence.others_on(self.complaint_id)
+        others = self.desk.service.others_on(self.complaint_id)
         line.set_class(bool(others), "shown")
         if others:
             now = utc_now()
@@ -128,12 +153,35 @@ class ComplaintScreen(DeskScreen):
             )
 
     def reload(self, keep_position: bool = False) -> None:
-        try:
-            complaint = self.desk.store.complaint(self.complaint_id)
-            notes = self.desk.store.notes(self.complaint_id)
-        except StoreError as error:
-            self.notify(labels.store_error(error), severity="error", timeout=10)
-            return
+        """Read the complaint, its notes and who else has it open on a worker; the screen shows what it has
+        meanwhile."""
+        self._asked += 1
+        in_background(
+            self,
+            partial(self.desk.service.load_complaint, self.complaint_id),
+            ComplaintLoaded,
+            ComplaintLoadFailed,
+            group="complaint-load",
+            generation=self._asked,
+            exclusive=True,
+        )
+
+    def on_complaint_load_failed(self, message: ComplaintLoadFailed) -> None:
+        if message.generation > self._shown:
+            self.notify(labels.store_error(message.error), severity="error", timeout=10)
+
+    def on_complaint_loaded(self, message: ComplaintLoaded) -> None:
+        if message.generation > self._shown:  # else overtaken by a newer load already shown: dropped
+            self._shown = message.generation
+            self._show(message.result)
+
+    def show_again(self) -> None:
+        if self._load is not None:
+            self._show(self._load)
+
+    def _show(self, load: ComplaintLoad) -> None:
+        self._load = load
+        complaint, notes = load.complaint, load.notes
         language = self.desk.language
         playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)
         self._complaint, self._playbook = complaint, playbook
@@ -195,10 +243,12 @@ class ComplaintScreen(DeskScreen):
             return
         step = playbook.steps[index]
         done = complaint.tick(playbook.id, step.id) is None
-        changed = self._change(lambda cid: self.desk.store.set_step(cid, playbook.id, step.id, done, self.desk.agent))
-        if changed is not None:
+
+        def saved(_outcome: Outcome) -> None:
             message = _("Step {number} done: {title}") if done else _("Step {number} not done: {title}")
             self.notify(message.format(number=index + 1, title=step.title(self.desk.language)))
+
+        self._change(lambda cid: SetStep(cid, playbook.id, step.id, done), saved)
 
     @on(Checklist.Toggled)
     def step_toggled(self, event: Checklist.Toggled) -> None:
@@ -212,11 +262,25 @@ class ComplaintScreen(DeskScreen):
         return {self.complaint_id: text} if text.strip() else {}
 
     def action_history(self) -> None:
-        try:
-            changes = self.desk.store.history(self.complaint_id)
-        except StoreError as error:
-            self.notify(labels.store_error(error), severity="error")
-            return
+        if self._history_asked:
+            return  # h again while it is read: one history screen
+        self._history_asked = True
+        in_background(
+            self,
+            partial(self.desk.service.load_history, self.complaint_id),
+            HistoryLoaded,
+            HistoryLoadFailed,
+            group="complaint-history",
+        )
+
+    def on_history_load_failed(self, message: HistoryLoadFailed) -> None:
+        self._history_asked = False
+        self.notify(labels.store_error(message.error), severity="error")
+
+    def on_history_loaded(self, message: HistoryLoaded) -> None:
+        self._history_asked = False
+        if not self.is_current:
+            return  # the agent has gone on meanwhile
         language = self.desk.language
         entries = [
             (
@@ -224,7 +288,7 @@ class ComplaintScreen(DeskScreen):
                 clean_line(change.by),
                 labels.change(change, self.desk.playbooks, language),
             )
-            for change in changes
+            for change in message.result.changes
         ]
         self.app.push_screen(HistoryScreen(_("History of {id}").format(id=clean_line(self.complaint_id)), entries))
 
@@ -238,11 +302,26 @@ class ComplaintScreen(DeskScreen):
         if not text:
             self.notify(_("An empty note is not saved."), severity="warning")
             return
-        if self._change(lambda cid: self.desk.store.add_note(cid, self.desk.agent, text)) is None:
-            return  # not saved: the message says why, and the text stays in the field
-        event.input.value = ""
+        if text == self._note_saving:
+            return  # Enter again while it is being saved
+        self._note_saving = text
+        if self._note_id[0] != text:
+            self._note_id = (text, new_note_id())
+        note_id = self._note_id[1]
+        note_input = event.input
+
+        def saved(_outcome: Outcome) -> None:
+            self._note_saving = None
+            if note_input.value.strip() == text:  # the text stays in the field until it is stored
+                note_input.value = ""
+            self.notify(_("Note saved."))
+
+        self._change(lambda cid: AddNote(cid, text, note_id), saved)
         self.query_one(Checklist).focus()  # keys are keys again; n writes the next note
-        self.notify(_("Note saved."))
+
+    def not_saved(self, edit: Edit) -> None:
+        if isinstance(edit, AddNote):
+            self._note_saving = None  # the text is still in the field; Enter tries again
 
     def action_back(self) -> None:
         note_input = self.query_one("#note-input", Input)

@@ -3,21 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 
 from console import labels
+from console.desk import CycleField, Edit, Outcome, SetField
 from console.i18n import N_, _
 from console.safe_text import clean_line
-from console.store import PRIORITIES, STATUSES, Complaint, StoreError
+from console.screens.desk_worker import Saved, SaveFailed, in_background
+from console.store import PRIORITIES, STATUSES, Complaint, Summary
 
 if TYPE_CHECKING:
     from console.app import ConsoleApp
 
+WAITING_NOTICE_SECONDS = 0.3
+"""A change not stored by then is waiting for the lock (another agent's change, an import, a backup): say so."""
 
-T = TypeVar("T")
+
+@dataclass
+class PendingChange:
+    """A change asked for and not answered yet."""
+
+    edit: Edit
+    then: Callable[[Outcome], None] | None
+    keep_position: bool
+    notice: Timer
 
 
 class DeskScreen(Screen[None], inherit_bindings=False):
@@ -31,6 +45,17 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         Binding("a", "assign", N_("Assign"), show=False),
         Binding("b", "switch_playbook", N_("Playbook"), show=False),
     ]
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name, id, classes)
+        self._saves = 0
+        self._pending: dict[int, PendingChange] = {}
+        self._said_waiting = False
+
+    @property
+    def pending_changes(self) -> int:
+        """Changes this screen asked for that are not stored (nor refused) yet."""
+        return len(self._pending)
 
     @property
     def desk(self) -> ConsoleApp:
@@ -56,51 +81,94 @@ class DeskScreen(Screen[None], inherit_bindings=False):
 
     def retranslate(self) -> None:
         """Render again in the current language (key labels are translated where they are drawn)."""
+        self.show_again()
+
+    def show_again(self) -> None:
+        """Render what the screen holds again: a language switch needs nothing read from the desk."""
         self.reload()
 
-    def _change(self, change: Callable[[str], T]) -> T | None:
-        """Run one store change on the current complaint; a refusal is a message, and the screen re-renders."""
+    def _change(
+        self, change: Callable[[str], Edit], then: Callable[[Outcome], None] | None = None, keep_position: bool = True
+    ) -> None:
+        """Ask for one change to the current complaint; `then` hears of it once it is stored."""
         complaint_id = self.current_complaint_id()
         if complaint_id is None:
             self.notify(_("No complaint selected."), severity="warning")
-            return None
-        try:
-            result = change(complaint_id)
-        except StoreError as error:
-            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error", timeout=8)
-            return None
-        self.reload(keep_position=True)
-        return result
+            return
+        self._save(change(complaint_id), then, keep_position)
 
-    def _set(self, field: str, value: str | None) -> Complaint | None:
-        return self._change(lambda cid: self.desk.store.set_field(cid, field, value, self.desk.agent))
+    def _save(self, edit: Edit, then: Callable[[Outcome], None] | None = None, keep_position: bool = True) -> None:
+        """Queue a change with the desk service and go on: keys keep working while it waits for the lock.
+        Its answer (`Saved` or `SaveFailed`) re-renders the screen; a wait of more than a moment is said."""
+        self._saves += 1
+        notice = self.set_timer(WAITING_NOTICE_SECONDS, self._say_waiting)
+        self._pending[self._saves] = PendingChange(edit, then, keep_position, notice)
+        future = self.desk.service.submit(edit)
+        in_background(
+            self, future.result, Saved, SaveFailed, group="desk-save", generation=self._saves, outlives_screen=True
+        )
 
-    def _current(self) -> Complaint | None:
-        complaint_id = self.current_complaint_id()
-        if complaint_id is None:
-            return None
-        try:
-            return self.desk.store.complaint(complaint_id)
-        except StoreError as error:
-            self.notify(labels.store_error(error), severity="error")
-            return None
+    def _say_waiting(self) -> None:
+        if self._pending and not self._said_waiting:
+            self._said_waiting = True
+            self.notify(_("Waiting for another agent's change…"))
 
-    def _cycle(self, field: str, values: tuple[str, ...]) -> Complaint | None:
-        return self._change(lambda cid: self.desk.store.cycle_field(cid, field, values, self.desk.agent))
+    def _answered(self, generation: int) -> PendingChange | None:
+        pending = self._pending.pop(generation, None)
+        if pending is not None:
+            pending.notice.stop()
+        if not self._pending:
+            self._said_waiting = False
+        return pending
+
+    def on_saved(self, message: Saved) -> None:
+        pending = self._answered(message.generation)
+        if pending is None:
+            return
+        self.reload(keep_position=pending.keep_position)
+        if pending.then is not None:
+            pending.then(message.result)
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        pending = self._answered(message.generation)
+        if pending is not None:
+            self.not_saved(pending.edit)
+        self.notify(
+            _("Not saved: {error}").format(error=labels.store_error(message.error)), severity="error", timeout=8
+        )
+
+    def not_saved(self, edit: Edit) -> None:
+        """A change this screen asked for was refused (the message already says why)."""
+
+    def _set(self, field: str, value: str | None, then: Callable[[Outcome], None]) -> None:
+        self._change(lambda cid: SetField(cid, field, value), then)
+
+    def _current(self) -> Complaint | Summary | None:
+        """The current complaint as the screen shows it: nothing is read from the desk on the screen's thread."""
+        return None
+
+    def _cycle(self, field: str, values: tuple[str, ...], then: Callable[[Outcome], None]) -> None:
+        self._change(lambda cid: CycleField(cid, field, values), then)
 
     def action_cycle_status(self) -> None:
-        if changed := self._cycle("status", STATUSES):
-            self.notify(
-                _("{id}: status {status}").format(id=clean_line(changed.id), status=labels.status(changed.status))
-            )
+        def saved(outcome: Outcome) -> None:
+            if changed := outcome.complaint:
+                self.notify(
+                    _("{id}: status {status}").format(id=clean_line(changed.id), status=labels.status(changed.status))
+                )
+
+        self._cycle("status", STATUSES, saved)
 
     def action_cycle_priority(self) -> None:
-        if changed := self._cycle("priority", PRIORITIES):
-            self.notify(
-                _("{id}: priority {priority}").format(
-                    id=clean_line(changed.id), priority=labels.priority(changed.priority)
+        def saved(outcome: Outcome) -> None:
+            if changed := outcome.complaint:
+                self.notify(
+                    _("{id}: priority {priority}").format(
+                        id=clean_line(changed.id), priority=labels.priority(changed.priority)
+                    )
                 )
-            )
+
+        self._cycle("priority", PRIORITIES, saved)
 
     def action_assign(self) -> None:
         complaint = self._current()
@@ -110,10 +178,13 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         def assign(agent: str | None) -> None:
             if agent is None:
                 return
-            changed = self._set("assignee", agent or None)
-            if changed is not None:
-                message = _("{id}: assigned to {agent}") if changed.assignee else _("{id}: unassigned")
-                self.notify(message.format(id=clean_line(changed.id), agent=changed.assignee))
+
+            def saved(outcome: Outcome) -> None:
+                if changed := outcome.complaint:
+                    message = _("{id}: assigned to {agent}") if changed.assignee else _("{id}: unassigned")
+                    self.notify(message.format(id=clean_line(changed.id), agent=changed.assignee))
+
+            self._set("assignee", agent or None, saved)
 
         from console.screens.dialogs import AssignDialog  # not needed for the first screen
 
@@ -128,16 +199,19 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         def switch(playbook_id: str | None) -> None:
             if playbook_id is None:
                 return
-            changed = self._set("playbook", playbook_id)
-            if changed is not None and playbook_id != current.id:
-                playbook = self.desk.playbooks[playbook_id]
-                done = changed.done_count(playbook.id, playbook.step_ids())
-                # Ticks are kept per playbook (records.tick_key): the new one shows its own, the old one's wait.
-                message = _("{id}: {title} {done}/{steps}; ticks of other playbooks kept")
-                title = playbook.title(self.desk.language)
-                self.notify(
-                    message.format(id=clean_line(changed.id), title=title, done=done, steps=len(playbook.steps))
-                )
+
+            def saved(outcome: Outcome) -> None:
+                if (changed := outcome.complaint) and playbook_id != current.id:
+                    playbook = self.desk.playbooks[playbook_id]
+                    done = changed.done_count(playbook.id, playbook.step_ids())
+                    # Ticks are kept per playbook (records.tick_key): the new one shows its own, the old one's wait.
+                    message = _("{id}: {title} {done}/{steps}; ticks of other playbooks kept")
+                    title = playbook.title(self.desk.language)
+                    self.notify(
+                        message.format(id=clean_line(changed.id), title=title, done=done, steps=len(playbook.steps))
+                    )
+
+            self._set("playbook", playbook_id, saved)
 
         from console.screens.dialogs import playbook_dialog  # not needed for the first screen
 

@@ -4,13 +4,13 @@ tagging many complaints to change them at once — over 100k complaints, renderi
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -24,22 +24,23 @@ from textual.worker import get_current_worker
 
 from console import i18n, labels
 from console.body_search import Batch, found_again, search_bodies
-from console.first_page import FirstPage, read_page, write_page
+from console.desk import LOAD_IN_BACKGROUND, InboxLoad, Outcome, SetMany, UndoLast
+from console.first_page import FirstPage
 from console.i18n import N_, _, format_age, format_count, format_count_short, ngettext, widest_age
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.query import Query, QueryError, parse
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.store import CHANNELS, PRIORITIES, STATUSES, StoreError, Summary
+from console.screens.desk_worker import InboxLoaded, InboxLoadFailed, InboxLoading, in_background
+from console.store import CHANNELS, PRIORITIES, STATUSES, Summary
 from console.store.records import utc_now
-from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name, sorted_rows, view_rows
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name
 from console.widgets.inbox_list import InboxList, InboxRow
 from console.widgets.key_bar import KeyBar
 from console.widgets.status_line import StatusLine
 
-LOAD_IN_BACKGROUND = 4
-"""Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress."""
+__all__ = ["LOAD_IN_BACKGROUND", "InboxScreen"]
 PROGRESS_EVERY_SECONDS = 0.1
 BULK_IN_BACKGROUND = 100
 """Above this many complaints a bulk change runs in a worker, saying so (at 20k, 500 take over a second)."""
@@ -121,6 +122,16 @@ def column_titles() -> dict[str, str]:
     }
 
 
+@dataclass
+class BodiesFound(Message, bubble=False):
+    """Rows a body search found in one batch of shards, for the query of `token` on `model`."""
+
+    model: InboxModel
+    mode: str
+    token: int
+    batch: Batch
+
+
 class InboxScreen(DeskScreen):
     BINDINGS = [
         Binding("slash", "query('search')", N_("Search"), show=True),
@@ -171,7 +182,6 @@ class InboxScreen(DeskScreen):
         self._in_force_shape: tuple[str, bool] = ("", False)
         self.mode = "filter"
         self.tagged: set[str] = set()
-        self.undo: tuple[str, dict[str, str | None]] | None = None
         self.load_state = ""
         self._rows: dict[int, InboxRow] = {}
         """Rows formatted for the screen, by row number of the model's index: kept while the model, the
@@ -182,6 +192,12 @@ class InboxScreen(DeskScreen):
         """What the views line was last fitted to: counts, current view, width and language."""
         self._loaded_stamp: object = NOT_LOADED
         """The desk's change stamp when the shown rows were last loaded."""
+        self._asked = 0
+        """Loads asked for, counted: each answer carries its number (its generation)."""
+        self._shown = 0
+        """The generation of the rows shown: an answer not newer than that is dropped."""
+        self._keep_position = False
+        self._progress_at = 0.0
         self._now = utc_now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
@@ -210,11 +226,7 @@ class InboxScreen(DeskScreen):
         changed meanwhile (a complaint was resolved on its screen), the cursor stays on its row, so the
         next complaint is under it. A dialog whose change has already reloaded the inbox (a bulk change,
         which keeps the cursor on its complaint), or help, changed nothing: nothing to do."""
-        try:
-            changed = self.desk.store.stamp() != self._loaded_stamp
-        except StoreError:
-            changed = True  # the reload says what is wrong
-        if changed:
+        if self.desk.service.known_stamp != self._loaded_stamp:  # seen by the last poll or left by a change
             self.reload(keep_position=True)
 
     @property
@@ -224,111 +236,88 @@ class InboxScreen(DeskScreen):
     def current_complaint_id(self) -> str | None:
         return self.inbox.current_id
 
+    def _current(self) -> Summary | None:
+        position = self.inbox.cursor
+        if self.model is not None and self.inbox.current_id is not None:
+            return self.model.index.summary(self.model.order[position])
+        if self.model is None and self.page is not None and position < len(self.page.rows):
+            return self.page.rows[position]
+        return None
+
     # Loading
 
     def reload(self, keep_position: bool = False) -> None:
-        keep = None if keep_position else self.inbox.current_id  # None: the cursor keeps its row number
-        store = self.desk.store
-        try:
-            self._loaded_stamp = store.stamp()
-        except StoreError:
-            self._loaded_stamp = NOT_LOADED
-        try:
-            shards = len(store.layout.shard_numbers())
-        except StoreError as error:
-            self.notify(labels.store_error(error), severity="error", timeout=10)
+        self._keep_position = keep_position  # None: the cursor keeps its row number
+        opening = self.desk.service.take_opening()
+        if opening is None:
+            self._load_in_background()
             return
-        if shards > LOAD_IN_BACKGROUND:
-            if self.model is None:  # the first load: the kept first page in the first frame, then start loading
-                self.load_state = _("loading…")
-                self._show_first_page()
-                self._show_title()
-                self.call_after_refresh(self._load_in_background, keep)
-            else:
-                self._load_in_background(keep)
+        # The first frame: what start-up read before the app's loop ran.
+        if opening.error is not None:
+            self.notify(labels.store_error(opening.error), severity="error", timeout=10)
             return
-        try:
-            model = self._load(lambda _done, _total: None)
-        except StoreError as error:
-            self.notify(labels.store_error(error), severity="error", timeout=10)
+        if opening.load is not None:
+            self._asked += 1
+            self._take(opening.load, self._asked)
             return
-        self._loaded(model, keep)
+        # A big desk: the kept first page in the first frame, then start loading
+        self.page = opening.page
+        self.load_state = _("loading…")
+        if self.page is not None:
+            self._show_rows(self.page.total, self._page_row, 0)
+        self._show_title()
+        self.call_after_refresh(self._load_in_background)
 
-    def _load(self, progress: Callable[[int, int], None]) -> InboxModel:
-        index = self.desk.store.inbox(progress)
-        return InboxModel(index, self.desk.playbooks, self.desk.agent, utc_now())
-
-    @work(thread=True, exclusive=True, group="inbox-load")
-    def _load_in_background(self, keep: str | None) -> None:
-        shown = time.monotonic()
-
-        def progress(done: int, total: int) -> None:
-            nonlocal shown
-            if time.monotonic() - shown >= PROGRESS_EVERY_SECONDS:  # each one repaints: a few a second will do
-                shown = time.monotonic()
-                self._from_worker(self._loading, done, total)
-
-        if self.model is None:
-            i18n.warm_up()  # Babel's import and CLDR data, off the screen's thread, while the shards load
-        store = self.desk.store
-        stamp = store.stamp()
-        try:
-            model = self._load(progress)
-        except StoreError as error:
-            self._from_worker(self.notify, labels.store_error(error), severity="error", timeout=10)
-            return
+    def _load_in_background(self) -> None:
+        self._asked += 1
         first = self.model is None
-        self._from_worker(self._loaded, model, keep)
-        model.prepare_search()  # the rows are up; the search text is folded while the agent reads them
-        if first:
-            # What is alive now (Textual, the screens, this load) lives as long as the app: out of the cycle
-            # collector's sight, a full collection no longer walks it — a 20–50 ms pause, at 100k, that
-            # otherwise lands in the middle of a keystroke now and then. Garbage first, so none is kept.
-            gc.collect()
-            gc.freeze()
-        if store.stamp() == stamp and read_page(store.directory, model.agent, stamp, model.now) is None:
-            index = model.index
-            order = sorted_rows(
-                DEFAULT_SORT, view_rows(DEFAULT_VIEW, index, model.agent, model.now), index, model.playbooks
-            )
-            write_page(
-                store.directory,
-                store.mode,
-                store.folder_mode,
-                model.agent,
-                stamp,
-                index,
-                order,
-                model.counts,
-                model.now,
-            )
+        service = self.desk.service
+        self._progress_at = time.monotonic()
 
-    def _show_first_page(self) -> None:
-        """While a big desk loads: the first rows as the last full load left them, if nothing changed since."""
+        def then(load: InboxLoad) -> None:
+            service.after_inbox_load(load, first)
+
+        in_background(
+            self,
+            partial(service.load_inbox, partial(self._progress, self._asked), first),
+            InboxLoaded,
+            InboxLoadFailed,
+            group="inbox-load",
+            generation=self._asked,
+            exclusive=True,
+            then=then,
+        )
+
+    def _progress(self, generation: int, done: int, total: int) -> None:
+        """On the loading thread: a few a second will do (each one repaints)."""
+        if time.monotonic() - self._progress_at >= PROGRESS_EVERY_SECONDS:
+            self._progress_at = time.monotonic()
+            self.post_message(InboxLoading(generation, done, total))
+
+    def on_inbox_loading(self, message: InboxLoading) -> None:
+        if message.generation > self._shown:
+            self._loading(message.done, message.total)
+
+    def on_inbox_loaded(self, message: InboxLoaded) -> None:
+        if message.generation > self._shown:  # else a load overtaken by a newer one already shown: dropped
+            self._take(message.result, message.generation)
+
+    def show_again(self) -> None:
         if self.model is not None:
-            return
-        store = self.desk.store
-        try:
-            self.page = read_page(store.directory, self.desk.agent, store.stamp(), utc_now())
-        except StoreError:
-            return  # the load names what is wrong
-        if self.page is None:
-            return
-        self._show_rows(self.page.total, self._page_row, 0)
+            self._arrange(self.inbox.current_id)
+        elif self.page is not None:
+            self._show_rows(self.page.total, self._page_row, self.inbox.cursor)
+        else:
+            self._show_title()
 
-    class FromWorker(Message):
-        """Something a worker thread hands back: run on the screen's own loop, as a message, so the screen
-        repaints after it (a bare call from the thread would leave the terminal showing the old frame)."""
+    def _take(self, load: InboxLoad, generation: int) -> None:
+        self._shown = generation
+        self._loaded_stamp = load.stamp
+        self._loaded(load.model, None if self._keep_position else self.inbox.current_id)
 
-        def __init__(self, call: Callable[[], object]) -> None:
-            super().__init__()
-            self.call = call
-
-    def _from_worker(self, function: Callable[..., object], *args: Any, **kwargs: Any) -> None:
-        self.post_message(self.FromWorker(functools.partial(function, *args, **kwargs)))
-
-    def on_inbox_screen_from_worker(self, message: FromWorker) -> None:
-        message.call()
+    def on_inbox_load_failed(self, message: InboxLoadFailed) -> None:
+        if message.generation > self._shown:
+            self.notify(labels.store_error(message.error), severity="error", timeout=10)
 
     def _loading(self, done: int, total: int) -> None:
         if self.model is None:
@@ -666,7 +655,10 @@ class InboxScreen(DeskScreen):
             return self._body_tokens[mode] == token and not worker.is_cancelled
 
         for batch in search_bodies(self.desk.store, words, model.haystacks, model.row_of, wanted):
-            self._from_worker(self._bodies_found, model, mode, token, batch)
+            self.post_message(BodiesFound(model, mode, token, batch))
+
+    def on_bodies_found(self, message: BodiesFound) -> None:
+        self._bodies_found(message.model, message.mode, message.token, message.batch)
 
     def _bodies_found(self, model: InboxModel, mode: str, token: int, batch: Batch) -> None:
         if model is not self.model or self._body_tokens[mode] != token:
@@ -773,42 +765,24 @@ class InboxScreen(DeskScreen):
         if len(values) > BULK_IN_BACKGROUND:
             changing = ngettext("Changing {count} complaint…", "Changing {count} complaints…", len(values))
             self.notify(changing.format(count=format_count(len(values))))
-            self._apply_in_background(field, values, undoing)
-            return
-        try:
-            old = self.desk.store.set_many(field, values, self.desk.agent)
-        except StoreError as error:
-            self.notify(_("Not saved: {error}").format(error=labels.store_error(error)), severity="error")
-            return
-        self._applied(field, old, undoing)
+        # The cursor stays on its complaint: the tagged rows around it may move away.
+        self._save(UndoLast() if undoing else SetMany(field, values), self._applied, keep_position=False)
 
-    @work(thread=True, exclusive=True, group="inbox-bulk")
-    def _apply_in_background(self, field: str, values: dict[str, str | None], undoing: bool) -> None:
-        try:
-            old = self.desk.store.set_many(field, values, self.desk.agent)
-        except StoreError as error:
-            message = _("Not saved: {error}").format(error=labels.store_error(error))
-            self._from_worker(self.notify, message, severity="error")
-            return
-        self._from_worker(self._applied, field, old, undoing)
-
-    def _applied(self, field: str, old: dict[str, str | None], undoing: bool) -> None:
-        self.undo = None if undoing else (field, old)
-        if undoing:
-            message = ngettext("Undone on {count} complaint.", "Undone on {count} complaints.", len(old))
+    def _applied(self, outcome: Outcome) -> None:
+        if isinstance(outcome.edit, UndoLast):
+            if outcome.undid is None:
+                self.notify(_("Nothing to undo."), severity="warning")
+                return
+            message = ngettext("Undone on {count} complaint.", "Undone on {count} complaints.", outcome.changed)
         else:
             message = ngettext(
-                "Changed {count} complaint; u to undo.", "Changed {count} complaints; u to undo.", len(old)
+                "Changed {count} complaint; u to undo.", "Changed {count} complaints; u to undo.", outcome.changed
             )
-        self.notify(message.format(count=format_count(len(old))))
-        self.reload()  # the cursor stays on its complaint: the tagged rows around it may have moved away
+        self.notify(message.format(count=format_count(outcome.changed)))
 
     def action_undo(self) -> None:
-        if self.undo is None:
-            self.notify(_("Nothing to undo."), severity="warning")
-            return
-        field, old = self.undo
-        self._apply(field, old, undoing=True)
+        """Undo the last bulk change, once it (and any still queued) is stored: the desk service keeps it."""
+        self._apply("", {}, undoing=True)
 
     # Opening
 

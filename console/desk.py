@@ -1,0 +1,322 @@
+"""The desk as the screens use it: loading, polling for others' work, presence, and every change — single
+and bulk, with undo. Everything here blocks (file reads, the desk's lock, fsyncs), so none of it runs on the
+screen's thread: screens ask through one worker helper (`console/screens/desk_worker.py`) and get typed
+messages back. Nothing here imports Textual, and nothing outside this module calls the Store for the TUI."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeAlias
+
+from console import i18n
+from console.first_page import FirstPage, read_page, write_page
+from console.inbox_model import InboxModel
+from console.playbooks import Playbooks
+from console.store import Change, Complaint, Note, Store, StoreError, StoreUnavailable
+from console.store.presence import Presence, Viewer
+from console.store.records import utc_now
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, sorted_rows, view_rows
+
+LOAD_IN_BACKGROUND = 4
+"""Above this many shards (1024 complaints) the desk loads in a worker, the screen showing progress; at
+most this many are read before the first frame."""
+
+
+# What is loaded
+
+
+@dataclass(frozen=True)
+class InboxLoad:
+    model: InboxModel
+    stamp: object
+    """The desk's change stamp taken before reading: a change made while reading shows as a newer one."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the inbox can show in its very first frame, read before the app's loop starts: a small desk
+    whole, a big one's kept first page (or nothing: it loads in a worker)."""
+
+    load: InboxLoad | None = None
+    page: FirstPage | None = None
+    error: StoreError | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintLoad:
+    complaint: Complaint
+    notes: tuple[Note, ...]
+    others: tuple[Viewer, ...]
+    """Who else has the complaint open."""
+
+
+@dataclass(frozen=True)
+class HistoryLoad:
+    complaint_id: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Poll:
+    stamp: object
+    ours: bool
+    """The stamp is the one this program's own last change left: the screen already shows it."""
+    viewing: str | None
+    others: tuple[Viewer, ...]
+    """Who else has `viewing` open."""
+
+
+# Changes: what the agent asked for, as data, queued and applied in the order asked
+
+
+@dataclass(frozen=True)
+class SetField:
+    complaint_id: str
+    field: str
+    value: str | None
+
+
+@dataclass(frozen=True)
+class CycleField:
+    complaint_id: str
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SetStep:
+    complaint_id: str
+    playbook: str
+    step: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class AddNote:
+    complaint_id: str
+    text: str
+    note_id: str
+    """Made when the note is first sent (`new_note_id`): sent again after a failure, it is never stored twice."""
+
+
+@dataclass(frozen=True)
+class SetMany:
+    field: str
+    values: Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class UndoLast:
+    """Put back what the last bulk change (`SetMany`) changed."""
+
+
+Edit: TypeAlias = SetField | CycleField | SetStep | AddNote | SetMany | UndoLast
+
+
+@dataclass(frozen=True)
+class Outcome:
+    edit: Edit
+    complaint: Complaint | None = None
+    """A change to one complaint: the complaint as stored now."""
+    changed: int = 0
+    """A bulk change or an undo: how many complaints had another value and were changed."""
+    undid: SetMany | None = None
+    """An undo: the bulk change it put back (None: there was nothing to undo)."""
+
+
+class DeskService:
+    """One per app. Its methods block and are called from worker threads; the few that are called on the
+    screen's thread (`submit`, `viewing`, `others_on`, `take_opening`) touch only memory."""
+
+    def __init__(self, store: Store, playbooks: Playbooks, agent: str) -> None:
+        self.store = store
+        self.playbooks = playbooks
+        self.agent = agent
+        self.presence = Presence(store.directory, agent, store.mode)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-writer")
+        """Changes run one at a time, in the order they were asked for: two `s` on one complaint move it two
+        steps, a bulk change and its undo never overtake each other."""
+        self._undo: SetMany | None = None
+        """What puts back the last bulk change; read and written on the writer thread only."""
+        self._hints = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-presence")
+        self._presence_lock = threading.Lock()
+        self._left = False
+        self._wanted: str | None = None
+        """The complaint this agent has open, as the screens say it; written to `presence/` by the next job."""
+        self._others: tuple[str | None, tuple[Viewer, ...]] = (None, ())
+        self._opening: Opening | None = None
+        self.known_stamp: object = None
+        """The newest desk stamp this program has seen (a poll) or left (its own change)."""
+
+    # Start-up
+
+    def open_inbox(self) -> None:
+        """Read what the first frame shows, before the app's loop runs (nothing waits for a key yet)."""
+        stamp: object = None
+        try:
+            stamp = self._stamp()
+            if len(self.store.layout.shard_numbers()) <= LOAD_IN_BACKGROUND:
+                self._opening = Opening(load=self._inbox(stamp, lambda _done, _total: None))
+            else:
+                self._opening = Opening(page=read_page(self.store.directory, self.agent, stamp, utc_now()))
+        except StoreError as error:
+            self._opening = Opening(error=error)
+        self.known_stamp = stamp if self._opening.error is None else None
+
+    def take_opening(self) -> Opening | None:
+        """The start-up's reading, once: later loads run in workers."""
+        opening, self._opening = self._opening, None
+        return opening
+
+    # Loading (worker threads)
+
+    def load_inbox(self, progress: Callable[[int, int], None], first: bool = False) -> InboxLoad:
+        if first:
+            i18n.warm_up()  # Babel's import and CLDR data, off the screen's thread, while the shards load
+        return self._inbox(self._stamp(), progress)
+
+    def _inbox(self, stamp: object, progress: Callable[[int, int], None]) -> InboxLoad:
+        index = self.store.inbox(progress)
+        return InboxLoad(InboxModel(index, self.playbooks, self.agent, utc_now()), stamp)
+
+    def after_inbox_load(self, load: InboxLoad, first: bool) -> None:
+        """Once the rows are shown: fold the search text while the agent reads them, and keep the first page
+        for the next start."""
+        model = load.model
+        model.prepare_search()
+        if first:
+            # What is alive now (Textual, the screens, this load) lives as long as the app: out of the cycle
+            # collector's sight, a full collection no longer walks it — a 20–50 ms pause, at 100k, that
+            # otherwise lands in the middle of a keystroke now and then. Garbage first, so none is kept.
+            gc.collect()
+            gc.freeze()
+        store = self.store
+        try:
+            if len(store.layout.shard_numbers()) <= LOAD_IN_BACKGROUND:
+                return  # read whole before the first frame: no page needed
+            unchanged = store.stamp() == load.stamp
+        except StoreError:
+            return  # a cache, not data: the next poll says what is wrong
+        if unchanged and read_page(store.directory, model.agent, load.stamp, model.now) is None:
+            index = model.index
+            order = sorted_rows(
+                DEFAULT_SORT, view_rows(DEFAULT_VIEW, index, model.agent, model.now), index, model.playbooks
+            )
+            write_page(
+                store.directory,
+                store.mode,
+                store.folder_mode,
+                model.agent,
+                load.stamp,
+                index,
+                order,
+                model.counts,
+                model.now,
+            )
+
+    def load_complaint(self, complaint_id: str) -> ComplaintLoad:
+        complaint = self.store.complaint(complaint_id)
+        notes = tuple(self.store.notes(complaint_id))
+        self._show_presence()
+        return ComplaintLoad(complaint, notes, self._others_now(complaint_id))
+
+    def load_history(self, complaint_id: str) -> HistoryLoad:
+        """After the changes already asked for: `s` then `h` shows the status change."""
+        self._writer.submit(lambda: None).result()
+        return HistoryLoad(complaint_id, tuple(self.store.history(complaint_id)))
+
+    # Polling and presence
+
+    def poll(self) -> Poll:
+        """Every 1.5 s: tell others we are here (and where), and see whether anyone changed the desk."""
+        self._show_presence()
+        stamp = self._stamp()
+        viewing = self._wanted
+        others = self._others_now(viewing) if viewing is not None else ()
+        self.known_stamp = stamp
+        return Poll(stamp, stamp == self.store.last_written, viewing, others)
+
+    def viewing(self, complaint_id: str | None) -> None:
+        """Say which complaint this agent has open (None: none). Written on a thread of its own, in order;
+        a presence file is a hint, and never waits for the desk's lock."""
+        if self._left:
+            return
+        self._wanted = complaint_id
+        self._hints.submit(self._show_presence)
+
+    def others_on(self, complaint_id: str) -> tuple[Viewer, ...]:
+        """Who else had `complaint_id` open at the last poll (memory only)."""
+        viewing, others = self._others
+        return others if viewing == complaint_id else ()
+
+    def leave(self) -> None:
+        """Quitting: others no longer see this agent anywhere. Changes already asked for still complete (the
+        writer's thread is waited for when the program ends)."""
+        self._left = True
+        self._hints.shutdown(wait=False, cancel_futures=True)
+        with self._presence_lock:
+            self.presence.leave()
+
+    def _show_presence(self) -> None:
+        with self._presence_lock:  # the last wish wins, whichever thread writes it
+            if self.presence.complaint_id != self._wanted:
+                self.presence.viewing(self._wanted)
+            else:
+                self.presence.heartbeat()
+
+    def _others_now(self, complaint_id: str) -> tuple[Viewer, ...]:
+        others = tuple(self.presence.others_on(complaint_id))
+        self._others = (complaint_id, others)
+        return others
+
+    def _stamp(self) -> object:
+        try:
+            return self.store.stamp()
+        except OSError as error:  # a stat the store did not expect to fail: a stale handle, an I/O error
+            raise StoreUnavailable(self.store.directory, error.strerror or str(error)) from None
+
+    # Changes
+
+    def submit(self, edit: Edit) -> Future[Outcome]:
+        """Queue a change (called on the screen's thread: no file is touched here). Its outcome, or the
+        StoreError that refused it, is in the future."""
+        return self._writer.submit(self._apply, edit)
+
+    def _apply(self, edit: Edit) -> Outcome:
+        store, agent = self.store, self.agent
+        outcome: Outcome
+        match edit:
+            case SetField(complaint_id, name, value):
+                outcome = Outcome(edit, store.set_field(complaint_id, name, value, agent), 1)
+            case CycleField(complaint_id, name, values):
+                outcome = Outcome(edit, store.cycle_field(complaint_id, name, values, agent), 1)
+            case SetStep(complaint_id, playbook, step, done):
+                outcome = Outcome(edit, store.set_step(complaint_id, playbook, step, done, agent), 1)
+            case AddNote(complaint_id, text, note_id):
+                store.add_note(complaint_id, agent, text, note_id)
+                outcome = Outcome(edit, changed=1)
+            case SetMany(name, values):
+                old = store.set_many(name, values, agent)
+                self._undo = SetMany(name, old)  # what was applied, not what was asked: unchanged ones stay
+                outcome = Outcome(edit, changed=len(old))
+            case UndoLast():
+                undo, self._undo = self._undo, None
+                if undo is None:
+                    outcome = Outcome(edit)
+                else:
+                    try:
+                        changed = len(store.set_many(undo.field, undo.values, agent))
+                    except StoreError:
+                        self._undo = undo  # not undone: `u` can try again
+                        raise
+                    outcome = Outcome(edit, changed=changed, undid=undo)
+        self._wrote()
+        return outcome
+
+    def _wrote(self) -> None:
+        if self.store.last_written is not None:
+            self.known_stamp = self.store.last_written
