@@ -102,3 +102,12 @@ async def settle(pilot: object, timeout: float = 10.0) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
         if idle():
             return
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`agent-console ARGS…` in-process: its exit status, stdout and stderr."""
+    from console.cli import main
+
+    status = main(list(args))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from tests.conftest import run_cli
 
 HEADER = "id,received,customer_name,customer_email,channel,language,subject,body,kind,priority\n"
 ROWS = [
@@ -17,10 +18,7 @@ ROWS = [
 ]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
 from console.playbooks import Playbooks
 from console.store import Store
 from console.store.integrity import check
-from tests.conftest import make_app, make_complaint, notifications
+from tests.conftest import make_app, make_complaint, notifications, run_cli
 
 HEADER = "id,received,customer_name,customer_email,channel,language,subject,body,customer_phone\n"
 FORMULAS = {
@@ -26,10 +25,7 @@ FORMULAS = {
 }
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture

@@ -11,17 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
 from console.playbooks import Playbooks
 from console.store import Store
 from console.store.presence import Presence
-from tests.conftest import make_app, make_complaint, notifications
+from tests.conftest import make_app, make_complaint, notifications, run_cli
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+run = run_cli
 
 
 def finishes(action: Callable[[], object], seconds: float = 10.0) -> object:

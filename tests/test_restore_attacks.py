@@ -12,16 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
 from console.store import Store
 from console.store.integrity import backup, restore
-from tests.conftest import make_complaint
+from tests.conftest import make_complaint, run_cli
 
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    status = main(list(args))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
+run = run_cli
 
 
 @pytest.fixture
