@@ -12,6 +12,8 @@ from typing import Any, NamedTuple
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.keys import key_to_character
+from textual.screen import Screen
 
 from console.i18n import N_, _
 
@@ -76,9 +78,18 @@ def node_bindings(node: DOMNode) -> list[Binding]:
     return declared
 
 
-def key_help(app: App[Any], screen: DOMNode) -> list[KeyHelp]:
+def typed_as_text(screen: Screen[Any], key: str) -> bool:
+    """A key the focused widget takes as text (`q` in the reply editor): there it is no key, and the keys
+    line and help leave it out."""
+    focused = screen.focused
+    character = key_to_character(key)
+    return focused is not None and character is not None and focused.check_consume_key(key, character)
+
+
+def key_help(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
     """Every key that works on `screen` (its widgets' keys, then the screen's, then the app's), one entry
-    per description, so `j` that scrolls the body and moves the checklist is listed once."""
+    per description, so `j` that scrolls the body and moves the checklist is listed once. A key the focused
+    widget takes as text is left out; its action stays (with no key, for the palette)."""
     nodes = [node for node in screen.walk_children(with_self=True) if _is_ours(node) and node is not screen]
     grouped: dict[str, list[str]] = {}
     owner: dict[str, tuple[str, DOMNode]] = {}
@@ -92,7 +103,7 @@ def key_help(app: App[Any], screen: DOMNode) -> list[KeyHelp]:
             description = _(binding.description)
             keys = grouped.setdefault(description, [])
             display = app.get_key_display(binding)
-            if display not in keys:
+            if display not in keys and not typed_as_text(screen, binding.key):
                 keys.append(display)
             owner.setdefault(description, (binding.action, node))
     return [KeyHelp(_keys_text(keys), description, *owner[description]) for description, keys in grouped.items()]

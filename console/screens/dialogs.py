@@ -179,3 +179,23 @@ class ConfirmDialog(_Dialog[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class PathDialog(_Dialog[str]):
+    """A file's path, pre-filled; Enter answers it (`~` is the agent's home), Esc cancels."""
+
+    def __init__(self, title: str, path: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.title_text), classes="title")
+            yield Input(value=self.path, id="path")
+            yield Static(Text(_("Enter: save · Esc: cancel")), classes="hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())

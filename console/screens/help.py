@@ -14,6 +14,6 @@ class HelpScreen(TableDialog):
 
     def __init__(self, title: str, keys: list[KeyHelp], extra: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
         """`extra` rows follow the keys (the inbox adds its query language)."""
-        rows = [(entry.keys, entry.description) for entry in keys] + list(extra)
+        rows = [(entry.keys, entry.description) for entry in keys if entry.keys] + list(extra)
         super().__init__(title, rows, _("Esc, q or ? closes this help."))
         self.keys = keys

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 
 from console.i18n import _
+from console.keys import typed_as_text
 
 
 class KeyBar(Widget):
@@ -39,7 +40,7 @@ class KeyBar(Widget):
         line = Text(no_wrap=True, end="")
         actions: set[str] = set()
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.show or binding.action in actions:
+            if not binding.show or binding.action in actions or typed_as_text(self.screen, binding.key):
                 continue
             actions.add(binding.action)
             key = self.app.get_key_display(binding)

@@ -1,0 +1,48 @@
+"""The conversation about a complaint, oldest first: the customer's message, the replies sent to the
+customer and the internal notes. Replies and notes are told apart by their label ("Reply (hr) · …" or
+"Note (internal) · …") as well as by their look, so the difference survives without colour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from console.keys import SCROLL_BINDINGS
+
+EntryKind = Literal["message", "reply", "note"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: EntryKind
+    label: str
+    """Who and when, already in words: "Reply (hr) · Maija · 4.12. 10:12"."""
+    text: str
+    """Made inert already (safe_text.clean)."""
+
+
+class Conversation(VerticalScroll, inherit_bindings=False):
+    BINDINGS = SCROLL_BINDINGS
+
+    DEFAULT_CSS = """
+    Conversation > Static { height: auto; margin-bottom: 1; }
+    Conversation > .reply { border-left: thick $success; padding-left: 1; }
+    Conversation > .note { border-left: dashed $warning; padding-left: 1; color: $text-muted; }
+    """
+
+    def show(self, entries: list[Entry], scroll_to_end: bool) -> None:
+        self.remove_children()
+        widgets = []
+        for entry in entries:
+            text = Text()
+            style = {"message": "bold", "reply": "bold underline", "note": "italic"}[entry.kind]
+            text.append(entry.label, style=style)
+            text.append("\n" + entry.text)
+            widgets.append(Static(text, classes=entry.kind))
+        self.mount_all(widgets)
+        if scroll_to_end:
+            self.call_after_refresh(self.scroll_end, animate=False)
