@@ -79,9 +79,10 @@ def _read(path: Path) -> bytes | None:
         return None
     except OSError as error:
         raise ConfigError(path, _("cannot be read: {problem}").format(problem=error.strerror)) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ConfigError(path, _("is not a regular file"))
     with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise ConfigError(path, _("is not a regular file"))
         payload = file.read(MAX_SIZE + 1)
     if len(payload) > MAX_SIZE:
         raise ConfigError(path, _("larger than {size} KiB, not a config file").format(size=MAX_SIZE // 1024))
