@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from console.i18n import _
@@ -51,7 +52,7 @@ class AgentConfig:
 @dataclass(frozen=True)
 class Config:
     agent: AgentConfig = field(default_factory=AgentConfig)
-    response_targets: Mapping[str, timedelta] = field(default_factory=dict)
+    response_targets: Mapping[str, timedelta] = field(default_factory=lambda: MappingProxyType({}))
     """First-response target by priority, only those the file sets; {} = console/response_clock.py's defaults."""
     path: Path | None = None
     """The file read, if any."""
@@ -155,7 +156,7 @@ def parse_config(path: Path, payload: bytes) -> Config:
             raise ConfigError(path, _("agent.{key}: unknown key (known: name, contact)").format(key=clean_line(key)))
     return Config(
         agent=AgentConfig(name=_text(path, agent, "name"), contact=_text(path, agent, "contact")),
-        response_targets=_targets(path, _table(path, document, "response")),
+        response_targets=MappingProxyType(_targets(path, _table(path, document, "response"))),
         path=path,
     )
 

@@ -185,7 +185,7 @@ def test_the_tui_does_not_start_with_a_broken_config(
     path = write(tmp_path, '[response]\nurgent = "soon"\n')
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(path))
     status, out, err = run_cli(capsys, "--data-dir", str(tmp_path / "desk"))
-    assert status == 2
+    assert status == 2 and out == ""
     assert started == []
     assert err.count("\n") == 1
     assert err.startswith(f"agent-console: {path}: response.urgent: ")
