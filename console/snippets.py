@@ -95,7 +95,9 @@ class Placeholders:
 
 
 @dataclass(frozen=True)
-class _Entry:
+class SnippetTexts:
+    """One snippet as the file holds it: its text in every language."""
+
     key: str
     steps: tuple[str, ...]
     texts: Mapping[str, str]
@@ -114,7 +116,7 @@ def _placeholders_in(text: str, where: str) -> set[str]:
     return found
 
 
-def _entry(file_name: str, key: str, table: Any, step_ids: frozenset[str]) -> _Entry:
+def _entry(file_name: str, key: str, table: Any, step_ids: frozenset[str]) -> SnippetTexts:
     where = f"{file_name}: snippet {key!r}"
     if not isinstance(table, dict):
         raise SnippetFileError(f"{where}: must be a table of steps and texts")
@@ -143,10 +145,10 @@ def _entry(file_name: str, key: str, table: Any, step_ids: frozenset[str]) -> _E
         if used[language] != used[LANGUAGES[0]]:
             differ = sorted(used[language] ^ used[LANGUAGES[0]])
             raise SnippetFileError(f"{where}: {language} and {LANGUAGES[0]} differ in placeholder {{{differ[0]}}}")
-    return _Entry(key, tuple(steps), texts)
+    return SnippetTexts(key, tuple(steps), texts)
 
 
-def load_snippets(path: Path, step_ids: frozenset[str]) -> tuple[_Entry, ...]:
+def load_snippets(path: Path, step_ids: frozenset[str]) -> tuple[SnippetTexts, ...]:
     """Every snippet of `path`, checked: each in every language, only known placeholders (the same ones in
     every language), only steps of `step_ids`. Problems raise SnippetFileError."""
     try:
@@ -162,7 +164,7 @@ def load_snippets(path: Path, step_ids: frozenset[str]) -> tuple[_Entry, ...]:
 
 
 @cache
-def _bundled() -> tuple[_Entry, ...]:
+def _bundled() -> tuple[SnippetTexts, ...]:
     from console.playbooks import load_playbooks
 
     step_ids = frozenset(step.id for playbook in load_playbooks().all for step in playbook.steps)
