@@ -206,3 +206,12 @@ def test_the_placeholders_are_the_documented_ones() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     for name in PLACEHOLDERS:
         assert f"`{{{name}}}`" in readme
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_snippet_is_a_phrase_the_checker_warns_of(language: str) -> None:
+    """The picker's phrases are the good example: the harmful-phrase checker finds nothing in them."""
+    phrases = pytest.importorskip("console.phrases")  # issue 13's checker, merged from its own branch
+    for snippet in snippets(language):
+        findings = phrases.check(fill(snippet.text, VALUES, language), language)
+        assert findings == [], (snippet.key, [(finding.kind, finding.text) for finding in findings])
