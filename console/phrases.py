@@ -19,7 +19,15 @@ from console.i18n import LANGUAGES, N_, UnknownLanguage, _
 from console.phrase_patterns import PatternError, compile_pattern, fold, sentence_bounds
 from console.resources import data_dir
 
-KINDS: tuple[str, ...] = ("contract", "management", "website", "blame_partner", "blame_customer", "dismissive", "insult")
+KINDS: tuple[str, ...] = (
+    "contract",
+    "management",
+    "website",
+    "blame_partner",
+    "blame_customer",
+    "dismissive",
+    "insult",
+)
 
 _KIND_NAMES: Mapping[str, str] = {
     "contract": N_("Hiding behind terms"),
@@ -56,8 +64,7 @@ _ADVICE: Mapping[str, str] = {
         "what you can do."
     ),
     "insult": N_(
-        "Never answer an insult with one: the anger is not aimed at you personally. Stay polite and keep to "
-        "the matter."
+        "Never answer an insult with one: the anger is not aimed at you personally. Stay polite and keep to the matter."
     ),
 }
 _RULE_KEYS = frozenset({"id", "kind", "patterns", "unless", "suggestion", "enabled"})
