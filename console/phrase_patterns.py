@@ -5,6 +5,7 @@ offsets into the folded text are offsets into what the agent typed. A pattern is
 sentence; data/README.md documents the syntax:
 
     sopimu* ...2 ehto*|ehdo*      stem* = the stem and up to 8 more letters; a|b = either; ...N = up to N words
+    let+us+down|failed            a + joins words into one alternative
     *ehdo*                        a leading * lets a compound end in the stem: käyttöehdoissa
     ugovor* nije? predviđ*        word? = optional; đ in a rule also matches "dj" and "d" in the text
 """
@@ -65,19 +66,22 @@ def _literal(word: str) -> str:
     return "".join("dj?" if char in "đĐ" else re.escape(fold(char)) for char in word)
 
 
+def _one_word(text: str) -> str:
+    found = _TOKEN.match(text)
+    if found is None:
+        raise PatternError(f"{text!r} is not a word, stem* or *stem")
+    prefix, stem, star, limit = found.groups()
+    expression = _literal(stem)
+    if prefix:
+        expression = f"[\\w\\-]{{0,{MAX_PREFIX}}}" + expression
+    if star:
+        expression += f"[\\w']{{0,{int(limit) if limit else MAX_SUFFIX}}}"  # courier*: courier's
+    return expression
+
+
 def _word(token: str) -> str:
-    alternatives = []
-    for alternative in token.split("|"):
-        found = _TOKEN.match(alternative)
-        if found is None:
-            raise PatternError(f"{alternative!r} is not a word, stem* or *stem")
-        prefix, stem, star, limit = found.groups()
-        expression = _literal(stem)
-        if prefix:
-            expression = f"[\\w\\-]{{0,{MAX_PREFIX}}}" + expression
-        if star:
-            expression += f"\\w{{0,{int(limit) if limit else MAX_SUFFIX}}}"
-        alternatives.append(expression)
+    """One place of a pattern: alternatives split by |, each one word or words joined by + (head+office)."""
+    alternatives = [_SEPARATOR.join(_one_word(part) for part in alternative.split("+")) for alternative in token.split("|")]
     return "(?:" + "|".join(alternatives) + ")"
 
 
