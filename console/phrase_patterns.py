@@ -22,8 +22,9 @@ MAX_PREFIX = 14
 MAX_GAP = 9
 
 _WORD_CHARS = r"[\w'\-]"
-_BEFORE = r"(?<![\w\-])"
-_AFTER = r"(?![\w\-]|'\w)"
+# A hyphen ends a word here: "web" matches in "web-stranici", "ukk" in "UKK-osiosta".
+_BEFORE = r"(?<!\w)"
+_AFTER = r"(?!\w|'\w)"
 # Between two words of a phrase: spaces and in-sentence punctuation, a single line break, never . ! ? or a
 # blank line, so that a pattern does not run on from one sentence into the next.
 _SEPARATOR = r"(?:[^\w.!?\n]|\n(?!\s*\n)){1,4}"
@@ -81,12 +82,13 @@ def _one_word(text: str) -> str:
 
 def _word(token: str) -> str:
     """One place of a pattern: alternatives split by |, each one word or words joined by + (head+office)."""
-    alternatives = [_SEPARATOR.join(_one_word(part) for part in alternative.split("+")) for alternative in token.split("|")]
+    alternatives = (_SEPARATOR.join(map(_one_word, choice.split("+"))) for choice in token.split("|"))
     return "(?:" + "|".join(alternatives) + ")"
 
 
 def compile_pattern(pattern: str) -> str:
-    """The regular expression (no capturing groups, starting at a word) for one pattern of a rule."""
+    """The regular expression (no capturing groups) for one pattern of a rule; `at_word_start` puts it where
+    a word begins."""
     tokens = pattern.split()
     if not tokens:
         raise PatternError("empty pattern")
@@ -112,7 +114,13 @@ def compile_pattern(pattern: str) -> str:
         step = f"{skipped}{_SEPARATOR}{word}"
         parts.append(f"(?:{step})?" if optional else step)
         gap = 0
-    return _BEFORE + "".join(parts) + _AFTER
+    return "".join(parts) + _AFTER
+
+
+def at_word_start(expression: str) -> str:
+    """Anchor `expression` (patterns joined by |) at the start of a word: one look-behind for them all,
+    so that the scan moves on at once inside words."""
+    return f"{_BEFORE}(?:{expression})"
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from console.i18n import LANGUAGES, N_, UnknownLanguage, _
-from console.phrase_patterns import PatternError, compile_pattern, fold, sentence_bounds
+from console.phrase_patterns import PatternError, at_word_start, compile_pattern, fold, sentence_bounds
 from console.resources import data_dir
 
 KINDS: tuple[str, ...] = (
@@ -221,8 +221,8 @@ def _join(patterns: tuple[str, ...]) -> str:
 def _compiled(lang: str, shop_dir: Path) -> _Compiled:
     rules = load_rules(lang, shop_dir)
     groups = [f"(?P<r{number}>{_join(rule.patterns)})" for number, rule in enumerate(rules)]
-    expression = re.compile("|".join(groups)) if groups else None
-    unless = tuple(re.compile(_join(rule.unless)) if rule.unless else None for rule in rules)
+    expression = re.compile(at_word_start("|".join(groups))) if groups else None
+    unless = tuple(re.compile(at_word_start(_join(rule.unless))) if rule.unless else None for rule in rules)
     return _Compiled(expression, rules, unless)
 
 
