@@ -19,7 +19,6 @@ MAX_SUFFIX = 8
 """Letters a `stem*` may add: Finnish and Estonian case endings with a possessive or clitic fit."""
 MAX_PREFIX = 14
 """Letters a `*stem` may have in front: the first part of a compound (`toimitus`ehdot, `kasutus`tingimused)."""
-MAX_GAP = 9
 
 _WORD_CHARS = r"[\w'\-]"
 # A hyphen ends a word here: "web" matches in "web-stranici", "ukk" in "UKK-osiosta".

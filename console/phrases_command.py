@@ -70,8 +70,8 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None) -> in
             raise BadInput(message.format(language=repr(requested), languages=known))
         text = _read(arguments.file)
         findings = check(text, language)
-    except (BadInput, PhraseFileError) as error:
-        print(f"agent-console: {error}", file=sys.stderr)
+    except (BadInput, PhraseFileError) as error:  # a shop's rule file may hold anything: shown inert
+        print(f"agent-console: {clean_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     output = _as_json(findings) if arguments.format == "json" else _as_text(text, findings)
     sys.stdout.write(visible(output) if sys.stdout.isatty() else output)
