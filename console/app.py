@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from console import labels
 from console.collector import Pause
+from console.config import Config
 from console.desk import AddNote, DeskService
 from console.i18n import (
     N_,
@@ -67,8 +68,11 @@ class ConsoleApp(App[None]):
         language: str,
         start_up: Pause | None = None,
         warning: str | None = None,
+        config: Config | None = None,
     ) -> None:
         super().__init__()
+        self.config = config or Config()
+        """The agent's config file (name and contact for replies, first-response targets), read by the CLI."""
         self._no_color = NoColor()
         self.store = store
         self.playbooks = playbooks

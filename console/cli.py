@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, Protocol
 
 from console import i18n, labels, phrases_command
 from console.collector import Pause
+from console.config import Config, ConfigError, load_config
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.safe_text import clean_line, visible
@@ -105,6 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         metavar=_("NAME"),
         help=_("your name on notes and changes (default: your login name)"),
+    )
+    options.add_argument(
+        "--config",
+        type=Path,
+        default=argparse.SUPPRESS,
+        metavar=_("FILE"),
+        help=_("your config file (default: $AGENT_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/agent-console/config.toml)"),
     )
     help_text = _("show this help and exit")
     file_metavar = _("FILE")
@@ -409,6 +417,8 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return phrases_command.run(arguments, language, warning)
     if warning is not None:
         print(f"{PROG}: {warning}", file=sys.stderr)
+    given = getattr(arguments, "config", None)
+    config = load_config(given, required=given is not None)  # before anything: a broken file is said at once
     agent = getattr(arguments, "agent", None) or default_agent()
     if not clean_line(agent):
         raise UserError(i18n._("an agent name needs some text"))
@@ -416,7 +426,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     command = arguments.command
 
     if command is None:  # the screen covers what was printed: the warning is said there too
-        return _run_tui(arguments, playbooks, agent, language, warning)
+        return _run_tui(arguments, playbooks, agent, language, config, warning)
 
     if command == "restore":
         return _restore(arguments.archive, getattr(arguments, "data_dir", None))
@@ -463,7 +473,12 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
 
 
 def _run_tui(
-    arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str, warning: str | None = None
+    arguments: argparse.Namespace,
+    playbooks: Playbooks,
+    agent: str,
+    language: str,
+    config: Config,
+    warning: str | None = None,
 ) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
     start_up: Pause | None = None
@@ -480,7 +495,7 @@ def _run_tui(
         start_up = Pause()
         from console.app import ConsoleApp
 
-        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning)
+        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning, config=config)
         app.run()
         return app.return_code or 0
     finally:
@@ -499,7 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError) as error:
+    except (ImportFileError, UserError, ConfigError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:
