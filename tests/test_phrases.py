@@ -123,6 +123,12 @@ def test_every_language_has_rules_of_every_kind_and_documents_the_format(languag
         assert documented in head
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_no_suggestion_is_itself_a_phrase_to_warn_of(language: str) -> None:
+    for rule in load_rules(language):
+        assert check(rule.suggestion, language) == [], rule.id
+
+
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(UnknownLanguage):
         check("text", "sv")
