@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from textual import events
@@ -35,6 +36,7 @@ from console.screens.desk_worker import Polled, PollFailed, Saved, SaveFailed, i
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
+from console.store.records import utc_now
 from console.widgets.status_line import StatusLine
 
 POLL_SECONDS = 1.5
@@ -67,7 +69,11 @@ class ConsoleApp(App[None]):
         language: str,
         start_up: Pause | None = None,
         warning: str | None = None,
+        now: Callable[[], datetime] = utc_now,
+        targets: Mapping[str, timedelta] | None = None,
     ) -> None:
+        """`now`: the clock every screen reads (tests give their own); `targets`: first-response targets
+        by priority (None: console/response_clock.py's defaults)."""
         super().__init__()
         self._no_color = NoColor()
         self.store = store
@@ -75,7 +81,7 @@ class ConsoleApp(App[None]):
         self.agent = agent
         self.leaving = False
         """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
-        self.service = DeskService(store, playbooks, agent)
+        self.service = DeskService(store, playbooks, agent, now, targets)
         """Loading, polling, presence and every change: the screens ask it through workers."""
         self.service.open_inbox()  # before the loop runs: the first frame has rows
         self._polling = False
@@ -100,6 +106,10 @@ class ConsoleApp(App[None]):
     @property
     def language(self) -> str:
         return current_language()
+
+    def now(self) -> datetime:
+        """The time, from the one clock the app and the desk service read (settable in tests)."""
+        return self.service.now()
 
     def get_default_screen(self) -> Screen[Any]:
         """The inbox is the bottom screen: every other one opens over it and closes back to it (and no

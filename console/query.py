@@ -9,7 +9,8 @@
   the current language (`tila:odottaa`, `käsittelijä:"ei kukaan"` in Finnish).
 - `age:>14d` / `age:<2h` (`ikä:>14d` in Finnish): received more / less than that long ago (units m, h,
   d, w), as the age column counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
-- `overdue`: not resolved and older than its priority allows (`views.DUE`).
+- `overdue`: overdue for its first reply: open, no reply yet, and past its priority's first-response
+  target (console/response_clock.py; the model gives the rows, worked out with the configured targets).
 - `tagged`: the complaints tagged with `t`.
   These two keywords are written in English in every language (as the keys are); their translations
   are words to find.

@@ -34,7 +34,6 @@ from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.desk_worker import InboxLoaded, InboxLoadFailed, InboxLoading, in_background
 from console.store import CHANNELS, PRIORITIES, STATUSES, Summary
-from console.store.records import utc_now
 from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name
 from console.widgets.inbox_list import InboxList, InboxRow
 from console.widgets.key_bar import KeyBar
@@ -198,7 +197,7 @@ class InboxScreen(DeskScreen):
         """The generation of the rows shown: an answer not newer than that is dropped."""
         self._keep_position = False
         self._progress_at = 0.0
-        self._now = utc_now()
+        self._now = self.desk.now()
         self._reported: set[Path] = set()
         """Damaged files already named to the agent: once is enough, every poll would be noise."""
         self._body_tokens = {"search": 0, "filter": 0}
@@ -348,7 +347,7 @@ class InboxScreen(DeskScreen):
                 self.inbox.show(0, self._page_row, column_titles(), 0)
                 self._show_title()
             return
-        self._now = utc_now()
+        self._now = self.desk.now()
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
         rows_of = (model, i18n.current_language(), int(self._now.timestamp()) // 60)
         if rows_of != self._rows_of:

@@ -1,7 +1,7 @@
 """The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
 shared.
 
-Layout (schema 3), every TinyDB file written whole and atomically, every log append-only:
+Layout (schema 4), every TinyDB file written whole and atomically, every log append-only:
 
     store.json               meta: schema version, complaints placed so far, an import under way
     shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks
@@ -10,6 +10,8 @@ Layout (schema 3), every TinyDB file written whole and atomically, every log app
     messages/NNNNN.json      what the customers wrote (body, e-mail, phone): written once, at import
     notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
     history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
+    replies/NNNNN.jsonl      the shard's replies to customers, likewise (see `replies`)
+    drafts/AGENT.json        each agent's unsaved replies and notes (see `drafts`; not the desk's data)
     routes/XX.json           which shard holds a complaint id, by a hash of the id
     journal                  while a change of several files is written: what they held (see `journal`)
     presence/                who has which complaint open (see `presence`)
@@ -35,6 +37,7 @@ from tinydb import Query, TinyDB
 from tinydb.table import Document, Table
 
 from console.collector import paused
+from console.store import replies as reply_log
 from console.store.atomic import (
     UnsafeFile,
     file_mode,
@@ -44,6 +47,7 @@ from console.store.atomic import (
     remove_orphans,
     write_atomically,
 )
+from console.store.drafts import Drafts
 from console.store.errors import StoreCorrupt, StoreError, StoreOpenToAll, StoreTooNew, UnknownComplaint
 from console.store.files import (
     AppendOnlyStorage,
@@ -65,8 +69,10 @@ from console.store.records import (
     STATUSES,
     Change,
     Complaint,
+    Draft,
     ImportResult,
     Note,
+    Reply,
     Tick,
     new_note_id,
     next_in_cycle,
@@ -75,7 +81,7 @@ from console.store.records import (
 
 __all__ = ["DATA_FOLDERS", "LOG_TABLES", "SCHEMA_VERSION", "Layout", "Store", "Transaction"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SHARD_SIZE = 256
 ROUTE_BUCKETS = 64
 META_FILE = "store.json"
@@ -87,7 +93,7 @@ LOCK_TIMEOUT_SECONDS = 10.0
 IMPORT_BATCH = 1024
 """Complaints stored per transaction by an import: well under a second of the lock (four shards, their
 messages and inbox files, the routes)."""
-LOG_TABLES = ("notes", "history")
+LOG_TABLES = ("notes", "history", "replies")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
 DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
 HISTORY_LENGTH = "lengths"
@@ -133,6 +139,8 @@ def _utc_text(moment: datetime) -> str:
 def _state_document(complaint: Complaint) -> dict[str, Any]:
     document = {name: getattr(complaint, name) for name in (*STATE_FIELDS, "assignee", "playbook")}
     document["received"] = _utc_text(complaint.received)
+    if complaint.first_response_at is not None:
+        document["first_response_at"] = _utc_text(complaint.first_response_at)
     document["ticks"] = {
         key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": _utc_text(tick.at)}
         for key, tick in complaint.ticks.items()
@@ -159,6 +167,8 @@ def _checked_state(document: dict[str, Any]) -> dict[str, Any]:
 def _complaint(document: dict[str, Any], message: dict[str, Any] | None) -> Complaint:
     values = {name: document[name] for name in (*STATE_FIELDS, "assignee", "playbook")}
     values["received"] = _time(values["received"])
+    first = document.get("first_response_at")
+    values["first_response_at"] = None if first is None else _time(first)
     values["ticks"] = MappingProxyType(
         {
             key: Tick(tick["playbook"], tick["step"], tick["by"], _time(tick["at"]))
@@ -177,6 +187,8 @@ def _checked_summary(document: dict[str, Any]) -> dict[str, Any]:
     """A state document fit for the inbox, or an error saying what is wrong with it."""
     _checked_state(document)
     _time(document["received"])
+    if document.get("first_response_at") is not None:
+        _time(document["first_response_at"])
     for name in ("assignee", "playbook"):
         if not isinstance(document.get(name), str | None):
             raise ValueError(f"{name} is not text")
@@ -503,6 +515,7 @@ class Store:
         self._routes: dict[str, int] = {}
         self.last_written: object = None
         """The desk's stamp after this Store's own last write: what others did shows as a different one."""
+        self._drafts = Drafts(self.directory, self.mode, self.folder_mode)
         self._open()
 
     # Opening, migrating
@@ -510,8 +523,8 @@ class Store:
     def _open(self) -> None:
         meta = self._meta() or {}
         version = meta.get("schema", SCHEMA_VERSION)
-        old = (not meta and (self.directory / V1_FILE).exists()) or version == 2 or meta.get("migrating")
-        if old and version in (2, SCHEMA_VERSION):
+        old = (not meta and (self.directory / V1_FILE).exists()) or version in (2, 3) or meta.get("migrating")
+        if old and version in (2, 3, SCHEMA_VERSION):
             from console.store.migration import migrate
 
             migrate(self)
@@ -750,6 +763,13 @@ class Store:
         except OSError as error:
             raise unavailable(inbox, error) from None
 
+    def renew_inbox_file(self, number: int) -> None:
+        """Make shard `number`'s inbox file again from the shard (a migration's new columns)."""
+        path = self.layout.shard(number)
+        tables = self._parsed(path, parse_tables, cached=False)
+        if tables is not None:
+            self._write_inbox_file(path, tables)
+
     def log(self, name: str, number: int) -> Table:
         """A shard's log of one of LOG_TABLES as a TinyDB table to read and query: a history log as far as
         its shard records (see `Transaction.flush`). Parsed again only when the file or that length changed."""
@@ -806,7 +826,32 @@ class Store:
         documents = self.log("history", number).search(Query().complaint_id == complaint_id)
         return sorted((read_change(path, document) for document in documents), key=lambda change: change.at)
 
+    def replies(self, complaint_id: str) -> list[Reply]:
+        """The complaint's replies, oldest first."""
+        return reply_log.replies(self, complaint_id)
+
+    def replies_by_complaint(self) -> dict[str, list[Reply]]:
+        return reply_log.replies_by_complaint(self)
+
+    def drafts(self, author: str) -> dict[tuple[str, str], Draft]:
+        """The agent's unsaved replies and notes by (complaint id, kind). A damaged drafts file is moved
+        aside and `DraftsSetAside` raised: called again, it gives the fresh, empty drafts."""
+        return self._drafts.load(author)
+
     # Writing
+
+    def add_reply(
+        self, complaint_id: str, text: str, language: str, author: str, reply_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Reply:  # fmt: skip
+        """Store a reply (see `reply_log.add_reply`: a retry with its id stores nothing twice)."""
+        return reply_log.add_reply(self, complaint_id, text, language, author, reply_id, at)
+
+    def save_draft(
+        self, complaint_id: str, kind: str, author: str, text: str, language: str, at: datetime | None = None
+    ) -> None:
+        """Keep the agent's draft (empty text forgets it). Not the desk's data: nothing is announced."""
+        self._drafts.save(complaint_id, kind, author, text, language, at or utc_now())
 
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
         """Add complaints whose id is new (with their notes); known ids are skipped, and named when what
