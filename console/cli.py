@@ -16,6 +16,7 @@ from console import i18n, labels
 from console.collector import Pause
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
+from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
 from console.safe_text import clean_line, visible
 from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
@@ -24,6 +25,9 @@ from console.store.records import utc_now
 PROG = "agent-console"
 EXIT_USER_ERROR = 2
 EXIT_STORE_ERROR = 1
+TEXT_LANGUAGE = ("reply",)
+"""Commands whose `--lang` names the language of the text they are given, not the agent's."""
+OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent")
 EXPORT_FORMATS = ("json", "csv")
 """As `exports.EXPORT_FORMATS` (a test keeps them equal): the TUI starts without importing the exporters."""
 TUI_LOCK_TIMEOUT_SECONDS = 3.0
@@ -84,33 +88,41 @@ class _Command(NamedTuple):
 def _parser() -> argparse.ArgumentParser:
     """The command line, its help in the current language: call it after `i18n.set_language`."""
     _ = i18n._
-    common = argparse.ArgumentParser(add_help=False)
-    options = common.add_argument_group(_("common options"))
-    options.add_argument(
-        "--data-dir",
-        type=Path,
-        default=argparse.SUPPRESS,
-        metavar=_("DIR"),
-        help=_("data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)"),
-    )
-    options.add_argument(
-        "--lang",
-        default=argparse.SUPPRESS,
-        metavar="LANG",
-        help=_("language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)"),
-    )
-    options.add_argument(
-        "--agent",
-        default=argparse.SUPPRESS,
-        metavar=_("NAME"),
-        help=_("your name on notes and changes (default: your login name)"),
-    )
+
+    def common_options(with_language: bool) -> argparse.ArgumentParser:
+        """The options every command takes (`--lang` is the language of the text for some: see TEXT_LANGUAGE)."""
+        common = argparse.ArgumentParser(add_help=False)
+        options = common.add_argument_group(_("common options"))
+        options.add_argument(
+            "--data-dir",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar=_("DIR"),
+            help=_("data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)"),
+        )
+        if with_language:
+            options.add_argument(
+                "--lang",
+                default=argparse.SUPPRESS,
+                metavar="LANG",
+                help=_("language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)"),
+            )
+        options.add_argument(
+            "--agent",
+            default=argparse.SUPPRESS,
+            metavar=_("NAME"),
+            help=_("your name on notes and changes (default: your login name)"),
+        )
+        return common
+
+    common = common_options(with_language=True)
     help_text = _("show this help and exit")
     file_metavar = _("FILE")
 
     def command(name: str, description: str) -> _Command:
+        shared = common_options(with_language=False) if name in TEXT_LANGUAGE else common
         sub = commands.add_parser(
-            name, parents=[common], help=description, description=description, add_help=False,
+            name, parents=[shared], help=description, description=description, add_help=False,
             formatter_class=_HelpFormatter,
         )  # fmt: skip
         own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")))
@@ -146,6 +158,9 @@ def _parser() -> argparse.ArgumentParser:
     noter.arguments.add_argument(
         "text", nargs="+", metavar=_("TEXT"), help=_("the note (several words need no quotes)")
     )
+
+    replier = command("reply", _("store a reply to the customer, in the complaint's language"))
+    add_reply_arguments(replier.options, replier.arguments)
 
     setter = command("set", _("change status, priority, assignee or playbook of complaints (kept as history)"))
     setter.arguments.add_argument("ids", nargs="*", metavar="ID", help=_("the complaints' ids"))
@@ -198,11 +213,22 @@ def _positive(text: str) -> int:
 
 
 def _requested_language(argv: Sequence[str] | None) -> str | None:
-    """`--lang` as given, read before the parser is built, so that its help is in that language."""
+    """`--lang` as given, read before the parser is built, so that its help is in that language. After a
+    command of TEXT_LANGUAGE, `--lang` is the text's language, not the agent's: only what comes before counts."""
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--lang")
-    known, _rest = early.parse_known_args(argv)
+    known, _rest = early.parse_known_args(_before_text_command(list(sys.argv[1:] if argv is None else argv)))
     return known.lang  # type: ignore[no-any-return]
+
+
+def _before_text_command(argv: list[str]) -> list[str]:
+    skip = False
+    for position, token in enumerate(argv):
+        if skip or token.startswith("-"):
+            skip = not skip and token in OPTIONS_WITH_VALUES
+            continue
+        return argv[:position] if token in TEXT_LANGUAGE else argv
+    return argv
 
 
 def _language(requested: str | None) -> tuple[str, str | None]:
@@ -423,6 +449,8 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return _import(store, playbooks, arguments.files)
     if command == "set":
         return _set(store, playbooks, agent, arguments)
+    if command == "reply":
+        return run_reply(store, agent, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
     from console.exports import complaint_json, export_complaints, list_table, show_text, to_json
 
@@ -440,11 +468,11 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return 0
     if command == "show":
         complaint = store.complaint(arguments.id)
-        notes = store.notes(arguments.id)
+        notes, replies = store.notes(arguments.id), store.replies(arguments.id)
         if arguments.format == "json":
-            _write(to_json(complaint_json(complaint, notes, playbooks)), None)
+            _write(to_json(complaint_json(complaint, notes, playbooks, replies)), None)
         else:
-            _write(show_text(complaint, notes, store.history(arguments.id), playbooks), None)
+            _write(show_text(complaint, notes, store.history(arguments.id), playbooks, replies), None)
         return 0
     if command == "note":
         if not " ".join(arguments.text).strip():
@@ -488,13 +516,16 @@ def _run_tui(
 def main(argv: Sequence[str] | None = None) -> int:
     language, warning = _language(_requested_language(argv))
     i18n.set_language(language)
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments, rest = parser.parse_known_args(argv)
+    if rest and not takes_words(arguments, rest):
+        parser.parse_args(argv)  # argparse's own one-line error for what it does not know
     try:
         return run(arguments, language, warning)
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError) as error:
+    except (ImportFileError, UserError, ReplyInputError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:
