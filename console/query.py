@@ -376,7 +376,10 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
         (f"{age}:>14d", _("received more than 14 days ago; {key}:<2h less than 2 hours (m, h, d, w)").format(key=age)),
         (f"{status}:{_written('status', 'open')},{_written('status', 'waiting')}", _("a comma: either value")),
         (f"-{status}:{_written('status', 'resolved')}", _("a minus: leave those out")),
-        ("overdue", _("open, unanswered and past its first-reply target (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
+        (
+            "overdue",
+            _("open, unanswered and past its first-reply target (urgent 1 h, high 4 h, normal 24 h, low 72 h)"),
+        ),
         ("tagged", _("the tagged complaints")),
         *(english if current_language() != "en" else []),
         (
