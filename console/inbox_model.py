@@ -51,6 +51,20 @@ class InboxModel:
         self._in_view: tuple[tuple[str, str, bool], bytearray] | None = None
         self._in_order: bytearray | None = None
 
+    def advance(self, now: datetime) -> bool:
+        """The clock moved on (a minute, at the screen's poll): the Overdue view, its count, and what a filter
+        by age or `overdue` keeps are worked out again as of `now` at the next `arrange` (the other views do
+        not depend on the time). True when the overdue rows changed."""
+        late = overdue_rows(self.index, now, self.targets)
+        changed = len(late) != self.counts["overdue"] or (self._late is not None and late != self._late)
+        self.now = now
+        self._late = late
+        self.counts = {**self.counts, "overdue": len(late)}
+        self._sorted = {key: rows for key, rows in self._sorted.items() if key[0] != "overdue"}
+        self._arranged = None
+        self._last = None
+        return changed
+
     @property
     def row_of(self) -> Mapping[str, int]:
         """Each complaint id's row number in the index."""

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from console.i18n import N_, _
+from console.i18n import N_, _, format_age
 from console.playbooks import Playbooks
-from console.response_clock import DEFAULT_TARGETS, targets_for
+from console.response_clock import DEFAULT_TARGETS, first_response_due, targets_for
 from console.store import PRIORITIES, STATUSES
 from console.store.index import InboxIndex
 
@@ -83,6 +83,20 @@ def overdue_rows(index: InboxIndex, now: datetime, targets: Mapping[str, timedel
         for row, (status, code) in enumerate(zip(statuses, index.categories["priority"].codes, strict=True))
         if status == running and not replied[row] and received[row] < cutoffs[code]
     }
+
+
+def first_response_cell(
+    received: str, priority: str, status: str, first_response: str, now: datetime, targets: Mapping[str, timedelta]
+) -> tuple[str, bool]:
+    """The inbox's cell for a complaint's first-response clock, and whether it is overdue: the time left
+    ("2 hr", "2 t", "2 h"), or how long overdue behind a "!" ("!3 hr"), a mark that reads without colour
+    too; empty while the clock does not run (answered, waiting on the customer, resolved)."""
+    if status != "open" or first_response:
+        return "", False
+    due = first_response_due(datetime.fromisoformat(received), priority, targets)
+    if now > due:
+        return "!" + format_age(due, now), True
+    return format_age(now, due), False
 
 
 def view_rows(

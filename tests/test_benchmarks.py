@@ -42,3 +42,8 @@ def test_the_import_benchmark_runs() -> None:
     output = run("importing.py", "--count", "300")
     assert "import of 300 complaints: first" in output and "again (adds nothing)" in output
     assert "notes during an import" in output
+
+
+def test_the_replies_benchmark_runs() -> None:
+    output = run("replies.py", "--sizes", "100,200", "--runs", "2")
+    assert "first reply in-process" in output and "agent-console reply" in output
