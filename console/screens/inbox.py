@@ -6,9 +6,9 @@ from __future__ import annotations
 import functools
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -30,11 +30,12 @@ from console.i18n import N_, _, format_age, format_count, format_count_short, ng
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.query import Query, QueryError, parse
+from console.response_clock import DEFAULT_TARGETS
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.desk_worker import InboxLoaded, InboxLoadFailed, InboxLoading, in_background
 from console.store import CHANNELS, PRIORITIES, STATUSES, Summary
-from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, sort_name
+from console.views import DEFAULT_SORT, DEFAULT_VIEW, SORTS, VIEWS, first_response_cell, sort_name
 from console.widgets.inbox_list import InboxList, InboxRow
 from console.widgets.key_bar import KeyBar
 from console.widgets.status_line import StatusLine
@@ -55,9 +56,14 @@ PENDING_ROW = InboxRow(
 )  # fmt: skip
 
 
-def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxRow:
+def inbox_row(
+    complaint: Summary, playbooks: Playbooks, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS
+) -> InboxRow:
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     done = complaint.done_count(playbook.id, playbook.step_ids())
+    due, late = first_response_cell(
+        complaint.received, complaint.priority, complaint.status, complaint.first_response, now, targets
+    )
     return InboxRow(
         id=complaint.id,
         shown_id=clean_line(complaint.id),
@@ -72,6 +78,8 @@ def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxR
         priority_key=complaint.priority,
         progress=f"{done}/{len(playbook.steps)}",
         assignee=clean_line(complaint.assignee or "–"),
+        due=due,
+        late=late,
     )
 
 
@@ -110,6 +118,7 @@ def column_titles() -> dict[str, str]:
     return {
         "shown_id": "ID",
         "age": _("Age"),
+        "due": _("Due"),
         "customer": _("Customer"),
         "subject": _("Subject"),
         "channel": _("Via"),
@@ -367,6 +376,7 @@ class InboxScreen(DeskScreen):
         inbox = self.inbox
         inbox.widest = {
             "age": widest_age(),
+            "due": widest_age() + 1,  # "!" and how long overdue
             "status": max(cell_len(labels.status(status)) for status in STATUSES),
             "priority": max(cell_len(labels.priority(priority)) for priority in PRIORITIES),
             "channel": max(cell_len(labels.channel(channel, short=True)) for channel in CHANNELS),
@@ -381,7 +391,9 @@ class InboxScreen(DeskScreen):
         if row is None:
             if len(self._rows) >= KEEP_ROWS:
                 self._rows.clear()
-            row = self._rows[number] = inbox_row(self.model.index.summary(number), self.desk.playbooks, self._now)
+            row = self._rows[number] = inbox_row(
+                self.model.index.summary(number), self.desk.playbooks, self._now, self.model.targets
+            )
         return row
 
     def _arranged_as_page(self) -> bool:
@@ -394,7 +406,7 @@ class InboxScreen(DeskScreen):
     def _page_row(self, position: int) -> InboxRow:
         """A row of the kept first page; below it, a placeholder until the desk has loaded."""
         if self.page is not None and position < len(self.page.rows):
-            return inbox_row(self.page.rows[position], self.desk.playbooks, self._now)
+            return inbox_row(self.page.rows[position], self.desk.playbooks, self._now, self.desk.service.targets)
         return PENDING_ROW
 
     def _mark(self, position: int) -> str:

@@ -62,7 +62,8 @@ def layout_columns(
     """Column widths for a terminal `width` wide. Each column is as wide as its values (those of `rows`,
     and at least `widest` for a field whose every value is known, so it does not change while scrolling);
     below 100 columns a title longer than its cap is shortened with an ellipsis. The subject takes what is
-    left: below 90 columns without the channel, below 70 without the least needed columns too, so it stays
+    left: below 90 columns without the channel and the age (the first-response clock beside it says what to
+    act on; the complaint's screen gives its age), below 70 without the least needed columns too, so it stays
     readable. Wide terminals also get the id (from 100 columns) and the assignee (from 110)."""
     roomy = width >= 96  # a 100-column terminal, less the scroll bar
 
@@ -85,9 +86,9 @@ def layout_columns(
     ]
     if width >= 108:  # room to spare: who has it
         fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))
-    if width < 90:  # the channel matters least in triage: an 80-column terminal gives its room to the subject
-        fixed = [column for column in fixed if column.field != "channel"]
-    droppable = ["language", "priority", "age"]
+    if width < 90:  # the channel matters least in triage, and the clock tells more than the age: an
+        fixed = [column for column in fixed if column.field not in ("channel", "age")]  # 80-column subject
+    droppable = ["language", "priority", "due"]
     while True:
         used = sum(column.width + 1 for column in fixed) + 3  # the two marks (cursor, tag) and a space
         if width >= 70 or width - used >= 16 or not droppable:
