@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from textual import events
@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from console import labels
 from console.collector import Pause
+from console.config import Config
 from console.desk import AddNote, DeskService
 from console.i18n import (
     N_,
@@ -69,19 +70,20 @@ class ConsoleApp(App[None]):
         language: str,
         start_up: Pause | None = None,
         warning: str | None = None,
+        config: Config | None = None,
         now: Callable[[], datetime] = utc_now,
-        targets: Mapping[str, timedelta] | None = None,
     ) -> None:
-        """`now`: the clock every screen reads (tests give their own); `targets`: first-response targets
-        by priority (None: console/response_clock.py's defaults)."""
+        """`now`: the clock every screen reads (tests give their own)."""
         super().__init__()
+        self.config = config or Config()
+        """The agent's config file (name and contact for replies, first-response targets), read by the CLI."""
         self._no_color = NoColor()
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
         self.leaving = False
         """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
-        self.service = DeskService(store, playbooks, agent, now, targets)
+        self.service = DeskService(store, playbooks, agent, now, self.config.response_targets)
         """Loading, polling, presence and every change: the screens ask it through workers."""
         self.service.open_inbox()  # before the loop runs: the first frame has rows
         self._polling = False

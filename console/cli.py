@@ -8,15 +8,18 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from console import i18n, labels
 from console.collector import Pause
+from console.config import Config, ConfigError, load_config
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
+from console.response_clock import DEFAULT_TARGETS, targets_for
 from console.safe_text import clean_line, visible
 from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
@@ -27,7 +30,7 @@ EXIT_USER_ERROR = 2
 EXIT_STORE_ERROR = 1
 TEXT_LANGUAGE = ("reply",)
 """Commands whose `--lang` names the language of the text they are given, not the agent's."""
-OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent")
+OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent", "--config")
 EXPORT_FORMATS = ("json", "csv")
 """As `exports.EXPORT_FORMATS` (a test keeps them equal): the TUI starts without importing the exporters."""
 TUI_LOCK_TIMEOUT_SECONDS = 3.0
@@ -112,6 +115,15 @@ def _parser() -> argparse.ArgumentParser:
             default=argparse.SUPPRESS,
             metavar=_("NAME"),
             help=_("your name on notes and changes (default: your login name)"),
+        )
+        options.add_argument(
+            "--config",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar=_("FILE"),
+            help=_(
+                "your config file (default: $AGENT_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/agent-console/config.toml)"
+            ),
         )
         return common
 
@@ -314,7 +326,13 @@ def _set_value(arguments: argparse.Namespace, playbooks: Playbooks) -> tuple[str
     return field, value
 
 
-def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Namespace) -> int:
+def _set(
+    store: Store,
+    playbooks: Playbooks,
+    agent: str,
+    arguments: argparse.Namespace,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+) -> int:
     """`set`: the TUI's bulk change for scripts and cron jobs (same store path, so every change is history)."""
     field, value = _set_value(arguments, playbooks)
     ids: list[str] = list(dict.fromkeys(arguments.ids))
@@ -323,7 +341,7 @@ def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Nam
     for complaint_id in ids:
         store.shard_of(complaint_id)  # an unknown id is refused before anything is changed
     if arguments.where is not None:
-        ids = _where(store, playbooks, agent, arguments.where, ids or None)
+        ids = _where(store, playbooks, agent, arguments.where, ids or None, targets)
     old = store.set_many(field, dict.fromkeys(ids, value), agent) if ids else {}
     language = i18n.current_language()
     for complaint_id in ids:
@@ -335,7 +353,14 @@ def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Nam
     return 0
 
 
-def _where(store: Store, playbooks: Playbooks, agent: str, text: str, among: list[str] | None) -> list[str]:
+def _where(
+    store: Store,
+    playbooks: Playbooks,
+    agent: str,
+    text: str,
+    among: list[str] | None,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+) -> list[str]:
     """The ids the inbox's query `text` finds (in the inbox's order), or those of `among` it finds."""
     from console.inbox_model import InboxModel
     from console.query import Query, QueryError, parse
@@ -346,7 +371,7 @@ def _where(store: Store, playbooks: Playbooks, agent: str, text: str, among: lis
         query = parse(text, playbooks.kinds(), agent, index)
     except QueryError as error:
         raise UserError(i18n._("--where: {problem}").format(problem=error)) from None
-    model = InboxModel(index, playbooks, agent, utc_now())
+    model = InboxModel(index, playbooks, agent, utc_now(), targets)
     model.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, query, Query(), ())
     found = model.ids_shown()
     if among is None:
@@ -430,6 +455,8 @@ def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> 
 def run(arguments: argparse.Namespace, language: str, warning: str | None = None) -> int:
     """Carry out the parsed command line in `language` (already current; `warning`: why it is not the one
     asked for)."""
+    given = getattr(arguments, "config", None)
+    config = load_config(given, required=given is not None)  # before anything: a broken file is said at once
     agent = getattr(arguments, "agent", None) or default_agent()
     if not clean_line(agent):
         raise UserError(i18n._("an agent name needs some text"))
@@ -437,7 +464,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     command = arguments.command
 
     if command is None:  # the screen covers what was printed: the warning is said there too
-        return _run_tui(arguments, playbooks, agent, language, warning)
+        return _run_tui(arguments, playbooks, agent, language, config, warning)
 
     if command == "restore":
         return _restore(arguments.archive, getattr(arguments, "data_dir", None))
@@ -447,8 +474,9 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
         return _import(store, playbooks, arguments.files)
+    targets = targets_for(config.response_targets)
     if command == "set":
-        return _set(store, playbooks, agent, arguments)
+        return _set(store, playbooks, agent, arguments, targets)
     if command == "reply":
         return run_reply(store, agent, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
@@ -463,14 +491,16 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
             width = shutil.get_terminal_size((100, 24)).columns
             _write(list_table(complaints, playbooks, width), None, inert=True)
         else:
-            listed = export_complaints(store, playbooks, complaints, arguments.format, with_notes=False)
+            listed = export_complaints(
+                store, playbooks, complaints, arguments.format, with_notes=False, targets=targets
+            )
             _write(listed, None, inert=arguments.format == "csv")
         return 0
     if command == "show":
         complaint = store.complaint(arguments.id)
         notes, replies = store.notes(arguments.id), store.replies(arguments.id)
         if arguments.format == "json":
-            _write(to_json(complaint_json(complaint, notes, playbooks, replies)), None)
+            _write(to_json(complaint_json(complaint, notes, playbooks, replies, targets=targets)), None)
         else:
             _write(show_text(complaint, notes, store.history(arguments.id), playbooks, replies), None)
         return 0
@@ -481,12 +511,18 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
     # export: the parser knows no other command
-    _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)
+    exported = export_complaints(store, playbooks, store.complaints(), arguments.format, targets=targets)
+    _write(exported, arguments.output)
     return 0
 
 
 def _run_tui(
-    arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str, warning: str | None = None
+    arguments: argparse.Namespace,
+    playbooks: Playbooks,
+    agent: str,
+    language: str,
+    config: Config,
+    warning: str | None = None,
 ) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
     start_up: Pause | None = None
@@ -503,7 +539,7 @@ def _run_tui(
         start_up = Pause()
         from console.app import ConsoleApp
 
-        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning)
+        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning, config=config)
         app.run()
         return app.return_code or 0
     finally:
@@ -525,7 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError, ReplyInputError) as error:
+    except (ImportFileError, UserError, ReplyInputError, ConfigError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:

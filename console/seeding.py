@@ -20,8 +20,8 @@ from console.importing import complaint_from_record
 from console.playbooks import Playbooks
 from console.resources import data_dir
 from console.store import Complaint, Note, Store, Tick
+from console.store.layout import IMPORT_BATCH
 from console.store.records import utc_now
-from console.store.tinystore import IMPORT_BATCH
 
 NAMES = {
     "en": (("Oliver", "Amelia", "Harry", "Isla", "George", "Ava", "Noah", "Mia"),

@@ -23,6 +23,12 @@ def english_after_each_test() -> Iterator[None]:
     i18n.set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def no_config_of_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests never read the config file of whoever runs them: by default there is none."""
+    monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
 @pytest.fixture(scope="session")
 def playbooks() -> Playbooks:
     return load_playbooks()

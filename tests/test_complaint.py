@@ -1,5 +1,7 @@
 """The complaint screen: header, body, checklist side panel and notes."""
 
+from babel.dates import format_date
+
 from console.app import POLL_SECONDS
 from console.keys import key_help
 from console.playbooks import Playbooks
@@ -30,7 +32,7 @@ async def test_header_body_checklist_and_notes_fit_at_80x24(small_store: Store, 
             "Customer 3",
             "<c3@example.com>",
             "e-mail",
-            "Nov",
+            format_date(make_complaint(3).received.astimezone(), "MMM", locale="en"),  # the month it came in
             "Body of complaint 3.",
             "Cancellation",
             "1. Apologise",

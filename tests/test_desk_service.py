@@ -20,7 +20,7 @@ from console.screens.complaint import ComplaintScreen
 from console.screens.desk_worker import InboxLoaded
 from console.screens.inbox import InboxScreen
 from console.store import Store, StoreUnavailable
-from console.store.tinystore import LOCK_FILE
+from console.store.layout import LOCK_FILE
 from console.widgets.inbox_list import InboxList
 from tests.conftest import make_app, make_complaint, notifications, screen_text, wait_for
 

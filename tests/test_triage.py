@@ -212,7 +212,7 @@ async def test_the_help_screen_of_the_inbox_explains_the_query_language(desk: St
 async def test_view_names_cut_to_fit_never_read_alike_and_come_back_when_there_is_room(
     desk: Store, playbooks: Playbooks
 ) -> None:
-    from console.screens.inbox import shortened
+    from console.widgets.inbox_title import shortened
 
     assert shortened(["Omat", "Vapaat", "Avoimet", "Odottaa", "Myöhässä", "Kaikki"], 1) == [
         "Om.", "V.", "A.", "Od.", "M.", "K."

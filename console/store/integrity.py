@@ -27,27 +27,21 @@ from console.store.atomic import (
     open_regular,
     read_regular,
 )
-from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
-from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
-from console.store.index import encode_shard
-from console.store.replies import TABLE as REPLIES
-from console.store.replies import reply_fields
-from console.store.tinystore import (
-    DATA_FOLDERS,
-    LOG_TABLES,
-    META_FILE,
-    ROUTE_BUCKETS,
-    Layout,
-    Store,
-    _change,
-    _checked_summary,
-    _complaint,
-    _file_key,
-    _note,
-    bucket_of,
+from console.store.documents import (
+    change_record,
+    checked_summary,
+    complaint_record,
+    note_record,
     record,
     recorded_length,
 )
+from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
+from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
+from console.store.index import encode_shard
+from console.store.layout import DATA_FOLDERS, LOG_TABLES, META_FILE, ROUTE_BUCKETS, Layout, bucket_of, file_key
+from console.store.replies import TABLE as REPLIES
+from console.store.replies import reply_fields
+from console.store.tinystore import Store
 
 
 @dataclass
@@ -105,7 +99,7 @@ def _check(store: Store) -> Report:
         _orphan_messages(layout.messages(number), [i for i in message_of if i not in in_shard], importing, report)
         for document in tables.get("complaints", {}).values():
             try:
-                complaint = record(shard, _complaint, document, message_of.get(document.get("id")))
+                complaint = record(shard, complaint_record, document, message_of.get(document.get("id")))
             except StoreCorrupt as error:
                 report.problems.append(str(error))
                 continue
@@ -119,8 +113,8 @@ def _check(store: Store) -> Report:
         try:
             raw = read_bytes(inbox)
             derived = None if raw is None else parse_json(inbox, raw)
-            documents = [record(shard, _checked_summary, d) for d in tables.get("complaints", {}).values()]
-            expected = {**encode_shard(documents), "source": list(_file_key(shard) or ())}
+            documents = [record(shard, checked_summary, d) for d in tables.get("complaints", {}).values()]
+            expected = {**encode_shard(documents), "source": list(file_key(shard) or ())}
             if derived != expected:
                 report.notices.append(f"{inbox}: older than its shard; it is made again when read")
         except StoreError as error:
@@ -129,7 +123,7 @@ def _check(store: Store) -> Report:
         _check_replies(store, number, homes, report)
     report.complaints = len(homes)
     for number in layout.numbers("messages", ".json"):
-        if number not in unreadable and _file_key(layout.shard(number)) is None:
+        if number not in unreadable and file_key(layout.shard(number)) is None:
             messages = _tables(layout.messages(number), report) or {}
             ids = [m.get("id") for m in messages.get("messages", {}).values()]
             _orphan_messages(layout.messages(number), ids, importing, report)
@@ -204,7 +198,7 @@ def _tables(path: Path, report: Report) -> Tables | None:
 
 
 def _check_notes(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
-    report.notes += _check_log(store.layout.notes(number), "note", _note, number, homes, report)
+    report.notes += _check_log(store.layout.notes(number), "note", note_record, number, homes, report)
 
 
 def _check_replies(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
@@ -267,7 +261,7 @@ def _check_history(store: Store, number: int, homes: dict[str, int], report: Rep
         report.notices.append(f"{path}: ends in an unfinished entry from an interrupted write; it never counted")
     for line, entry in enumerate(entries, 1):
         try:
-            change = record(path, _change, entry)
+            change = record(path, change_record, entry)
         except StoreCorrupt:
             report.problems.append(f"{path}: line {line} is not a change")
             continue

@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.store.atomic import fsync_directory, make_folder
+from console.store.documents import read_change, read_complaint, read_note
 from console.store.errors import StoreCorrupt
 from console.store.files import parse_log, parse_tables, read_bytes, write_log
+from console.store.layout import DATA_FOLDERS, SCHEMA_VERSION, V1_FILE
 from console.store.records import Change, Complaint, Note
 
 if TYPE_CHECKING:
     from console.store.tinystore import Store
 
-V1_FILE = "desk.json"
 V1_BACKUP = "desk.v1.json"
 NOTE_IDS = uuid.UUID("5b0f3c8e-6f1e-4c53-9d0a-6a1f0c2e7d41")
 """The namespace of the ids given to notes written before notes had ids: the same note, the same id."""
@@ -42,8 +43,6 @@ NOTE_IDS = uuid.UUID("5b0f3c8e-6f1e-4c53-9d0a-6a1f0c2e7d41")
 def migrate(store: Store) -> None:
     """Bring the desk in `store.directory` to the current schema. Holds the lock throughout; what the
     desk needs is looked at again under it (another process may have migrated it meanwhile)."""
-    from console.store.tinystore import SCHEMA_VERSION
-
     with store.transaction() as transaction:
         meta = transaction.meta()
         migrating = meta.get("migrating")
@@ -64,8 +63,6 @@ def _set_meta(store: Store, **values: Any) -> None:
 
 
 def _v1_complaint(source: Path, document: dict[str, Any]) -> Complaint:
-    from console.store.tinystore import read_complaint
-
     values: dict[str, Any] = {**Complaint._field_defaults, "ticks": {}}  # the first release left defaults out
     values.update((key, value) for key, value in document.items() if key != "doc_id")
     return read_complaint(source, values, values)
@@ -73,8 +70,6 @@ def _v1_complaint(source: Path, document: dict[str, Any]) -> Complaint:
 
 def _from_v1(store: Store) -> None:
     """Place a schema-1 desk in the current layout (under the lock the caller holds)."""
-    from console.store.tinystore import DATA_FOLDERS, SCHEMA_VERSION, read_change, read_note
-
     source = store.directory / V1_FILE
     if not source.exists():
         source = store.directory / V1_BACKUP

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query
 
+from console.store.documents import record
 from console.store.records import Reply, new_reply_id, utc_now
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from console.store.reader import DeskReader
     from console.store.tinystore import Store
 
 TABLE = "replies"
@@ -38,8 +40,6 @@ def reply_fields(document: Mapping[str, Any]) -> Reply:
 
 def read_reply(path: Path, document: Mapping[str, Any]) -> Reply:
     """A reply from its stored document (StoreCorrupt names `path` when it does not fit)."""
-    from console.store.tinystore import record
-
     return record(path, reply_fields, document)  # type: ignore[no-any-return]
 
 
@@ -69,7 +69,7 @@ def add_reply(
     return reply
 
 
-def replies(store: Store, complaint_id: str) -> list[Reply]:
+def replies_of(store: DeskReader, complaint_id: str) -> list[Reply]:
     """The complaint's replies, oldest first."""
     number = store.shard_of(complaint_id)
     path = store.layout.log(TABLE, number)
@@ -77,7 +77,7 @@ def replies(store: Store, complaint_id: str) -> list[Reply]:
     return sorted((read_reply(path, document) for document in documents), key=lambda reply: reply.at)
 
 
-def replies_by_complaint(store: Store) -> dict[str, list[Reply]]:
+def replies_by_complaint(store: DeskReader) -> dict[str, list[Reply]]:
     """Every reply, grouped by complaint, oldest first (one pass for an export)."""
     grouped: dict[str, list[Reply]] = {}
     for number in store.layout.shard_numbers():
