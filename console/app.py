@@ -18,7 +18,7 @@ from textual.screen import Screen
 from console import labels
 from console.collector import Pause
 from console.config import Config
-from console.desk import AddNote, DeskService
+from console.desk import AddNote, AddReply, DeskService, SaveDraft
 from console.i18n import (
     N_,
     _,
@@ -177,8 +177,12 @@ class ConsoleApp(App[None]):
             if self.drafts.get(edit.complaint_id, "").strip() == edit.text:
                 del self.drafts[edit.complaint_id]  # kept as a draft when the screen closed: it is stored now
             self.notify(_("Note saved."))
+        elif isinstance(edit, AddReply):
+            self.notify(_("Reply saved."))
+        if message.result.warning is not None:  # a damaged drafts file set aside: said once
+            self.notify(labels.store_error(message.result.warning), severity="warning")
         screen = self._desk_screen()
-        if screen is not None:
+        if screen is not None and not isinstance(edit, SaveDraft):  # a draft is not the desk's data
             screen.reload(keep_position=True)
 
     def on_save_failed(self, message: SaveFailed) -> None:

@@ -14,12 +14,9 @@ from tests.conftest import make_complaint, run_cli
 
 
 @pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def desk(cli_data_dir: Path) -> Path:
     """T-1 in Croatian (open), T-2 in English (waiting), T-3 in Finnish (resolved); all days old."""
-    directory = tmp_path / "desk"
-    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
-    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(variable, raising=False)
+    directory = cli_data_dir
     Store(directory).add_complaints(
         [
             make_complaint(1, language="hr"),
