@@ -219,3 +219,40 @@ def test_a_draft_saved_over_a_damaged_file_is_kept_and_the_damage_said(
     load = service.load_complaint("T-2")
     assert load.drafts["reply"].text == "Dear customer," and load.drafts_problem is None
     service.leave()
+
+
+def test_a_first_reply_whose_shard_cannot_be_written_keeps_neither(
+    small_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from console.store import StoreUnavailable
+
+    real_replace = os.replace
+    shard = small_store.directory / "shards" / "00000.json"
+
+    def full_disk_for_the_shard(source: object, target: object) -> None:
+        if Path(str(target)) == shard:
+            raise OSError(28, "No space left on device")
+        real_replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("os.replace", full_disk_for_the_shard)
+    with pytest.raises(StoreUnavailable):
+        small_store.add_reply("T-1", "Hello.", "en", "anna")
+    monkeypatch.undo()
+    assert small_store.replies("T-1") == [] and small_store.complaint("T-1").first_response_at is None
+    assert not (small_store.directory / "replies" / "00000.jsonl").exists()  # the new log went with it
+    assert check(small_store).ok
+
+
+def test_a_torn_last_reply_line_is_ignored_and_cut_by_the_next_reply(small_store: Store) -> None:
+    small_store.add_reply("T-1", "First.", "en", "anna")
+    log = small_store.directory / "replies" / "00000.jsonl"
+    with log.open("ab") as file:
+        file.write(b'{"id":"x","complaint_id":"T-1","text":"Sec')
+    assert [r.text for r in small_store.replies("T-1")] == ["First."]
+    report = check(small_store)
+    assert report.ok and any("unfinished reply" in notice for notice in report.notices)
+    small_store.add_reply("T-1", "Second.", "en", "anna")
+    assert [r.text for r in Store(small_store.directory).replies("T-1")] == ["First.", "Second."]
+    assert log.read_bytes().count(b"\n") == 2 and check(small_store).notices == []
