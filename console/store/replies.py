@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from tinydb import Query
 
-from console.store.documents import record
+from console.store.documents import parse_time, record
 from console.store.records import Reply, new_reply_id, utc_now
 
 if TYPE_CHECKING:
@@ -30,12 +30,10 @@ def reply_document(reply: Reply) -> dict[str, Any]:
 def reply_fields(document: Mapping[str, Any]) -> Reply:
     if not all(isinstance(document.get(name), str) for name in REPLY_FIELDS):
         raise ValueError(f"a reply needs {', '.join(REPLY_FIELDS)} as text")
-    at = datetime.fromisoformat(document["at"])
-    if at.tzinfo is None:
-        raise ValueError(f"time {document['at']!r} has no UTC offset")
     return Reply(
-        document["id"], document["complaint_id"], document["text"], document["language"], document["author"], at
-    )
+        document["id"], document["complaint_id"], document["text"], document["language"], document["author"],
+        parse_time(document["at"]),
+    )  # fmt: skip
 
 
 def read_reply(path: Path, document: Mapping[str, Any]) -> Reply:
