@@ -393,7 +393,8 @@ def _check(store: Store, _arguments: argparse.Namespace, _playbooks: Playbooks) 
         + i18n.ngettext("{count} complaint, ", "{count} complaints, ", report.complaints).format(
             count=report.complaints
         )
-        + i18n.ngettext("{count} note.", "{count} notes.", report.notes).format(count=report.notes)
+        + i18n.ngettext("{count} note, ", "{count} notes, ", report.notes).format(count=report.notes)
+        + i18n.ngettext("{count} reply.", "{count} replies.", report.replies).format(count=report.replies)
     )
     if report.ok:
         print(counts, i18n._("No problems found."))

@@ -73,6 +73,7 @@ def test_replies_are_checked_backed_up_and_restored(small_store: Store, tmp_path
     small_store.add_reply("T-3", "Aitäh!", "et", "anna")
     report = check(small_store)
     assert report.ok, report.problems
+    assert (report.replies, report.notes) == (2, 0)
     archive = tmp_path / "backup.tar.gz"
     backup(small_store, archive)
     with tarfile.open(archive) as packed:

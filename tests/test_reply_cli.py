@@ -115,3 +115,9 @@ def test_an_open_complaint_with_no_reply_past_its_target_is_overdue_in_the_list(
     run_cli(capsys, "reply", "T-1", "Hvala.")
     listed = {c["id"]: c for c in json.loads(run_cli(capsys, "list", "--format", "json")[1])}
     assert listed["T-1"]["overdue"] is False
+
+
+def test_check_counts_the_replies(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_cli(capsys, "reply", "T-1", "Hvala.")
+    status, out, _err = run_cli(capsys, "check")
+    assert status == 0 and "3 complaints, 0 notes, 1 reply. No problems found." in out
