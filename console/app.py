@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -25,7 +25,6 @@ from console.i18n import (
     current_language,
     language_name,
     next_language,
-    ngettext,
     set_language,
 )
 from console.keys import key_help
@@ -89,8 +88,6 @@ class ConsoleApp(App[None]):
         self._polling = False
         self._poll_problem: str | None = None
         """The polling problem last shown: said once, not at every poll."""
-        self.drafts: dict[str, str] = {}
-        """Unsaved note text by complaint id, kept while the app runs."""
         set_language(language)
         self._start_up = start_up
         """The command line's pause of the cycle collector for the start-up, ended by `_started`."""
@@ -174,8 +171,6 @@ class ConsoleApp(App[None]):
         """A change whose screen closed before it was stored: the screen now shown catches up."""
         edit = message.result.edit
         if isinstance(edit, AddNote):
-            if self.drafts.get(edit.complaint_id, "").strip() == edit.text:
-                del self.drafts[edit.complaint_id]  # kept as a draft when the screen closed: it is stored now
             self.notify(_("Note saved."))
         elif isinstance(edit, AddReply):
             self.notify(_("Reply saved."))
@@ -197,10 +192,18 @@ class ConsoleApp(App[None]):
                 names.update(clean_line(name) for name in screen.model.index.categories["assignee"].values if name)
         return sorted(names, key=str.casefold)
 
-    def open_complaint(self, complaint_id: str, write_note: bool = False) -> None:
+    def open_complaint(self, complaint_id: str, compose: Literal["reply", "note"] | None = None) -> None:
+        """Open a complaint, and with `compose` its reply or note editor over it (Esc leads to the complaint)."""
         from console.screens.complaint import ComplaintScreen  # not needed for the first screen
 
-        self.push_screen(ComplaintScreen(complaint_id, write_note=write_note))
+        self.push_screen(ComplaintScreen(complaint_id))
+        if compose is not None:
+            self.open_editor(complaint_id, compose)
+
+    def open_editor(self, complaint_id: str, kind: Literal["reply", "note"]) -> None:
+        from console.screens.compose import ComposeScreen  # not needed for the first screen
+
+        self.push_screen(ComposeScreen(complaint_id, kind))
 
     def action_help(self) -> None:
         from console.screens.help import HelpScreen  # not needed for the first screen
@@ -263,27 +266,12 @@ class ConsoleApp(App[None]):
             self.pop_screen()
 
     async def action_quit(self) -> None:
-        """Quit, but ask first if a note would be lost."""
-        drafts = dict(self.drafts)
-        for screen in self.screen_stack:  # the complaint may be under a dialog or the too-small notice
+        """Quit. Text typed in an editor is kept as a draft first (the desk's writer finishes its queue
+        before the program ends), so quitting loses nothing and asks nothing."""
+        for screen in self.screen_stack:  # the editor may be under a dialog or the too-small notice
             if isinstance(screen, DeskScreen):
-                drafts.update(screen.unsaved_notes())
-        if not drafts:
-            self.exit()
-            return
-        question = ngettext(
-            "An unsaved note ({ids}) will be lost. Quit anyway?",
-            "{count} unsaved notes ({ids}) will be lost. Quit anyway?",
-            len(drafts),
-        ).format(count=len(drafts), ids=", ".join(clean_line(complaint_id) for complaint_id in sorted(drafts)))
-
-        def answered(quit_anyway: bool | None) -> None:
-            if quit_anyway:
-                self.exit()
-
-        from console.screens.dialogs import ConfirmDialog  # not needed for the first screen
-
-        self.push_screen(ConfirmDialog(question), answered)
+                screen.before_quit()
+        self.exit()
 
     def action_help_quit(self) -> None:
         """ctrl+c copies in text fields; elsewhere say how to quit, in the current language."""

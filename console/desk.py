@@ -72,6 +72,15 @@ class DraftsLoad:
 
 
 @dataclass(frozen=True)
+class ComposeLoad:
+    """What the reply or note editor opens with: the complaint, and the agent's draft if one is kept."""
+
+    complaint: Complaint
+    draft: Draft | None
+    drafts_problem: DraftsSetAside | None = None
+
+
+@dataclass(frozen=True)
 class HistoryLoad:
     complaint_id: str
     changes: tuple[Change, ...]
@@ -290,9 +299,20 @@ class DeskService:
         except DraftsSetAside as problem:
             return DraftsLoad(MappingProxyType(self.store.drafts(self.agent)), problem)
 
+    def load_compose(self, complaint_id: str, kind: str) -> ComposeLoad:
+        """After the changes already asked for: a draft kept a moment ago is the one that opens."""
+        self.flush()
+        complaint = self.store.complaint(complaint_id)
+        drafts = self.load_drafts()
+        return ComposeLoad(complaint, drafts.drafts.get((complaint_id, kind)), drafts.problem)
+
+    def flush(self) -> None:
+        """Wait until every change asked for so far is stored or refused (a worker thread, or the end)."""
+        self._writer.submit(lambda: None).result()
+
     def load_history(self, complaint_id: str) -> HistoryLoad:
         """After the changes already asked for: `s` then `h` shows the status change."""
-        self._writer.submit(lambda: None).result()
+        self.flush()
         return HistoryLoad(complaint_id, tuple(self.store.history(complaint_id)))
 
     # Polling and presence

@@ -54,3 +54,8 @@ def test_the_phrases_benchmark_runs() -> None:
 def test_the_replies_benchmark_runs() -> None:
     output = run("replies.py", "--sizes", "100,200", "--runs", "2")
     assert "first reply in-process" in output and "agent-console reply" in output
+
+
+def test_the_reply_typing_benchmark_runs() -> None:
+    output = run("reply_typing.py", "--keys", "4", "--length", "300")
+    assert "phrases.check alone" in output and "ratio editor / bare TextArea" in output

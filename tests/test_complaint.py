@@ -9,6 +9,7 @@ from console.screens.complaint import ComplaintScreen
 from console.screens.inbox import InboxScreen
 from console.store import Store
 from console.widgets.checklist import Checklist
+from console.widgets.reply_area import ReplyArea
 from tests.conftest import make_app, make_complaint, notifications, screen_text, settle, wait_for
 
 
@@ -39,7 +40,7 @@ async def test_header_body_checklist_and_notes_fit_at_80x24(small_store: Store, 
             "5. Thank",
             "anna",
             "Customer wants the final invoice",
-            "1 note",
+            "Note (internal) · anna",
         ):
             assert expected in text, expected
         side = screen.query_one("#side")
@@ -96,28 +97,34 @@ async def test_n_writes_a_note_that_persists_with_author_and_time(small_store: S
     app = make_app(small_store, playbooks, agent="juha")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"Soitin [b]takaisin[/b]", "enter")
+        await pilot.press("n")
         await settle(pilot)
-        assert "Soitin [b]takaisin[/b]" in screen_text(app) and "1 note" in screen_text(app)
+        await pilot.press(*"Soitin [b]takaisin[/b]", "enter", *"toinen rivi", "ctrl+s")  # Enter is a new line
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+        assert "Soitin [b]takaisin[/b]" in screen_text(app) and "Note (internal) · juha" in screen_text(app)
         assert app.focused is app.screen.query_one(Checklist)  # saved: keys act as keys again
-        await pilot.press("n", "enter")  # an empty note is refused
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # an empty note is refused
         await settle(pilot)
         assert "An empty note is not saved." in notifications(app)
-        await pilot.press("escape")  # leaves the input, stays on the complaint
+        await pilot.press("escape")  # leaves the editor, back on the complaint
+        await settle(pilot)
         assert isinstance(app.screen, ComplaintScreen)
     [note] = Store(small_store.directory).notes("T-3")
-    assert (note.author, note.text) == ("juha", "Soitin [b]takaisin[/b]")
+    assert (note.author, note.text) == ("juha", "Soitin [b]takaisin[/b]\ntoinen rivi")
 
 
-async def test_tab_moves_between_body_checklist_notes_and_note_input(small_store: Store, playbooks: Playbooks) -> None:
+async def test_tab_moves_between_the_conversation_and_the_checklist(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
         visited = []
-        for _ in range(4):
+        for _ in range(2):
             await pilot.press("tab")
             visited.append(app.focused.id if app.focused else None)
-        assert visited == ["notes", "note-input", "body", "checklist"]
+        assert visited == ["body", "checklist"]
 
 
 async def test_status_priority_assign_and_playbook_keys_on_the_complaint(
@@ -230,15 +237,18 @@ async def test_an_unsaved_note_is_kept_as_a_draft_when_leaving(small_store: Stor
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"half a thought", "escape", "escape")
+        await pilot.press("n")
         await settle(pilot)
-        assert "Unsaved note kept as a draft for T-3." in notifications(app)
-        await pilot.press("enter")
+        await pilot.press(*"half a thought", "escape")
         await settle(pilot)
-        note_input = app.screen.query_one("#note-input")
-        assert note_input.value == "half a thought"
-        assert not note_input.has_focus  # keys still act as keys: the draft is not written into by accident
-        await pilot.press("n", "end", *" finished", "enter")
+        assert "Draft kept for T-3." in notifications(app)
+        await pilot.press("escape", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one(ReplyArea).text == "half a thought"
+        await pilot.press("end", *" finished", "ctrl+s")
         await settle(pilot)
     assert [note.text for note in small_store.notes("T-3")] == ["half a thought finished"]
 
@@ -257,39 +267,15 @@ async def test_L_on_the_complaint_screen_translates_checklist_and_header(
         assert "Status: otvorena" in text and "Natrag" in text
 
 
-async def test_quitting_with_an_unsaved_note_asks_first(small_store: Store, playbooks: Playbooks) -> None:
+async def test_q_on_a_complaint_goes_back_and_q_in_the_inbox_quits(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"do not lose me", "escape", "ctrl+q")
-        await pilot.pause()
-        assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
-        await pilot.press("n")
-        await pilot.pause()
-        assert app.is_running and app.screen.query_one("#note-input").value == "do not lose me"
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
-        assert not app.is_running
-
-
-async def test_q_on_a_complaint_goes_back_and_q_in_the_inbox_asks_about_the_draft(
-    small_store: Store, playbooks: Playbooks
-) -> None:
-    app = make_app(small_store, playbooks)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await open_first(pilot)
-        await pilot.press("n", *"quit me", "escape", "q")  # in the field q is a letter; outside it, back
-        await pilot.pause()
-        assert isinstance(app.screen, InboxScreen) and app.is_running
-        assert app.drafts == {"T-3": "quit me"}
         await pilot.press("q")
         await pilot.pause()
-        assert "An unsaved note (T-3) will be lost. Quit anyway?" in screen_text(app)
-        await pilot.press("y")
-        await pilot.pause()
-        assert not app.is_running
+        assert isinstance(app.screen, InboxScreen) and app.is_running
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running)
 
 
 async def test_help_on_a_complaint_says_q_goes_back_and_in_the_inbox_that_it_quits(
@@ -383,42 +369,50 @@ async def test_a_refused_write_is_a_message_and_the_typed_note_stays(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr("os.fsync", disk_full)
-        await pilot.press("s", "n", *"keep me", "enter")
-        await pilot.pause()
+        await pilot.press("s", "n")
+        await settle(pilot)
+        await pilot.press(*"keep me", "ctrl+s")
+        await settle(pilot)
         assert app.is_running
         assert any("No space left on device" in message for message in notifications(app))
-        assert app.screen.query_one("#note-input").value == "keep me"
+        assert app.screen.query_one(ReplyArea).text == "keep me"
     assert small_store.complaint("T-3").status == "open" and small_store.notes("T-3") == []
 
 
-async def test_quitting_from_the_too_small_notice_still_asks_about_unsaved_notes(
+async def test_quitting_from_the_too_small_notice_keeps_the_editors_draft(
     small_store: Store, playbooks: Playbooks
 ) -> None:
-    app = make_app(small_store, playbooks)
+    app = make_app(small_store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_first(pilot)
-        await pilot.press("n", *"half typed")
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"half typed")
         await pilot.resize_terminal(30, 10)
         await pilot.pause()
-        await pilot.press("q")
-        await pilot.pause()
-        assert app.is_running and "An unsaved note (T-3)" in screen_text(app)
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    app.service.flush()
+    assert Store(small_store.directory).drafts("anna")[("T-3", "note")].text == "half typed"
 
 
 async def test_yes_and_no_also_take_the_languages_own_letters(small_store: Store, playbooks: Playbooks) -> None:
     app = make_app(small_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_first(pilot)
-        await pilot.press("n", *"luonnos", "escape", "q")
+        await pilot.press("t", "s")  # a status for the tagged row: asked before it is set
+        await pilot.pause()
+        await pilot.press("j", "enter")
         await pilot.pause()
         await pilot.press("e")  # ei
+        await settle(pilot)
+        assert small_store.complaint("T-3").status == "open"
+        await pilot.press("s")
         await pilot.pause()
-        assert app.is_running
-        await pilot.press("q")
+        await pilot.press("j", "enter")
         await pilot.pause()
         await pilot.press("k")  # kyllä
-        await pilot.pause()
-        assert not app.is_running
+        await settle(pilot)
+        assert small_store.complaint("T-3").status == "waiting"
 
 
 async def test_another_agents_status_change_reaches_the_inbox_within_two_seconds(

@@ -11,14 +11,18 @@ import pytest
 from textual.pilot import Pilot
 
 from console.app import ConsoleApp
-from console.i18n import _
+from console.i18n import _, language_name
+from console.keys import typed_as_text
 from console.playbooks import Playbooks
 from console.query import key_name
 from console.screens.complaint import ComplaintScreen
+from console.screens.compose import ComposeScreen
 from console.screens.inbox import InboxScreen, column_titles
+from console.screens.phrase_picker import PhrasePicker
 from console.store import Store
 from console.views import SORTS, VIEWS, sort_name
-from tests.conftest import make_app, screen_text, wait_for
+from console.widgets.warnings import WarningsPanel
+from tests.conftest import make_app, screen_text, settle, wait_for
 
 LANGUAGES = ("en", "fi", "et", "hr")
 
@@ -32,7 +36,7 @@ def key_entries(app: ConsoleApp) -> list[str]:
     entries: list[str] = []
     actions: set[str] = set()
     for _node, binding, _enabled, _tooltip in app.screen.active_bindings.values():
-        if binding.show and binding.action not in actions:
+        if binding.show and binding.action not in actions and not typed_as_text(app.screen, binding.key):
             actions.add(binding.action)
             entries.append(f"{app.get_key_display(binding)} {_(binding.description)}")
     return entries
@@ -184,7 +188,7 @@ async def test_complaint_history_and_dialogs_fit_80x24_with_every_playbook(
             assert playbook.title(language) in side and "…" not in side, side
             state = shown[3]  # "Status: open · Priority: high · Assigned: nobody", in the language
             assert "…" not in state and _("nobody") in state, state
-            assert _("Write a note; Enter saves, Esc leaves") in screen_text(app)
+            assert _("Message from {customer} · {at}").split(" {")[0] in screen_text(app)
             assert_keys_line_whole(app)
         await pilot.press("1", "2", "h")
         await pilot.pause()
@@ -195,7 +199,52 @@ async def test_complaint_history_and_dialogs_fit_80x24_with_every_playbook(
         await pilot.press("escape", "a")
         await pilot.pause()
         assert _("Enter: assign · →: complete · empty: unassign · Esc: cancel") in assert_dialog_whole(app)
-        # an unsaved note: q goes back to the inbox keeping it as a draft, a second q asks before quitting
-        await pilot.press("escape", "n", *"abc", "escape", "q", "q")
+
+
+HARMFUL = {
+    "en": "Calm down, according to the terms of the contract we cannot.",
+    "fi": "Rauhoittukaa, sopimuksen ehtojen mukaan emme voi.",
+    "et": "Rahunege, lepingu tingimuste kohaselt me ei saa.",
+    "hr": "Smirite se, prema uvjetima ugovora ne mozemo.",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_reply_editor_its_warnings_and_dialogs_fit_80x24(app_in: AppIn, language: str) -> None:
+    app = app_in(language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ComposeScreen)
+        while screen.language != language:  # the reply in the same language as the screen: any will do
+            await pilot.press("ctrl+l")
+        title = lines(app)[0]
+        assert _("Reply in {language}").format(language=language_name(language)) in title, title
+        assert_keys_line_whole(app)
+        await pilot.press(*HARMFUL[language])
+        await pilot.pause()
+        assert len(screen.findings) >= 2, screen.findings
+        panel = "\n".join(lines(app)[screen.query_one(WarningsPanel).region.y : -3])
+        assert "…" not in panel, panel
+        assert screen.findings[0].advice.split()[0] in panel
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert _("y: yes · n or Esc: no") in assert_dialog_whole(app)
+        await pilot.press("n", "ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PhrasePicker)
+        assert _("Enter: insert at the cursor · Esc: cancel") in assert_dialog_whole(app)
+        dated = next(number for number, (key, _label) in enumerate(picker.choices) if "{date}" in picker.texts[key])
+        await pilot.press(*["j"] * dated, "enter")
+        await pilot.pause()
+        assert _("Enter: use this date · Esc: cancel") in assert_dialog_whole(app)
+        await pilot.press("escape", "ctrl+f")
+        await pilot.pause()
+        assert _("Enter: save · Esc: cancel") in assert_dialog_whole(app)
+        await pilot.press("escape", "f1")
+        await pilot.pause()
+        help_text = await whole_help(app, pilot)
+        for description in ("Save", "Phrases", "Next warning", "Copy to clipboard", "Save to a file"):
+            assert _(description) in help_text, description

@@ -14,7 +14,7 @@ import pytest
 from console.playbooks import Playbooks
 from console.store import Store
 from console.store.presence import Presence
-from tests.conftest import make_app, make_complaint, notifications, run_cli
+from tests.conftest import make_app, make_complaint, notifications, run_cli, settle
 
 run = run_cli
 
@@ -64,8 +64,8 @@ async def test_the_tui_says_not_saved_and_writes_nothing_through_a_link(
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("n", *"hello", "enter")
-        await pilot.pause()
+        await pilot.press("n", *"hello", "ctrl+s")
+        await settle(pilot)
         assert any(message.startswith("Not saved") and str(log) in message for message in notifications(app))
     assert victim.read_text() == "mine\n"
 

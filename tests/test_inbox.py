@@ -1,6 +1,6 @@
 """The inbox, driven by keys as an agent drives it."""
 
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
@@ -196,12 +196,19 @@ async def test_a_offers_my_own_name_and_completes_names_seen_on_the_desk(
         assert small_store.complaint("T-3").assignee == "kadri"
 
 
-async def test_w_opens_the_complaint_ready_for_a_note(small_store: Store, playbooks: Playbooks) -> None:
+async def test_w_opens_the_note_editor_over_the_complaint(small_store: Store, playbooks: Playbooks) -> None:
+    from console.screens.compose import ComposeScreen
+
     app = make_app(small_store, playbooks)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("w")
+        await pilot.press("w", *"typed at once")  # letters right after w are the note's
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen) and app.screen.kind == "note"
+        assert app.focused is not None and app.focused.id == "editor"
+        assert app.screen.query_one("#editor", TextArea).text == "typed at once"
+        await pilot.press("escape")
+        await settle(pilot)
         assert isinstance(app.screen, ComplaintScreen)
-        assert app.focused is not None and app.focused.id == "note-input"
 
 
 async def test_question_mark_lists_every_key_in_the_current_language(demo_store: Store, playbooks: Playbooks) -> None:

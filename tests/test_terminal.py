@@ -152,7 +152,7 @@ def test_tick_and_note_in_finnish_survive_a_restart_and_show_in_every_language(t
     terminal.wait_for("[x] 1.", "1/5")
     terminal.keys("n")
     terminal.type("Soitin asiakkaalle")
-    terminal.keys("Enter")
+    terminal.keys("C-s")  # in the note editor Enter is a new line; ctrl+s saves
     terminal.wait_for("Soitin asiakkaalle", "mari ·")
     terminal.keys("Escape", "q")
     terminal.wait_gone()
@@ -287,3 +287,57 @@ def test_a_desk_of_100k_opens_at_80x24_and_moves_around(tmp_path: Path) -> None:
         terminal.wait_gone()
     finally:
         terminal.stop()
+
+
+CROATIAN = {
+    "id": "E-3",
+    "received": "2026-11-21T08:00:00+00:00",
+    "customer_name": "Ivana Horvat",
+    "customer_email": "ivana@example.hr",
+    "channel": "email",
+    "language": "hr",
+    "kind": "complaint",
+    "subject": "Pogrešan račun",
+    "body": "Naplatili ste mi dvaput.",
+}
+
+
+def test_a_reply_in_croatian_with_the_ui_in_finnish_warns_saves_and_is_there_after_a_restart(
+    terminal: Terminal,
+) -> None:
+    from console import i18n, phrases
+    from console.i18n import _
+
+    source = terminal.data_dir.parent / "croatian.json"
+    source.write_text(json.dumps([CROATIAN]), encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "console", "import", str(source), "--data-dir", str(terminal.data_dir)],
+        check=True,
+        capture_output=True,
+    )
+    i18n.set_language("fi")
+    title = _("Reply in {language}").format(language="hrvatski")
+    kind = phrases.kind_name("contract")
+    saved_label = _("Reply ({language}) · {author} · {at}").split(" · ")[0].format(language="hr")
+
+    terminal.start("--lang", "fi", "--agent", "maija")
+    terminal.wait_for("Saapuneet", "Pogrešan račun")  # the newest, under the cursor
+    terminal.keys("r")
+    terminal.wait_for(title, "E-3", "Ivana Horvat")
+    terminal.type("Postovana gospodo Horvat, prema uvjetima ugovora ne mozemo vratiti novac.")
+    screen = terminal.wait_for(kind, "prema uvjetima ugovora")
+    assert "1:" in screen  # where it is: line and column
+    terminal.keys("C-s")
+    terminal.wait_for("«prema uvjetima ugovora»")  # the warnings once more before it is saved
+    terminal.keys("k")  # kyllä
+    terminal.wait_for(saved_label, "ne mozemo vratiti novac")  # back on the complaint, in its conversation
+    terminal.keys("C-q")
+    terminal.wait_gone()
+
+    terminal.start("--lang", "fi")
+    terminal.wait_for("Saapuneet", "Pogrešan račun")
+    terminal.keys("Enter")
+    screen = terminal.wait_for(saved_label, "maija", "ne mozemo vratiti novac")
+    assert "Naplatili ste mi dvaput." in screen  # the customer's message above it
+    terminal.keys("q", "q")
+    terminal.wait_gone()

@@ -1,23 +1,25 @@
-"""One complaint: who and how, the message, the playbook's checklist beside it, and the notes."""
+"""One complaint: who and how, the conversation (the message, replies and notes), and the playbook's
+checklist beside it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
 
 from console import labels
-from console.desk import AddNote, ComplaintLoad, Edit, Outcome, SetStep
-from console.i18n import N_, _, format_age, format_moment, language_name, ngettext
-from console.keys import SCROLL_BINDINGS
+from console.desk import ComplaintLoad, Outcome, SetStep
+from console.i18n import N_, _, format_age, format_moment, language_name
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
-from console.screens.desk import DeskScreen
+from console.screens.desk import CHANGE_BINDINGS, DeskScreen
 from console.screens.desk_worker import (
     ComplaintLoaded,
     ComplaintLoadFailed,
@@ -25,22 +27,24 @@ from console.screens.desk_worker import (
     HistoryLoadFailed,
     in_background,
 )
+from console.screens.hand_on import HandOnMessages, copy_text, save_text_to_file
 from console.screens.history import HistoryScreen
-from console.store import Complaint, new_note_id
+from console.store import Complaint
+from console.store.records import Reply
 from console.widgets.checklist import Checklist, ChecklistView, StepView
+from console.widgets.conversation import Conversation, Entry
 from console.widgets.key_bar import KeyBar
-from console.widgets.notes import NotesPane, NoteView
 from console.widgets.status_line import StatusLine
 
 
-class MessageBody(VerticalScroll, inherit_bindings=False):
-    BINDINGS = SCROLL_BINDINGS
-
-
-class ComplaintScreen(DeskScreen):
+class ComplaintScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
+        *CHANGE_BINDINGS,
         Binding("escape,q", "back", N_("Back"), show=True),  # q as in mutt and aerc; ctrl+q still quits
+        Binding("r", "reply", N_("Reply"), show=True),
         Binding("n,w", "write_note", N_("Note"), show=True),
+        Binding("c", "copy_reply", N_("Copy a reply"), show=False),
+        Binding("f", "reply_to_file", N_("Save a reply to a file"), show=False),
         Binding("h", "history", N_("History"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
     ]
@@ -54,33 +58,26 @@ class ComplaintScreen(DeskScreen):
     ComplaintScreen #body { width: 1fr; padding: 0 1; }
     ComplaintScreen #side { width: 36; border-left: vkey $panel-lighten-2; }
     ComplaintScreen #side-title { height: 1; text-style: bold; padding: 0 1; background: $panel; }
-    ComplaintScreen #notes-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    ComplaintScreen #notes { height: 5; padding: 0 1; }
-    ComplaintScreen #note-input { height: 1; border: none; padding: 0 1; }
     ComplaintScreen.-narrow #main { layout: vertical; }
     ComplaintScreen.-narrow #side { width: 1fr; height: 1fr; border-left: none; border-top: hkey $panel-lighten-2; }
     ComplaintScreen.-narrow #body { height: 1fr; }
-    ComplaintScreen.-short #notes { height: 2; }
     ComplaintScreen.-short #who { height: 2; }
-    ComplaintScreen:focus-within #body:focus, ComplaintScreen #notes:focus { background: $boost; }
+    ComplaintScreen:focus-within #body:focus { background: $boost; }
     ComplaintScreen.-roomy #side { width: 42%; }
     ComplaintScreen.-tiny #who, ComplaintScreen.-tiny #state { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    ComplaintScreen.-tiny #notes { height: 0; }
-    ComplaintScreen.-tiny #notes:focus { height: 4; }
     ComplaintScreen.-tiny.-narrow #body { height: 1; }
     ComplaintScreen.-tiny.-narrow #body:focus { height: 2fr; }
     ComplaintScreen.-tiny.-narrow #side { border-top: none; }
     """
     # From 120 columns the checklist gets a fair share of the width (at 120, 50 columns beside 70 of body);
-    # below 16 rows the checklist comes first: a line of the body (tab gives it room) and notes on tab only.
+    # below 16 rows the checklist comes first: a line of the conversation (tab gives it room).
 
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide"), (120, "-roomy")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny"), (16, "-short"), (20, "-tall")]
 
-    def __init__(self, complaint_id: str, write_note: bool = False) -> None:
+    def __init__(self, complaint_id: str) -> None:
         super().__init__()  # ids come from strangers: never a widget id
         self.complaint_id = complaint_id
-        self._write_note = write_note
         self._complaint: Complaint | None = None
         self._load: ComplaintLoad | None = None
         self._playbook: Playbook | None = None
@@ -88,25 +85,18 @@ class ComplaintScreen(DeskScreen):
         """Loads asked for, counted; an answer older than the one shown is dropped."""
         self._shown = 0
         self._history_asked = False
-        self._note_saving: str | None = None
-        """The note text being saved: Enter again meanwhile does not save it twice."""
-        self._note_id = ("", "")
-        """The text last sent as a note and the id it went with: sent again (after a failure whose outcome
-        was unclear), it keeps its id, so the store keeps it once."""
+        self._entries = 0
+        """Entries in the conversation shown: one more (a reply or note just saved) scrolls to the end."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="who")
         yield Static(id="state")
         yield Static(id="others")
         with Horizontal(id="main"):
-            with MessageBody(id="body"):
-                yield Static(id="body-text")
+            yield Conversation(id="body")
             with Vertical(id="side"):
                 yield Static(id="side-title")
                 yield Checklist(id="checklist")
-        yield Static(id="notes-title")
-        yield NotesPane(id="notes")
-        yield Input(id="note-input", select_on_focus=False)
         yield StatusLine()
         yield KeyBar()
 
@@ -115,17 +105,15 @@ class ComplaintScreen(DeskScreen):
         # Until the complaint is read (on a worker): its id, and that it is on its way.
         self.query_one("#who", Static).update(Text(f"{clean_line(self.complaint_id)}  {_('loading…')}", no_wrap=True))
         self.reload()
-        draft = self.desk.drafts.pop(self.complaint_id, "")
-        self.query_one("#note-input", Input).value = draft
-        if draft:
-            self.notify(_("Your unsaved note is back in the note field; n to go on writing."))
-        if self._write_note:
-            self.query_one("#note-input", Input).focus()
-        else:
-            self.query_one(Checklist).focus()
+        self.query_one(Checklist).focus()
 
     def on_unmount(self) -> None:
         self.desk.service.viewing(None)
+
+    def on_screen_resume(self) -> None:
+        """Back from the editor (or a dialog): a reply or note saved there shows in the conversation."""
+        if self._load is not None:
+            self.reload()
 
     def current_complaint_id(self) -> str | None:
         return self.complaint_id
@@ -180,7 +168,7 @@ class ComplaintScreen(DeskScreen):
 
     def _show(self, load: ComplaintLoad) -> None:
         self._load = load
-        complaint, notes = load.complaint, load.notes
+        complaint = load.complaint
         language = self.desk.language
         playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)
         self._complaint, self._playbook = complaint, playbook
@@ -203,7 +191,9 @@ class ComplaintScreen(DeskScreen):
         )
         self.query_one("#state", Static).update(Text(state))
         self.show_others()
-        self.query_one("#body-text", Static).update(Text(clean(complaint.body)))
+        entries = conversation(load)
+        self.query_one(Conversation).show(entries, scroll_to_end=0 < self._entries < len(entries))
+        self._entries = len(entries)
 
         done = complaint.done_count(playbook.id, playbook.step_ids())
         progress = f"{done}/{len(playbook.steps)} · {playbook.title(language)}"
@@ -223,15 +213,6 @@ class ComplaintScreen(DeskScreen):
                 avoid=tuple((item.title(language), item.guidance(language)) for item in playbook.avoid),
             )
         )
-
-        self.query_one("#notes-title", Static).update(
-            Text(ngettext("{count} note", "{count} notes", len(notes)).format(count=len(notes)))
-        )
-        self.query_one(NotesPane).show(
-            [NoteView(clean_line(note.author), format_moment(note.at), clean(note.text)) for note in notes],
-            _("No notes yet."),
-        )
-        self.query_one("#note-input", Input).placeholder = _("Write a note; Enter saves, Esc leaves")
 
     def _tick(self, index: int) -> None:
         complaint, playbook = self._complaint, self._playbook
@@ -255,10 +236,6 @@ class ComplaintScreen(DeskScreen):
 
     def action_tick(self, number: int) -> None:
         self._tick(number - 1)
-
-    def unsaved_notes(self) -> dict[str, str]:
-        text = self.query_one("#note-input", Input).value
-        return {self.complaint_id: text} if text.strip() else {}
 
     def action_history(self) -> None:
         if self._history_asked:
@@ -292,44 +269,74 @@ class ComplaintScreen(DeskScreen):
         self.app.push_screen(HistoryScreen(_("History of {id}").format(id=clean_line(self.complaint_id)), entries))
 
     def action_write_note(self) -> None:
-        # At once, not on the next idle: letters typed right after n belong to the note, not to the keys.
-        self.app.set_focus(self.query_one("#note-input", Input))
+        self.desk.open_editor(self.complaint_id, "note")
 
-    @on(Input.Submitted, "#note-input")
-    def note_submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        if not text:
-            self.notify(_("An empty note is not saved."), severity="warning")
+    def action_reply(self) -> None:
+        self.desk.open_editor(self.complaint_id, "reply")
+
+    def action_copy_reply(self) -> None:
+        self._with_reply(lambda reply: copy_text(self, reply.text))
+
+    def action_reply_to_file(self) -> None:
+        self._with_reply(lambda reply: save_text_to_file(self, reply.text, self.complaint_id))
+
+    def _with_reply(self, act: Callable[[Reply], None]) -> None:
+        """The one reply there is, or the one the agent chooses (newest first)."""
+        replies = list(self._load.replies) if self._load is not None else []
+        if not replies:
+            self.notify(_("No reply yet; r writes one."), severity="warning")
             return
-        if text == self._note_saving:
-            return  # Enter again while it is being saved
-        self._note_saving = text
-        if self._note_id[0] != text:
-            self._note_id = (text, new_note_id())
-        note_id = self._note_id[1]
-        note_input = event.input
+        if len(replies) == 1:
+            act(replies[0])
+            return
+        by_id = {reply.id: reply for reply in replies}
+        choices = [(reply.id, f"{reply_label(reply)} · {clean_line(reply.text)[:30]}") for reply in reversed(replies)]
 
-        def saved(_outcome: Outcome) -> None:
-            self._note_saving = None
-            if note_input.value.strip() == text:  # the text stays in the field until it is stored
-                note_input.value = ""
-            self.notify(_("Note saved."))
+        def chosen(reply_id: str | None) -> None:
+            if reply_id in by_id:
+                act(by_id[reply_id])
 
-        self._change(lambda cid: AddNote(cid, text, note_id), saved)
-        self.query_one(Checklist).focus()  # keys are keys again; n writes the next note
+        from console.screens.dialogs import ChoiceDialog
 
-    def not_saved(self, edit: Edit) -> None:
-        if isinstance(edit, AddNote):
-            self._note_saving = None  # the text is still in the field; Enter tries again
+        self.app.push_screen(ChoiceDialog(_("Which reply?"), choices, replies[-1].id, id="replies"), chosen)
 
     def action_back(self) -> None:
-        note_input = self.query_one("#note-input", Input)
-        if note_input.has_focus:
-            self.query_one(Checklist).focus()
-            return
-        kept = bool(note_input.value.strip())
-        if kept:  # an unsaved note waits for the agent's return
-            self.desk.drafts[self.complaint_id] = note_input.value
         self.dismiss(None)
-        if kept:  # said once the inbox is on top: on its message line, not on this screen's, which goes
-            self.notify(_("Unsaved note kept as a draft for {id}.").format(id=clean_line(self.complaint_id)))
+
+
+def reply_label(reply: Reply) -> str:
+    return _("Reply ({language}) · {author} · {at}").format(
+        language=reply.language, author=clean_line(reply.author), at=format_moment(reply.at, width="short")
+    )
+
+
+def conversation(load: ComplaintLoad) -> list[Entry]:
+    """The customer's message, then the replies and notes in the order they were written."""
+    complaint = load.complaint
+    entries = [
+        Entry(
+            "message",
+            _("Message from {customer} · {at}").format(
+                customer=clean_line(complaint.customer_name), at=format_moment(complaint.received, width="short")
+            ),
+            clean(complaint.body),
+        )
+    ]
+    written: list[tuple[datetime, Entry]] = []
+    for reply in load.replies:
+        written.append((reply.at, Entry("reply", reply_label(reply), clean(reply.text))))
+    for note in load.notes:
+        label = _("Note (internal) · {author} · {at}").format(
+            author=clean_line(note.author), at=format_moment(note.at, width="short")
+        )
+        written.append((note.at, Entry("note", label, clean(note.text))))
+    written.sort(key=lambda pair: pair[0])
+    drafts = []
+    for kind, draft in sorted(load.drafts.items()):
+        label = (
+            _("Your draft reply ({language}), not saved · r goes on")
+            if kind == "reply"
+            else _("Your draft note, not saved · n goes on")
+        )
+        drafts.append(Entry("draft", label.format(language=draft.language), clean(draft.text)))
+    return entries + [entry for _at, entry in written] + drafts

@@ -24,6 +24,16 @@ WAITING_NOTICE_SECONDS = 0.3
 """A change not stored by then is waiting for the lock (another agent's change, an import, a backup): say so."""
 
 
+CHANGE_BINDINGS = [
+    Binding("s", "cycle_status", N_("Status"), show=False),
+    Binding("p", "cycle_priority", N_("Priority"), show=False),
+    Binding("a", "assign", N_("Assign"), show=False),
+    Binding("b", "switch_playbook", N_("Playbook"), show=False),
+]
+"""The keys that change the current complaint's fields, for the screens that offer them (not the editor,
+whose letters are text)."""
+
+
 @dataclass
 class PendingChange:
     """A change asked for and not answered yet."""
@@ -40,10 +50,6 @@ class DeskScreen(Screen[None], inherit_bindings=False):
     BINDINGS = [
         Binding("tab", "app.focus_next", N_("Next pane"), show=False),
         Binding("shift+tab", "app.focus_previous", N_("Previous pane"), show=False),
-        Binding("s", "cycle_status", N_("Status"), show=False),
-        Binding("p", "cycle_priority", N_("Priority"), show=False),
-        Binding("a", "assign", N_("Assign"), show=False),
-        Binding("b", "switch_playbook", N_("Playbook"), show=False),
     ]
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
@@ -67,9 +73,8 @@ class DeskScreen(Screen[None], inherit_bindings=False):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not self.desk.leaving
 
-    def unsaved_notes(self) -> dict[str, str]:
-        """Note text typed on this screen and not saved yet, by complaint id."""
-        return {}
+    def before_quit(self) -> None:
+        """The app is about to quit: keep what must not be lost (the editor's draft)."""
 
     def heartbeat(self) -> None:
         """Called at every poll (every 1.5 s), whether or not the desk changed."""

@@ -18,7 +18,7 @@ from console.i18n import N_, _
 from console.inbox_model import InboxModel
 from console.query import Query, QueryError, parse
 from console.screens import bulk_change
-from console.screens.desk import DeskScreen
+from console.screens.desk import CHANGE_BINDINGS, DeskScreen
 from console.screens.desk_worker import InboxLoaded, InboxLoadFailed, InboxLoading
 from console.screens.inbox_bodies import BodiesFound, BodySearches
 from console.screens.inbox_loading import InboxLoads
@@ -44,6 +44,7 @@ __all__ = ["LOAD_IN_BACKGROUND", "InboxScreen", "column_titles"]
 
 class InboxScreen(DeskScreen):
     BINDINGS = [
+        *CHANGE_BINDINGS,
         Binding("slash", "query('search')", N_("Search"), show=True),
         Binding("f,backslash", "query('filter')", N_("Filter"), show=True),
         Binding("n", "next_match(1)", N_("Next match"), show=False),
@@ -61,6 +62,7 @@ class InboxScreen(DeskScreen):
             for number, view in enumerate(VIEWS, start=1)
         ],
         Binding("w", "note", N_("Note"), show=False),
+        Binding("r", "reply", N_("Reply"), show=False),
     ]
 
     AUTO_FOCUS = "InboxList"  # not the hidden query field: it shows while it has the focus
@@ -434,4 +436,8 @@ class InboxScreen(DeskScreen):
 
     def action_note(self) -> None:
         if self.inbox.current_id is not None:
-            self.desk.open_complaint(self.inbox.current_id, write_note=True)
+            self.desk.open_complaint(self.inbox.current_id, compose="note")
+
+    def action_reply(self) -> None:
+        if self.inbox.current_id is not None:
+            self.desk.open_complaint(self.inbox.current_id, compose="reply")

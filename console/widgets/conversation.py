@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from console.keys import SCROLL_BINDINGS
 
-EntryKind = Literal["message", "reply", "note"]
+EntryKind = Literal["message", "reply", "note", "draft"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Conversation(VerticalScroll, inherit_bindings=False):
     Conversation > Static { height: auto; margin-bottom: 1; }
     Conversation > .reply { border-left: thick $success; padding-left: 1; }
     Conversation > .note { border-left: dashed $warning; padding-left: 1; color: $text-muted; }
+    Conversation > .draft { border-left: dashed $panel-lighten-3; padding-left: 1; color: $text-muted; }
     """
 
     def show(self, entries: list[Entry], scroll_to_end: bool) -> None:
@@ -39,7 +40,7 @@ class Conversation(VerticalScroll, inherit_bindings=False):
         widgets = []
         for entry in entries:
             text = Text()
-            style = {"message": "bold", "reply": "bold underline", "note": "italic"}[entry.kind]
+            style = {"message": "bold", "reply": "bold underline", "note": "italic", "draft": "italic"}[entry.kind]
             text.append(entry.label, style=style)
             text.append("\n" + entry.text)
             widgets.append(Static(text, classes=entry.kind))

@@ -1,0 +1,135 @@
+"""A keystroke in the reply editor with a 2,000-character reply: the work from the key to the warnings shown
+again, against the same keystroke in a bare Textual TextArea, measured in the same run (samples alternate).
+
+Each sample types one letter in the middle of the text (so every phrase after it moves) and lets the app
+handle it and repaint; in the editor that includes checking the whole text for harmful phrases, marking
+them in the text and updating the warnings panel. Textual's Pilot waits in 20 ms sleeps until the app is
+idle, so wall time measures the Pilot: the figure is the CPU time the process spent (time.process_time),
+which is the time a real terminal waits for the answer. Quote the medians and their ratio.
+
+    python benchmarks/reply_typing.py [--keys 60] [--length 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual.app import App, ComposeResult
+from textual.widgets import TextArea
+
+from console import phrases
+from console.app import ConsoleApp
+from console.playbooks import load_playbooks
+from console.screens.compose import ComposeScreen
+from console.store import Complaint, Store
+from console.store.records import utc_now
+from console.widgets.reply_area import ReplyArea
+
+SENTENCES = (
+    "Poštovana gospođo Horvat, zahvaljujemo na Vašoj poruci i ispričavamo se zbog neugodnosti. ",
+    "Prema uvjetima ugovora ne možemo vratiti novac, ali provjerit ćemo račun još danas. ",
+    "Naš dostavljač je kriv za kašnjenje paketa. ",
+    "Javit ću Vam se do petka s rješenjem. ",
+)
+
+
+def reply_text(length: int) -> str:
+    text = ""
+    while len(text) < length:
+        for sentence in SENTENCES:
+            text += sentence
+            if len(text) % 5 == 0:
+                text += "\n"
+    return text[:length]
+
+
+class Bare(App[None]):
+    def compose(self) -> ComposeResult:
+        yield TextArea(soft_wrap=True)
+
+
+async def bare_samples(text: str, keys: int) -> list[float]:
+    app = Bare()
+    samples = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        area = app.query_one(TextArea)
+        area.load_text(text)
+        area.move_cursor((2, 0))
+        await pilot.pause()
+        for _ in range(keys):
+            started = time.process_time()
+            await pilot.press("a")
+            await pilot.pause()
+            samples.append(time.process_time() - started)
+    return samples
+
+
+async def editor_samples(text: str, keys: int, directory: Path) -> tuple[list[float], int]:
+    store = Store(directory)
+    complaint = Complaint("B-1", utc_now(), "Ivana Horvat", "ivana@example.hr", "email", "hr", "Račun", "Tijelo.")
+    store.add_complaints([complaint])
+    app = ConsoleApp(store, load_playbooks(), "bench", "en")
+    samples = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_editor("B-1", "reply")
+        while not (isinstance(app.screen, ComposeScreen) and app.screen.complaint is not None):
+            await pilot.pause(0.01)
+        screen = app.screen
+        area = screen.query_one(ReplyArea)
+        area.load_text(text)
+        area.move_cursor((2, 0))
+        await pilot.pause()
+        for _ in range(keys):
+            started = time.process_time()
+            await pilot.press("a")
+            await pilot.pause()
+            samples.append(time.process_time() - started)
+        found = len(screen.findings)
+    return samples, found
+
+
+def check_alone(text: str, runs: int) -> list[float]:
+    samples = []
+    for number in range(runs):
+        changed = text + "a" * number  # a new text each time, as typing makes
+        started = time.process_time()
+        phrases.check(changed, "hr")
+        samples.append(time.process_time() - started)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=60)
+    parser.add_argument("--length", type=int, default=2000)
+    arguments = parser.parse_args()
+    text = reply_text(arguments.length)
+    bare: list[float] = []
+    editor: list[float] = []
+    found = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for round_number in range(2):  # alternate, so the machine's noise falls on both alike
+            bare += asyncio.run(bare_samples(text, arguments.keys // 2))
+            more, found = asyncio.run(editor_samples(text, arguments.keys // 2, Path(scratch) / f"d{round_number}"))
+            editor += more
+    alone = check_alone(text, 200)
+    bare_ms, editor_ms = statistics.median(bare) * 1000, statistics.median(editor) * 1000
+    print(f"reply of {len(text)} characters, {found} phrases flagged, {len(editor)} keystrokes each")
+    print(f"phrases.check alone: median {statistics.median(alone) * 1000:.2f} ms, max {max(alone) * 1000:.2f} ms")
+    print(f"bare TextArea, CPU per keystroke: median {bare_ms:.1f} ms")
+    worst = max(editor) * 1000
+    print(f"reply editor, CPU per keystroke (warnings shown again): median {editor_ms:.1f} ms, max {worst:.1f} ms")
+    print(f"ratio editor / bare TextArea: {editor_ms / bare_ms:.2f}")
+
+
+if __name__ == "__main__":
+    main()

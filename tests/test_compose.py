@@ -1,0 +1,442 @@
+"""The reply and note editor: multi-line text, ctrl+s saves through the desk, Esc keeps a draft that
+survives a restart, the reply's language is the customer's and can be changed there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console import phrases
+from console.app import ConsoleApp
+from console.config import AgentConfig, Config
+from console.playbooks import Playbooks
+from console.screens.complaint import ComplaintScreen
+from console.screens.compose import ComposeScreen
+from console.screens.dialogs import ConfirmDialog
+from console.screens.inbox import InboxScreen
+from console.screens.phrase_picker import PhrasePicker
+from console.snippets import Placeholders, fill, snippets
+from console.store import Store
+from console.widgets.reply_area import ReplyArea
+from console.widgets.warnings import WarningsPanel
+from tests.conftest import make_app, make_complaint, notifications, screen_text, settle, wait_for
+
+
+@pytest.fixture
+def croatian_store(tmp_path: Path) -> Store:
+    """T-1 in Croatian from Ana Horvat (newest, so the inbox's cursor is on it), T-0 in English."""
+    store = Store(tmp_path / "desk")
+    store.add_complaints(
+        [
+            make_complaint(0),
+            make_complaint(1, language="hr", customer_name="Ana Horvat", subject="Račun je pogrešan"),
+        ]
+    )
+    return store
+
+
+async def open_editor(pilot, keys: tuple[str, ...] = ("r",)) -> ComposeScreen:  # type: ignore[no-untyped-def]
+    await settle(pilot)
+    await pilot.press(*keys)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ComposeScreen)
+    return screen
+
+
+def editor_text(app: ConsoleApp) -> str:
+    return app.screen.query_one(ReplyArea).text
+
+
+async def test_enter_is_a_new_line_and_ctrl_s_saves_the_reply_in_the_customers_language(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ("enter", "r"))  # r on the complaint
+        assert "Reply in hrvatski · T-1 · Ana Horvat" in screen_text(app)
+        await pilot.press(*"Poštovana,", "enter", *"hvala na poruci.")
+        assert editor_text(app) == "Poštovana,\nhvala na poruci."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)  # back on the complaint, the reply in its conversation
+        assert "Reply saved." in notifications(app)
+        text = screen_text(app)
+        assert "Reply (hr) · maija" in text and "hvala na poruci." in text
+    [reply] = Store(croatian_store.directory).replies("T-1")
+    assert (reply.text, reply.language, reply.author) == ("Poštovana,\nhvala na poruci.", "hr", "maija")
+
+
+async def test_r_in_the_inbox_opens_the_reply_editor_of_the_highlighted_row(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, language="fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ("j", "r"))  # T-0, in English
+        assert "T-0" in screen_text(app) and "English" in screen_text(app)
+        await pilot.press(*"Thank you.", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")  # from the complaint back to the inbox, where the row is read again
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+    assert [reply.text for reply in croatian_store.replies("T-0")] == ["Thank you."]
+
+
+async def test_esc_keeps_a_draft_that_comes_back_after_a_restart(croatian_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("ctrl+l")  # hr → en
+        await pilot.press(*"Hei Ana,", "enter", *"palaan asiaan")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)  # r in the inbox opened the complaint under the editor
+        assert "Draft kept for T-1." in notifications(app)
+    app.service.flush()
+
+    again = make_app(Store(croatian_store.directory), playbooks, agent="maija")
+    async with again.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        await wait_for(pilot, lambda: editor_text(again) == "Hei Ana,\npalaan asiaan")
+        assert screen.language == "en"  # hr → en: the draft keeps the language it was written in
+        assert "Your draft is back." in notifications(again)
+        await pilot.press(*" pian.", "ctrl+s")
+        await settle(pilot)
+    again.service.flush()
+    store = Store(croatian_store.directory)
+    assert [(reply.text, reply.language) for reply in store.replies("T-1")] == [("Hei Ana,\npalaan asiaan pian.", "en")]
+    assert store.drafts("maija") == {}  # the draft became the reply
+
+
+async def test_a_pause_in_typing_keeps_the_draft_without_leaving(croatian_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"killed mid-sentence")
+        await wait_for(pilot, lambda: ("T-1", "reply") in Store(croatian_store.directory).drafts("maija"))
+        assert "Draft kept." in screen_text(app)
+        draft = Store(croatian_store.directory).drafts("maija")[("T-1", "reply")]
+        assert (draft.text, draft.language) == ("killed mid-sentence", "hr")
+
+
+async def test_quitting_from_the_editor_keeps_the_draft(croatian_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"do not lose me", "ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running)
+    app.service.flush()
+    assert Store(croatian_store.directory).drafts("maija")[("T-1", "reply")].text == "do not lose me"
+
+
+async def test_the_reply_language_cycles_and_the_interface_stays(croatian_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(croatian_store, playbooks, language="fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        assert screen.language == "hr" and "Vastaus" in screen_text(app)
+        shown = []
+        for _ in range(4):
+            await pilot.press("ctrl+l")
+            await pilot.pause()
+            shown.append(screen.language)
+        assert shown == ["en", "fi", "et", "hr"]
+        assert app.language == "fi" and "Vastaus" in screen_text(app)
+
+
+async def test_an_empty_reply_is_not_saved(croatian_store: Store, playbooks: Playbooks) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("enter", "ctrl+s")
+        await settle(pilot)
+        assert "An empty reply is not saved." in notifications(app)
+        assert isinstance(app.screen, ComposeScreen)
+    assert croatian_store.replies("T-1") == []
+
+
+async def test_a_note_gets_the_same_editor_multi_line_and_ctrl_s_saves(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, agent="juha")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ("enter", "n"))
+        assert "Internal note · T-1" in screen_text(app)
+        await pilot.press(*"Soitin [b]takaisin[/b]", "enter", *"ei vastannut")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+        assert "Note (internal) · juha" in screen_text(app) and "Soitin [b]takaisin[/b]" in screen_text(app)
+    [note] = Store(croatian_store.directory).notes("T-1")
+    assert (note.author, note.text) == ("juha", "Soitin [b]takaisin[/b]\nei vastannut")
+
+
+async def test_a_refused_save_keeps_the_text_and_says_failed(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+
+        def disk_full(*args: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("os.fsync", disk_full)
+        await pilot.press(*"keep me", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComposeScreen) and editor_text(app) == "keep me"
+        assert "failed" in screen_text(app)
+        assert any("No space left on device" in message for message in notifications(app))
+        monkeypatch.undo()
+        await pilot.press("ctrl+s")  # tried again: stored once
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+    assert [reply.text for reply in Store(croatian_store.directory).replies("T-1")] == ["keep me"]
+
+
+async def test_the_conversation_shows_message_replies_and_notes_in_time_order(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    croatian_store.add_note("T-1", "juha", "first a note")
+    croatian_store.add_reply("T-1", "then the reply", "hr", "maija")
+    croatian_store.add_note("T-1", "juha", "then another note")
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        order = [
+            text.index(part)
+            for part in (
+                "Message from Ana Horvat",
+                "Body of complaint 1.",
+                "first a note",
+                "then the reply",
+                "then another",
+            )
+        ]
+        assert order == sorted(order)
+        assert "Reply (hr) · maija" in text and text.count("Note (internal) · juha") == 2
+
+
+def with_agent(app: ConsoleApp, name: str | None = "Maija Virtanen", contact: str | None = "maija@example.fi") -> None:
+    app.config = Config(agent=AgentConfig(name, contact))
+
+
+async def test_the_picker_offers_the_steps_phrases_first_and_fills_the_placeholders(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, language="fi")
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PhrasePicker)
+        step = playbooks["cancellation"].steps[0]
+        first = picker.choices[0][1]
+        assert first.startswith("1. ")  # the open step's phrase first, marked with its number
+        assert step.title("fi") in screen_text(app)  # the step is named in the agent's language
+        served = snippets("hr", step.id)
+        assert [key for key, _label in picker.choices] == [snippet.key for snippet in served]
+        await pilot.press("enter")  # the first: the phrase that serves step 1
+        await pilot.pause()
+        assert f"1, {step.title('fi')}?" in screen_text(app)
+        await pilot.press("y")  # "Tick step 1?" — yes
+        await settle(pilot)
+        inserted = editor_text(app)
+        assert inserted == fill(served[0].text, values(), "hr")
+        assert Store(croatian_store.directory).complaint("T-1").tick("cancellation", step.id) is not None
+
+
+def values() -> Placeholders:
+    return Placeholders("Ana Horvat", "Maija Virtanen", "maija@example.fi", "T-1", None)
+
+
+async def test_a_phrase_with_a_date_asks_for_one_and_writes_it_in_the_replys_language(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("f2")  # the other key of the picker
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PhrasePicker)
+        dated = next(
+            number
+            for number, (key, _label) in enumerate(picker.choices)
+            if "{date}" in picker.texts[key] and "{agent}" in picker.texts[key]
+        )
+        await pilot.press(*["j"] * dated, "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"2026-12-08")
+        await pilot.pause()
+        assert "8. prosinca 2026." in screen_text(app)  # as Croatian writes it
+        await pilot.press("enter")
+        await settle(pilot)
+        if isinstance(app.screen, ConfirmDialog):  # the snippet serves an open step: not ticked now
+            await pilot.press("n")
+            await settle(pilot)
+        text = editor_text(app)
+        assert "8. prosinca 2026." in text and "Maija Virtanen" in text and "maija@example.fi" in text
+        assert "{" not in text
+
+
+async def test_missing_agent_details_are_said_once_and_the_markers_stay(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    with_agent(app, None, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        for _ in range(2):
+            await pilot.press("ctrl+o")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, PhrasePicker)
+            agent = next(n for n, (key, _label) in enumerate(picker.choices) if "{agent}" in picker.texts[key])
+            await pilot.press(*["j"] * agent, "enter")
+            await pilot.pause()
+            if "{date}" in picker.texts[picker.choices[agent][0]]:
+                await pilot.press("enter")  # +3 days
+            await settle(pilot)
+            if isinstance(app.screen, ConfirmDialog):
+                await pilot.press("n")  # no tick
+                await settle(pilot)
+        assert editor_text(app).count("{agent}") == 2
+        said = [message for message in notifications(app) if "[agent]" in message]
+        assert len(said) == 1 and "agent" in said[0]
+
+
+async def test_copy_sends_the_text_to_the_clipboard(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copied: list[str] = []
+    app = make_app(croatian_store, playbooks)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"Poštovana,", "enter", *"hvala.", "ctrl+g")
+        await pilot.pause()
+        assert copied == ["Poštovana,\nhvala."]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("c")  # on the complaint: its one reply
+        await pilot.pause()
+        assert copied == ["Poštovana,\nhvala."] * 2
+        assert any("clipboard" in message for message in notifications(app))
+
+
+async def test_saving_to_a_file_writes_it_whole_and_refuses_a_symlink(
+    croatian_store: Store, playbooks: Playbooks, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.txt"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(victim)
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"Poštovana,", "enter", *"hvala.", "ctrl+f")
+        await pilot.pause()
+        assert "reply-T-1.txt" in screen_text(app)
+        await pilot.press("ctrl+u", *str(target), "enter")
+        await wait_for(pilot, lambda: target.exists())
+        await settle(pilot)
+        assert target.read_text(encoding="utf-8") == "Poštovana,\nhvala.\n"
+        assert f"Saved to {target}." in notifications(app)
+        await pilot.press("f9")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *str(link), "enter")
+        await wait_for(pilot, lambda: any("symbolic link" in message for message in notifications(app)))
+    assert victim.read_text() == "mine\n" and link.is_symlink()
+
+
+def styled_cells(app: ConsoleApp, words: str) -> list[tuple[int, str]]:
+    """(line, text) of the screen's runs drawn reversed and underlined that are part of `words`."""
+    found = []
+    for y, strip in enumerate(app.screen._compositor.render_strips()):
+        marked = "".join(
+            segment.text
+            for segment in strip
+            if segment.style is not None and segment.style.reverse and segment.style.underline
+        )
+        if marked.strip() and marked.strip() in words:
+            found.append((y, marked.strip()))
+    return found
+
+
+async def test_a_harmful_phrase_is_marked_in_the_text_and_explained_under_it_without_colour_too(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(croatian_store, playbooks, language="fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        await pilot.press(*"Postovana, prema uvjetima ugovora ne mozemo.")  # typed without č, ć, š, ž, đ
+        await pilot.pause()
+        [finding] = screen.findings
+        assert finding.text == "prema uvjetima ugovora" and finding.kind == "contract"
+        panel = screen.query_one(WarningsPanel)
+        marked = styled_cells(app, finding.text)
+        editor_line = screen.query_one(ReplyArea).region.y
+        assert (editor_line, finding.text) in marked  # in the text itself
+        assert any(y >= panel.region.y for y, _text in marked)  # and in the panel, with where, why and better
+        text = screen_text(app)
+        assert "1:12" in text and phrases.kind_name("contract") in text and finding.suggestion[:20] in text
+
+
+async def test_saving_lists_the_warnings_once_more_and_no_goes_back_to_the_text(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        await pilot.press(*"Prema uvjetima ugovora ne možemo.", "ctrl+s")
+        await pilot.pause()
+        assert "1 warning: «Prema uvjetima ugovora»" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and app.focused is screen.query_one(ReplyArea)
+        assert croatian_store.replies("T-1") == []
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert "Reply saved with 1 warning." in notifications(app)
+    assert [reply.text for reply in Store(croatian_store.directory).replies("T-1")] == [
+        "Prema uvjetima ugovora ne možemo."
+    ]
+
+
+async def test_the_next_warning_key_moves_the_cursor_to_each_flagged_phrase_in_turn(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        await pilot.press(*"Smirite se.", "enter", *"Prema uvjetima ugovora ne.", "up", "home")
+        await pilot.pause()
+        area = screen.query_one(ReplyArea)
+        starts = []
+        for _ in range(3):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+            starts.append(area.cursor_location)
+        assert starts == [(1, 0), (0, 0), (1, 0)]  # after the cursor first, then round again
+        assert screen.current_warning == 1
+
+
+async def test_a_kept_draft_shows_at_the_end_of_the_conversation(croatian_store: Store, playbooks: Playbooks) -> None:
+    croatian_store.save_draft("T-1", "reply", "maija", "Poštovana, još radimo na", "hr")
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Your draft reply (hr), not saved · r goes on" in text and "još radimo na" in text
+        assert text.index("Body of complaint 1.") < text.index("Your draft reply")
