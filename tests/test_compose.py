@@ -10,6 +10,7 @@ import pytest
 from console import phrases
 from console.app import ConsoleApp
 from console.config import AgentConfig, Config
+from console.i18n import _
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
 from console.screens.compose import ComposeScreen
@@ -440,3 +441,39 @@ async def test_a_kept_draft_shows_at_the_end_of_the_conversation(croatian_store:
         text = screen_text(app)
         assert "Your draft reply (hr), not saved · r goes on" in text and "još radimo na" in text
         assert text.index("Body of complaint 1.") < text.index("Your draft reply")
+
+
+# Per reply language: an inflected or unaccented harmful phrase, the words flagged, and an everyday sentence
+# about the same things that must stay unflagged.
+WARNED = {
+    "fi": ("Sopimuksen ehdoissa lukee, ettei rahoja palauteta.", "Sopimuksen ehdoissa lukee", "contract",
+           "Sopimuksesi päättyy 31.5., kuten pyysit."),
+    "et": ("Lepingutingimuste jargi ei ole see voimalik.", "Lepingutingimuste jargi", "contract",
+           "Teie leping lõpeb 31. mail, nagu soovisite."),
+    "hr": ("Ugovorom nije predvideno vracanje novca.", "Ugovorom nije predvideno", "contract",
+           "Vaš ugovor prestaje 31. svibnja, kako ste tražili."),
+    "en": ("Management has decided not to make exceptions.", "Management has decided", "management",
+           "I have contacted our supplier and the new part ships tomorrow."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["fi", "et", "hr", "en"])
+async def test_warnings_in_each_reply_language_with_the_advice_in_the_agents(
+    croatian_store: Store, playbooks: Playbooks, language: str
+) -> None:
+    harmful, flagged, kind, everyday = WARNED[language]
+    app = make_app(croatian_store, playbooks, language="et" if language != "et" else "fi")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        while screen.language != language:
+            await pilot.press("ctrl+l")
+        await pilot.press(*everyday)
+        await pilot.pause()
+        assert screen.findings == []
+        assert _("No harmful phrases found.") in screen_text(app)
+        await pilot.press("enter", *harmful)
+        await pilot.pause()
+        assert [(finding.kind, finding.text.casefold()) for finding in screen.findings] == [(kind, flagged.casefold())]
+        text = screen_text(app)
+        assert "2:1" in text and phrases.kind_name(kind) in text  # the kind in the agent's language
+        assert screen.findings[0].suggestion.split()[0] in text  # the better phrasing, in the reply's

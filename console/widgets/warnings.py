@@ -25,7 +25,7 @@ class WarningView:
 
 class WarningsPanel(VerticalScroll, can_focus=False):
     DEFAULT_CSS = """
-    WarningsPanel { height: auto; max-height: 6; padding: 0 1; border-top: hkey $warning 60%; }
+    WarningsPanel { height: auto; max-height: 9; padding: 0 1; border-top: hkey $warning 60%; }
     WarningsPanel.-clean { border-top: hkey $panel-lighten-2; color: $text-muted; }
     WarningsPanel > Static { height: auto; }
     """
