@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from console import i18n, labels
+from console import i18n, labels, phrases_command
 from console.collector import Pause
 from console.config import Config, ConfigError, load_config
 from console.importing import ImportFileError, read_complaints
@@ -86,6 +86,7 @@ class _Command(NamedTuple):
 
     options: _Arguments
     arguments: _Arguments
+    parser: argparse.ArgumentParser  # for a subcommand of its own (`phrases check`)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -137,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
             name, parents=[shared], help=description, description=description, add_help=False,
             formatter_class=_HelpFormatter,
         )  # fmt: skip
-        own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")))
+        own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")), sub)
         own.options.add_argument("-h", "--help", action="help", help=help_text)
         return own
 
@@ -211,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     seeder.options.add_argument(
         "--seed", type=int, default=1, metavar="S", help=_("the same S gives the same complaints")
     )
+    phrases_command.register(command)
     return parser
 
 
@@ -250,7 +252,6 @@ def _language(requested: str | None) -> tuple[str, str | None]:
     except i18n.UnknownLanguage as error:
         supported = ", ".join(i18n.LANGUAGES)
         warning = f"unknown language {clean_line(error.requested)!r} (supported: {supported}); using English"
-        print(f"{PROG}: {warning}", file=sys.stderr)
         return "en", warning
 
 
@@ -456,6 +457,10 @@ def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> 
 def run(arguments: argparse.Namespace, language: str, warning: str | None = None) -> int:
     """Carry out the parsed command line in `language` (already current; `warning`: why it is not the one
     asked for)."""
+    if arguments.command == phrases_command.COMMAND:  # its --lang is the text's: an unknown one is an error
+        return phrases_command.run(arguments, language, warning)
+    if warning is not None:
+        print(f"{PROG}: {warning}", file=sys.stderr)
     given = getattr(arguments, "config", None)
     config = load_config(given, required=given is not None)  # before anything: a broken file is said at once
     agent = getattr(arguments, "agent", None) or default_agent()

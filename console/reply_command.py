@@ -11,7 +11,9 @@ from typing import Any, Protocol
 
 from console import i18n
 from console.i18n import LANGUAGES, language_name
-from console.safe_text import clean, clean_line
+from console.phrases import PhraseFileError, check
+from console.phrases_command import as_text
+from console.safe_text import clean, clean_line, visible
 from console.store import Reply, Store
 from console.store.atomic import open_regular
 
@@ -64,8 +66,15 @@ def run_reply(store: Store, agent: str, arguments: argparse.Namespace) -> int:
 
 
 def warn_about_harmful_phrases(text: str, language: str) -> None:
-    """Where the phrase checker's warnings go to stderr (console/phrases.py, wired in when it lands):
-    the reply is stored all the same."""
+    """The phrase checker's warnings, on stderr as `phrases check` words them: the reply is stored all the
+    same (a warning never blocks a reply), and a broken rule file only costs the warnings."""
+    try:
+        findings = check(text, language)
+    except PhraseFileError as error:
+        print(f"agent-console: {clean_line(str(error))}", file=sys.stderr)
+        return
+    if findings:
+        sys.stderr.write(visible(as_text(text, findings)) if sys.stderr.isatty() else as_text(text, findings))
 
 
 def stored_text(reply: Reply) -> str:

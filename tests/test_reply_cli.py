@@ -121,3 +121,18 @@ def test_check_counts_the_replies(desk: Path, capsys: pytest.CaptureFixture[str]
     run_cli(capsys, "reply", "T-1", "Hvala.")
     status, out, _err = run_cli(capsys, "check")
     assert status == 0 and "3 complaints, 0 notes, 1 reply. No problems found." in out
+
+
+def test_a_harmful_phrase_is_warned_of_on_stderr_and_the_reply_is_stored_all_the_same(
+    desk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "Prema uvjetima ugovora to nije predvideno."  # typed without č/đ, as on an English keyboard
+    status, out, err = run_cli(capsys, "--agent", "ana", "reply", "T-1", text)
+    assert status == 0 and out.startswith("Reply to T-1 stored")
+    assert err.startswith("1:1: “Prema uvjetima ugovora") and "Better:" in err
+    assert [reply.text for reply in Store(desk).replies("T-1")] == [text]
+
+
+def test_a_clean_reply_says_nothing_on_stderr(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _out, err = run_cli(capsys, "reply", "T-1", "Hvala Vam na strpljenju, paket stiže sutra.")
+    assert (status, err) == (0, "")

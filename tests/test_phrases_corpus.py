@@ -1,0 +1,37 @@
+"""Accuracy of the phrase rules on sentences written the way agents write (tests/data/phrases/<lang>.toml):
+at least 90 % of the harmful ones flagged with the right kind, at most 5 % of the everyday ones flagged."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.i18n import LANGUAGES
+from console.phrases import KINDS, clear_cache
+from tests.phrase_corpus import load_corpus, score
+
+MIN_SENTENCES = 30
+
+
+@pytest.fixture(autouse=True)
+def bundled_rules_only(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGENT_CONSOLE_PHRASES", str(tmp_path))
+    clear_cache()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_harmful_sentences_are_flagged_with_their_kind_and_everyday_ones_are_not(language: str) -> None:
+    samples = load_corpus(language)
+    result = score(language, samples)
+    print(result.line())  # the figures, per language: pytest -s -k corpus
+    assert result.harmful >= MIN_SENTENCES and result.everyday >= MIN_SENTENCES
+    assert {sample.kind for sample in samples if sample.kind is not None} == set(KINDS)
+    missed = [f"{sample.kind}: {sample.text}" for sample in result.missed]
+    assert result.recall >= 0.90, missed
+    assert result.false_alarm_rate <= 0.05, [sample.text for sample in result.wrongly_flagged]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_corpus_has_no_sentence_twice_and_no_unknown_kind(language: str) -> None:
+    samples = load_corpus(language)
+    assert len({sample.text for sample in samples}) == len(samples)
+    assert all(sample.kind is None or sample.kind in KINDS for sample in samples)
