@@ -73,7 +73,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None) -> in
     except (BadInput, PhraseFileError) as error:  # a shop's rule file may hold anything: shown inert
         print(f"agent-console: {clean_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    output = _as_json(findings) if arguments.format == "json" else _as_text(text, findings)
+    output = _as_json(findings) if arguments.format == "json" else as_text(text, findings)
     sys.stdout.write(visible(output) if sys.stdout.isatty() else output)
     return EXIT_FLAGGED if findings else 0
 
@@ -101,7 +101,8 @@ def position(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _as_text(text: str, findings: Sequence[Finding]) -> str:
+def as_text(text: str, findings: Sequence[Finding]) -> str:
+    """One line per finding: where, the words, the kind, why, and a better phrasing."""
     lines = []
     for finding in findings:
         line, column = position(text, finding.start)

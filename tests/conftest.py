@@ -110,6 +110,17 @@ async def settle(pilot: object, timeout: float = 10.0) -> None:
             return
 
 
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory the command line uses by default ($AGENT_CONSOLE_DATA), in English whatever the
+    machine's locale."""
+    directory = tmp_path / "desk"
+    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    return directory
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     """`agent-console ARGS…` in-process: its exit status, stdout and stderr."""
     from console.cli import main

@@ -49,3 +49,8 @@ def test_the_phrases_benchmark_runs() -> None:
     for language in ("en", "fi", "et", "hr"):
         assert any(line.split()[:1] == [language] for line in output.splitlines())
     assert "keystroke" in output and "1st check" in output
+
+
+def test_the_replies_benchmark_runs() -> None:
+    output = run("replies.py", "--sizes", "100,200", "--runs", "2")
+    assert "first reply in-process" in output and "agent-console reply" in output
