@@ -11,10 +11,13 @@ import time
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+import pytest
+
 from console.store import STATUSES, Store
 from console.store.integrity import check
 
 FORK = multiprocessing.get_context("fork")
+pytestmark = pytest.mark.xdist_group("many-processes")  # one after the other: each keeps both cores busy
 
 
 NOTES_EACH = 60
