@@ -90,7 +90,7 @@ def notifications(app: ConsoleApp) -> list[str]:
     return [notification.message for notification in app._notifications] + lines
 
 
-async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 30.0) -> None:
     """Let the app run until `condition()` holds: a test never guesses how long a worker or a repaint takes,
     and a slow machine only makes it slower, never wrong. Fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout
