@@ -110,8 +110,8 @@ def compile_pattern(pattern: str) -> str:
         if optional and position == len(tokens) - 1:
             raise PatternError(f"{token!r}: the last word cannot be optional")
         skipped = f"(?:{_SEPARATOR}{_WORD_CHARS}+){{0,{gap}}}" if gap else ""
-        step = f"{skipped}{_SEPARATOR}{word}"
-        parts.append(f"(?:{step})?" if optional else step)
+        step = f"{_SEPARATOR}{word}"
+        parts.append(skipped + (f"(?:{step})?" if optional else step))  # a gap before an optional word stays
         gap = 0
     return "".join(parts) + _AFTER
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,12 @@ from console.demo import create_demo_desk
 from console.playbooks import Playbooks, load_playbooks
 from console.store import Complaint, Store
 from console.widgets.status_line import StatusLine
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (the default run): two workers a core. Most of a test is waiting, not working: Textual's
+    pilot sleeps until the app is idle after every key, tmux and CLI tests wait for other processes."""
+    return 2 * len(os.sched_getaffinity(0))
 
 
 @pytest.fixture(autouse=True)
@@ -83,7 +90,7 @@ def notifications(app: ConsoleApp) -> list[str]:
     return [notification.message for notification in app._notifications] + lines
 
 
-async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 30.0) -> None:
     """Let the app run until `condition()` holds: a test never guesses how long a worker or a repaint takes,
     and a slow machine only makes it slower, never wrong. Fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout

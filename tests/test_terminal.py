@@ -47,14 +47,11 @@ COMPLAINTS = [
 ]
 
 
-SOCKET = f"agent-console-tests-{os.getpid()}"  # a server of our own: its options never touch the user's tmux
-
-
-def tmux(*args: str, check: bool = True, output: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a tmux command on our server. The server forks from the client that starts it and keeps that
-    client's stdout: starting it with a pipe there would tie its life to the pipe, so `output=False`."""
+def tmux(socket: str, *args: str, check: bool = True, output: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a tmux command on the server at `socket`. The server forks from the client that starts it and keeps
+    that client's stdout: starting it with a pipe there would tie its life to the pipe, so `output=False`."""
     return subprocess.run(
-        ["tmux", "-L", SOCKET, "-f", "/dev/null", *args],
+        ["tmux", "-L", socket, "-f", "/dev/null", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE if output else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -66,7 +63,13 @@ def tmux(*args: str, check: bool = True, output: bool = True) -> subprocess.Comp
 class Terminal:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.session = f"ac-{uuid.uuid4().hex[:8]}"
+        self.session = "desk"
+        self.socket = f"agent-console-test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        """A tmux server of each test's own: its options never touch the user's tmux, nor another test's
+        (tests run in parallel)."""
+
+    def tmux(self, *args: str, check: bool = True, output: bool = True) -> subprocess.CompletedProcess[str]:
+        return tmux(self.socket, *args, check=check, output=output)
 
     def start(self, *args: str, size: tuple[int, int] = (80, 24), **variables: str) -> None:
         command = " ".join([sys.executable, "-m", "console", "--data-dir", str(self.data_dir), *args])
@@ -75,29 +78,27 @@ class Terminal:
         env = {"TERM": "xterm-256color", "LANG": "C.UTF-8", "COLUMNS": "0", "LINES": "0", **variables}
         environment = [f"-e{key}={value}" for key, value in env.items()]
         width, height = (str(number) for number in size)
-        tmux("new-session", "-d", "-x", width, "-y", height, "-s", self.session, *environment, command, output=False)
-        tmux("set-option", "-s", "escape-time", "0")  # Esc then q must not arrive as Alt+q
+        size_options = ["-x", width, "-y", height]
+        self.tmux("new-session", "-d", *size_options, "-s", self.session, *environment, command, output=False)
+        self.tmux("set-option", "-s", "escape-time", "0")  # Esc then q must not arrive as Alt+q
 
     def keys(self, *keys: str) -> None:
         for key in keys:
-            tmux("send-keys", "-t", self.session, key)
+            self.tmux("send-keys", "-t", self.session, key)
             time.sleep(0.15)
 
     def type(self, text: str) -> None:
-        tmux("send-keys", "-t", self.session, "-l", text)
+        self.tmux("send-keys", "-t", self.session, "-l", text)
 
     def screen(self) -> str:
-        return tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
+        return self.tmux("capture-pane", "-p", "-t", self.session, check=False).stdout
 
     def styled_screen(self) -> str:
         """The screen with its colours and styles as escape sequences."""
-        return tmux("capture-pane", "-p", "-e", "-t", self.session, check=False).stdout
+        return self.tmux("capture-pane", "-p", "-e", "-t", self.session, check=False).stdout
 
     def title(self) -> str:
-        result = subprocess.run(
-            ["tmux", "display-message", "-p", "-t", self.session, "#{pane_title}"], capture_output=True, text=True
-        )
-        return result.stdout.strip()
+        return self.tmux("display-message", "-p", "-t", self.session, "#{pane_title}").stdout.strip()
 
     def wait_for(self, *texts: str, timeout: float = 15.0) -> str:
         deadline = time.monotonic() + timeout
@@ -112,20 +113,15 @@ class Terminal:
     def wait_gone(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if tmux("has-session", "-t", self.session, check=False).returncode != 0:
+            if self.tmux("has-session", "-t", self.session, check=False).returncode != 0:
                 return
             time.sleep(0.2)
         raise AssertionError("the app did not quit")
 
     def stop(self) -> None:
-        tmux("kill-session", "-t", self.session, check=False)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def own_tmux_server() -> Iterator[None]:
-    yield
-    tmux("kill-server", check=False)
-    Path(f"/tmp/tmux-{os.getuid()}/{SOCKET}").unlink(missing_ok=True)
+        self.tmux("kill-server", check=False)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.socket).unlink(missing_ok=True)
 
 
 @pytest.fixture

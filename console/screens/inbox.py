@@ -220,7 +220,7 @@ class InboxScreen(DeskScreen):
                 self._show_title()
             return
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
-        self._rows.renew(model, self.desk.now())
+        self._rows.renew(model, model.now)  # the time the Overdue view goes by: a row and its view agree
         if position is None:
             position = model.position_of(keep)
         self.inbox.empty_text = empty_text(filtered=not self.queries["filter"].empty, on_desk=len(model.index))

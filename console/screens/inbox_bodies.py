@@ -53,9 +53,11 @@ class BodySearches:
         earlier = before.found.get(mode) if before is not None else None
         ids = before.index.ids if before is not None else ()
         model.found[mode] = found_again(words, earlier, ids, model.row_of, len(model.index))
-        self._node.set_timer(
-            BODIES_AFTER_SECONDS if before is None else 0, partial(self._start_now, model, mode, words, token)
-        )
+        start = partial(self._start_now, model, mode, words, token)
+        if before is None:
+            self._node.set_timer(BODIES_AFTER_SECONDS, start)
+        else:  # not a timer of 0 s: Textual's divides by its interval once the clock has moved on
+            self._node.call_later(start)
 
     def is_current(self, found: BodiesFound) -> bool:
         """Found for the query and the desk on screen (not typed on, nor reloaded, since)."""

@@ -44,11 +44,11 @@ def loading_title(load_state: str) -> Text:
     return Text(_("Inbox — {state}").format(state=load_state), no_wrap=True)
 
 
-def _parts(facts: TitleFacts, count: Callable[[int], str]) -> list[str]:
+def _parts(facts: TitleFacts, count: Callable[[int], str], searching: bool = True) -> list[str]:
     said = [ngettext("{count} shown", "{count} shown", facts.shown).format(count=count(facts.shown))]
     if facts.found:
         said.append(ngettext("{count} match", "{count} matches", facts.found).format(count=count(facts.found)))
-    if facts.searching:
+    if facts.searching and searching:
         said.append(_("searching…"))
     if facts.tagged:
         said_tagged = ngettext("{count} tagged", "{count} tagged", facts.tagged).format(count=count(facts.tagged))
@@ -67,13 +67,15 @@ def _parts(facts: TitleFacts, count: Callable[[int], str]) -> list[str]:
 
 def title_line(facts: TitleFacts, width: int) -> Text:
     """Whole where it fits; else without the view's name (the line below shows it), with short counts,
-    and last without "Inbox": the order is never the part that is cut off."""
+    without "Inbox", and last without "searching…" (the count of matches still grows): the order is never
+    the part that is cut off."""
     view = next(view for view in VIEWS if view.key == facts.view)
     tries = [
         _("Inbox — {state}").format(state=" · ".join([_(view.title), *_parts(facts, format_count)])),
         _("Inbox — {state}").format(state=" · ".join(_parts(facts, format_count))),
         _("Inbox — {state}").format(state=" · ".join(_parts(facts, format_count_short))),
         " · ".join(_parts(facts, format_count_short)),
+        " · ".join(_parts(facts, format_count_short, searching=False)),
     ]
     fitting = next((text for text in tries if cell_len(text) <= width), tries[-1])
     return Text(fitting, no_wrap=True, overflow="ellipsis")
