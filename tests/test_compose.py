@@ -116,7 +116,7 @@ async def test_a_pause_in_typing_keeps_the_draft_without_leaving(croatian_store:
         await open_editor(pilot)
         await pilot.press(*"killed mid-sentence")
         await wait_for(pilot, lambda: ("T-1", "reply") in Store(croatian_store.directory).drafts("maija"))
-        assert "Draft kept." in screen_text(app)
+        await wait_for(pilot, lambda: "Draft kept." in screen_text(app))  # the line under the text says so
         draft = Store(croatian_store.directory).drafts("maija")[("T-1", "reply")]
         assert (draft.text, draft.language) == ("killed mid-sentence", "hr")
 
