@@ -477,3 +477,22 @@ async def test_warnings_in_each_reply_language_with_the_advice_in_the_agents(
         text = screen_text(app)
         assert "2:1" in text and phrases.kind_name(kind) in text  # the kind in the agent's language
         assert screen.findings[0].suggestion.split()[0] in text  # the better phrasing, in the reply's
+
+
+async def test_after_a_reply_from_the_inbox_its_row_stops_the_first_response_clock(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    def row() -> str:
+        return next(line for line in screen_text(app).splitlines() if "Ana Horvat" in line)
+
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "!" in row()  # three days old, normal priority (24 h): overdue, marked without colour too
+        await open_editor(pilot)
+        await pilot.press(*"Poštovana, rješavamo.", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("escape")  # from the complaint to the inbox
+        await settle(pilot)
+        assert isinstance(app.screen, InboxScreen)
+        await wait_for(pilot, lambda: "!" not in row())
