@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -24,9 +25,12 @@ class WarningView:
 
 
 class WarningsPanel(VerticalScroll, can_focus=False):
+    """One Static holding every warning: typing moves their `line:column` at each keystroke, and one update
+    is a fraction of the cost of one widget per warning (benchmarks/reply_typing.py)."""
+
     DEFAULT_CSS = """
-    WarningsPanel { height: auto; max-height: 9; padding: 0 1; border-top: hkey $warning 60%; }
-    WarningsPanel.-clean { border-top: hkey $panel-lighten-2; color: $text-muted; }
+    WarningsPanel { height: 9; padding: 0 1; border-top: hkey $warning 60%; }
+    WarningsPanel.-clean { height: 2; border-top: hkey $panel-lighten-2; color: $text-muted; }
     WarningsPanel > Static { height: auto; }
     """
 
@@ -35,23 +39,21 @@ class WarningsPanel(VerticalScroll, can_focus=False):
         self.shown: tuple[tuple[WarningView, ...], int | None, str] | None = None
         """What the panel shows: the same again (a key typed after the last phrase) redraws nothing."""
 
+    def compose(self) -> ComposeResult:
+        yield Static()
+
     def show(self, warnings: list[WarningView], current: int | None, clean_text: str) -> None:
         shown = (tuple(warnings), current, clean_text)
         if shown == self.shown:
             return
         self.shown = shown
         self.set_class(not warnings, "-clean")
-        texts = [_text(warning, number == current) for number, warning in enumerate(warnings)] or [Text(clean_text)]
-        items = list(self.query_children(Static))
-        if len(items) == len(texts):  # as many as before: only their words change
-            for item, text in zip(items, texts, strict=True):
-                item.update(text)
-        else:
-            self.remove_children()
-            items = [Static(text) for text in texts]
-            self.mount_all(items)
+        texts = [_text(warning, number == current) for number, warning in enumerate(warnings)]
+        self.query_one(Static).update(Text("\n").join(texts) if texts else Text(clean_text))
         if current is not None:
-            self.call_after_refresh(self.scroll_to_widget, items[current], animate=False)
+            width = max(self.scrollable_content_region.width, 1)
+            above = sum(len(text.wrap(self.app.console, width)) for text in texts[:current])
+            self.call_after_refresh(self.scroll_to, y=above, animate=False)
 
 
 def _text(warning: WarningView, current: bool) -> Text:
