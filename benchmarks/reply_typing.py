@@ -25,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
 from console import phrases
@@ -58,20 +59,25 @@ class Bare(App[None]):
         yield TextArea(soft_wrap=True)
 
 
-async def bare_samples(text: str, keys: int) -> list[float]:
-    app = Bare()
-    samples = []
-    async with app.run_test(size=(80, 24)) as pilot:
-        area = app.query_one(TextArea)
+async def typed(pilot: Pilot[None], area: TextArea, text: str | None, keys: list[str]) -> list[float]:
+    """The CPU time of each key, pressed in `area` (filled with `text` first, the cursor on its third line)."""
+    if text is not None:
         area.load_text(text)
         area.move_cursor((2, 0))
         await pilot.pause()
-        for _ in range(keys):
-            started = time.process_time()
-            await pilot.press("a")
-            await pilot.pause()
-            samples.append(time.process_time() - started)
+    samples = []
+    for key in keys:
+        started = time.process_time()
+        await pilot.press(key)
+        await pilot.pause()
+        samples.append(time.process_time() - started)
     return samples
+
+
+async def bare_samples(text: str, keys: int) -> list[float]:
+    app = Bare()
+    async with app.run_test(size=(80, 24)) as pilot:
+        return await typed(pilot, app.query_one(TextArea), text, ["a"] * keys)
 
 
 async def editor_samples(text: str, keys: int, directory: Path) -> tuple[list[float], list[float], int]:
@@ -79,7 +85,6 @@ async def editor_samples(text: str, keys: int, directory: Path) -> tuple[list[fl
     complaint = Complaint("B-1", utc_now(), "Ivana Horvat", "ivana@example.hr", "email", "hr", "Račun", "Tijelo.")
     store.add_complaints([complaint])
     app = ConsoleApp(store, load_playbooks(), "bench", "en")
-    samples = []
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         app.open_editor("B-1", "reply")
@@ -87,24 +92,11 @@ async def editor_samples(text: str, keys: int, directory: Path) -> tuple[list[fl
             await pilot.pause(0.01)
         screen = app.screen
         area = screen.query_one(ReplyArea)
-        area.load_text(text)
-        area.move_cursor((2, 0))
-        await pilot.pause()
-        for _ in range(keys):
-            started = time.process_time()
-            await pilot.press("a")
-            await pilot.pause()
-            samples.append(time.process_time() - started)
+        samples = await typed(pilot, area, text, ["a"] * keys)
         found = len(screen.findings)
         # A key inside a flagged phrase breaks it, backspace makes it again: a warning goes and comes back.
-        first = screen.findings[0]
-        area.move_cursor(location(area.text, first.start + 2))
-        changing = []
-        for key in ["x", "backspace"] * (keys // 2):
-            started = time.process_time()
-            await pilot.press(key)
-            await pilot.pause()
-            changing.append(time.process_time() - started)
+        area.move_cursor(location(area.text, screen.findings[0].start + 2))
+        changing = await typed(pilot, area, None, ["x", "backspace"] * (keys // 2))
     return samples, changing, found
 
 
