@@ -315,6 +315,7 @@ def test_a_reply_in_croatian_with_the_ui_in_finnish_warns_saves_and_is_there_aft
     title = _("Reply in {language}").format(language="hrvatski")
     kind = phrases.kind_name("contract")
     saved_label = _("Reply ({language}) · {author} · {at}").split(" · ")[0].format(language="hr")
+    picker_hint = _("Enter: insert at the cursor · Esc: cancel")
 
     terminal.start("--lang", "fi", "--agent", "maija")
     terminal.wait_for("Saapuneet", "Pogrešan račun")  # the newest, under the cursor
@@ -323,6 +324,10 @@ def test_a_reply_in_croatian_with_the_ui_in_finnish_warns_saves_and_is_there_aft
     terminal.type("Postovana gospodo Horvat, prema uvjetima ugovora ne mozemo vratiti novac.")
     screen = terminal.wait_for(kind, "prema uvjetima ugovora")
     assert "1:" in screen  # where it is: line and column
+    terminal.keys("C-o")  # the phrase picker: ctrl+o reaches the app through tmux
+    terminal.wait_for(picker_hint)
+    terminal.keys("Escape")
+    terminal.wait_for(title)
     terminal.keys("C-s")
     terminal.wait_for("«prema uvjetima ugovora»")  # the warnings once more before it is saved
     terminal.keys("k")  # kyllä
