@@ -496,3 +496,23 @@ async def test_after_a_reply_from_the_inbox_its_row_stops_the_first_response_clo
         await settle(pilot)
         assert isinstance(app.screen, InboxScreen)
         await wait_for(pilot, lambda: "!" not in row())
+
+
+async def test_a_damaged_drafts_file_is_said_once_and_writing_goes_on(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    from console.store.drafts import drafts_file
+
+    damaged = drafts_file(croatian_store.directory, "maija")
+    damaged.parent.mkdir(exist_ok=True)
+    damaged.write_text("{not json", encoding="utf-8")
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        said = [message for message in notifications(app) if "could not be read" in message]
+        assert len(said) == 1 and str(damaged) in said[0]
+        await open_editor(pilot, ("r",))
+        await pilot.press(*"still works", "ctrl+s")
+        await settle(pilot)
+    assert [reply.text for reply in Store(croatian_store.directory).replies("T-1")] == ["still works"]

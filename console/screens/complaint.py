@@ -161,6 +161,8 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         if message.generation > self._shown:  # else overtaken by a newer load already shown: dropped
             self._shown = message.generation
             self._show(message.result)
+            if message.result.drafts_problem is not None:  # the damaged file is set aside: said once
+                self.notify(labels.store_error(message.result.drafts_problem), severity="warning")
 
     def show_again(self) -> None:
         if self._load is not None:
