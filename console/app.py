@@ -170,10 +170,10 @@ class ConsoleApp(App[None]):
     def on_saved(self, message: Saved) -> None:
         """A change whose screen closed before it was stored: the screen now shown catches up."""
         edit = message.result.edit
-        if isinstance(edit, AddNote):
-            self.notify(_("Note saved."))
-        elif isinstance(edit, AddReply):
-            self.notify(_("Reply saved."))
+        if isinstance(edit, AddNote | AddReply):  # its editor was left while saving: its draft is the text now stored
+            kind, language = ("note", self.language) if isinstance(edit, AddNote) else ("reply", edit.language)
+            self.service.submit(SaveDraft(edit.complaint_id, kind, "", language))
+            self.notify(_("Note saved.") if kind == "note" else _("Reply saved."))
         if message.result.warning is not None:  # a damaged drafts file set aside: said once
             self.notify(labels.store_error(message.result.warning), severity="warning")
         screen = self._desk_screen()

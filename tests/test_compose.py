@@ -516,3 +516,34 @@ async def test_a_damaged_drafts_file_is_said_once_and_writing_goes_on(
         await pilot.press(*"still works", "ctrl+s")
         await settle(pilot)
     assert [reply.text for reply in Store(croatian_store.directory).replies("T-1")] == ["still works"]
+
+
+async def test_leaving_while_the_reply_is_saved_stores_it_once_and_leaves_no_draft(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    gate = threading.Event()  # the desk's writer waits here, as behind another agent's lock
+    add_reply = Store.add_reply
+
+    def held(self: Store, *args: object, **kwargs: object) -> object:
+        gate.wait(10)
+        return add_reply(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "add_reply", held)
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"kept first")
+        await wait_for(pilot, lambda: ("T-1", "reply") in Store(croatian_store.directory).drafts("maija"))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "saving…" in screen_text(app))
+        await pilot.press("escape")  # left while it waits
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintScreen))
+        gate.set()
+        await settle(pilot)
+        assert "Reply saved." in notifications(app)
+    app.service.flush()
+    store = Store(croatian_store.directory)
+    assert [reply.text for reply in store.replies("T-1")] == ["kept first"]
+    assert store.drafts("maija") == {}  # the draft became the reply
