@@ -31,6 +31,8 @@ EXIT_STORE_ERROR = 1
 TEXT_LANGUAGE = ("reply",)
 """Commands whose `--lang` names the language of the text they are given, not the agent's."""
 OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent", "--config")
+EXIT_CLOSED_PIPE = 141
+"""The reader of stdout left (`| head`): what a shell reports for a process ended by SIGPIPE."""
 EXPORT_FORMATS = ("json", "csv")
 """As `exports.EXPORT_FORMATS` (a test keeps them equal): the TUI starts without importing the exporters."""
 TUI_LOCK_TIMEOUT_SECONDS = 3.0
@@ -555,6 +557,14 @@ def _run_tui(
             shutil.rmtree(demo_dir, ignore_errors=True)
 
 
+def _stdout_to_devnull() -> None:
+    """Python flushes stdout again on exit: with devnull under it, that cannot fail a second time (the
+    recipe of the `signal` module's documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     language, warning = _language(_requested_language(argv))
     i18n.set_language(language)
@@ -563,7 +573,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if rest and not takes_words(arguments, rest):
         parser.parse_args(argv)  # argparse's own one-line error for what it does not know
     try:
-        return run(arguments, language, warning)
+        status = run(arguments, language, warning)
+        sys.stdout.flush()  # a reader gone (`| head -1`) shows here, where it can still be caught
+        return status
+    except BrokenPipeError:
+        _stdout_to_devnull()
+        return EXIT_CLOSED_PIPE
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR

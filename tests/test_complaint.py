@@ -426,7 +426,7 @@ async def test_another_agents_status_change_reaches_the_inbox_within_two_seconds
         assert "waiting" not in screen_text(app) and "Open 3" in screen_text(app)
         Store(small_store.directory).set_field("T-2", "status", "waiting", "kadri")
         changed = time.monotonic()
-        while "waiting" not in screen_text(app) and time.monotonic() - changed < 5:
+        while "waiting" not in screen_text(app) and time.monotonic() - changed < 10:  # a bound, not a figure
             await pilot.pause(0.05)
         assert "waiting" in screen_text(app) and "Open 2" in screen_text(app)
     assert POLL_SECONDS < 2  # within two seconds: the poll that notices comes at most one interval later
