@@ -547,3 +547,28 @@ async def test_leaving_while_the_reply_is_saved_stores_it_once_and_leaves_no_dra
     store = Store(croatian_store.directory)
     assert [reply.text for reply in store.replies("T-1")] == ["kept first"]
     assert store.drafts("maija") == {}  # the draft became the reply
+
+
+async def test_days_from_today_count_from_the_desks_clock(croatian_store: Store, playbooks: Playbooks) -> None:
+    from datetime import UTC, datetime
+
+    app = ConsoleApp(croatian_store, playbooks, "maija", "en", now=lambda: datetime(2026, 2, 26, 12, tzinfo=UTC))
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PhrasePicker)
+        dated = next(number for number, (key, _label) in enumerate(picker.choices) if "{date}" in picker.texts[key])
+        await pilot.press(*["j"] * dated, "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"+3")
+        await pilot.pause()
+        assert "1. ožujka 2026." in screen_text(app)  # 26 February + 3 days, as Croatian writes it
+        await pilot.press("ctrl+u", *"soon")
+        await pilot.pause()
+        assert "Not a date: soon" in screen_text(app)
+        await pilot.press("enter")  # refused: the prompt stays
+        await pilot.pause()
+        assert "Not a date: soon" in screen_text(app)

@@ -347,7 +347,8 @@ class ComposeScreen(HandOnMessages, DeskScreen):
             complaint_id=clean_line(self.complaint.id),
             date=None,
         )
-        open_picker(self.app, self.complaint, self.playbook, self.language, values, self._insert_phrase)
+        today = self.desk.now().astimezone().date()  # the agent's day, on the desk's one clock
+        open_picker(self.app, self.complaint, self.playbook, self.language, values, today, self._insert_phrase)
 
     def _insert_phrase(self, text: str, step_index: int | None) -> None:
         area = self.query_one(ReplyArea)

@@ -137,9 +137,16 @@ def served_step(snippet: Snippet, complaint: Complaint, playbook: Playbook) -> i
 
 
 def open_picker(
-    app: App[object], complaint: Complaint, playbook: Playbook, language: str, values: Placeholders, inserted: Inserted
+    app: App[object],
+    complaint: Complaint,
+    playbook: Playbook,
+    language: str,
+    values: Placeholders,
+    today: datetime.date,
+    inserted: Inserted,
 ) -> None:
-    """Show the picker; the chosen snippet, filled (after a date if it needs one), goes to `inserted`."""
+    """Show the picker; the chosen snippet, filled (after a date if it needs one, counted from `today`),
+    goes to `inserted`."""
     step_index = open_step(complaint, playbook)
     step_id = playbook.steps[step_index].id if step_index is not None else None
     found = snippets(language, step_id)
@@ -172,7 +179,7 @@ def open_picker(
                 filled = Placeholders(values.customer, values.agent, values.contact, values.complaint_id, day)
                 inserted(fill(snippet.text, filled, language), served)
 
-        app.push_screen(DateDialog(language, datetime.date.today()), dated)
+        app.push_screen(DateDialog(language, today), dated)
 
     texts = {snippet.key: snippet.text for snippet in found}
     app.push_screen(PhrasePicker(title, choices, texts, previews), chosen)
