@@ -572,3 +572,36 @@ async def test_days_from_today_count_from_the_desks_clock(croatian_store: Store,
         await pilot.press("enter")  # refused: the prompt stays
         await pilot.pause()
         assert "Not a date: soon" in screen_text(app)
+
+
+async def test_with_several_replies_c_asks_which_one_to_copy(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    croatian_store.add_reply("T-1", "the first answer", "hr", "maija")
+    croatian_store.add_reply("T-1", "the second answer", "hr", "maija")
+    copied: list[str] = []
+    app = make_app(croatian_store, playbooks)
+    monkeypatch.setattr(app, "copy_to_clipboard", copied.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("c")
+        await pilot.pause()
+        assert "Which reply?" in screen_text(app) and copied == []
+        await pilot.press("j", "enter")  # the newest comes first; the one below it is the first answer
+        await pilot.pause()
+        assert copied == ["the first answer"]
+
+
+async def test_in_the_editor_letters_are_text_so_the_keys_line_offers_f1_not_question_mark(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        keys = screen_text(app).splitlines()[-1]
+        assert "f1 Help" in keys and "^s Save" in keys and "^o Phrases" in keys
+        assert "? Help" not in keys and "L Language" not in keys
+        await pilot.press("q", "question_mark", "L")  # typed, not run
+        await pilot.pause()
+        assert editor_text(app) == "q?L" and app.is_running and isinstance(app.screen, ComposeScreen)
