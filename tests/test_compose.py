@@ -231,10 +231,7 @@ async def test_the_picker_offers_the_steps_phrases_first_and_fills_the_placehold
     with_agent(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        picker = app.screen
-        assert isinstance(picker, PhrasePicker)
+        picker = await open_picker(pilot)
         step = playbooks["cancellation"].steps[0]
         first = picker.choices[0][1]
         assert first.startswith("1. ")  # the open step's phrase first, marked with its number
@@ -251,6 +248,23 @@ async def test_the_picker_offers_the_steps_phrases_first_and_fills_the_placehold
         assert Store(croatian_store.directory).complaint("T-1").tick("cancellation", step.id) is not None
 
 
+async def open_picker(pilot, key: str = "ctrl+o") -> PhrasePicker:  # type: ignore[no-untyped-def]
+    await pilot.press(key)
+    await pilot.pause()
+    picker = pilot.app.screen
+    assert isinstance(picker, PhrasePicker)
+    return picker
+
+
+def choice_with(picker: PhrasePicker, *placeholders: str) -> int:
+    """The number of the first snippet in the picker whose text has all these placeholders."""
+    return next(
+        number
+        for number, (key, _label) in enumerate(picker.choices)
+        if all(placeholder in picker.texts[key] for placeholder in placeholders)
+    )
+
+
 def values() -> Placeholders:
     return Placeholders("Ana Horvat", "Maija Virtanen", "maija@example.fi", "T-1", None)
 
@@ -262,15 +276,8 @@ async def test_a_phrase_with_a_date_asks_for_one_and_writes_it_in_the_replys_lan
     with_agent(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
-        await pilot.press("f2")  # the other key of the picker
-        await pilot.pause()
-        picker = app.screen
-        assert isinstance(picker, PhrasePicker)
-        dated = next(
-            number
-            for number, (key, _label) in enumerate(picker.choices)
-            if "{date}" in picker.texts[key] and "{agent}" in picker.texts[key]
-        )
+        picker = await open_picker(pilot, "f2")  # the other key of the picker
+        dated = choice_with(picker, "{date}", "{agent}")
         await pilot.press(*["j"] * dated, "enter")
         await pilot.pause()
         await pilot.press("ctrl+u", *"2026-12-08")
@@ -294,11 +301,8 @@ async def test_missing_agent_details_are_said_once_and_the_markers_stay(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
         for _ in range(2):
-            await pilot.press("ctrl+o")
-            await pilot.pause()
-            picker = app.screen
-            assert isinstance(picker, PhrasePicker)
-            agent = next(n for n, (key, _label) in enumerate(picker.choices) if "{agent}" in picker.texts[key])
+            picker = await open_picker(pilot)
+            agent = choice_with(picker, "{agent}")
             await pilot.press(*["j"] * agent, "enter")
             await pilot.pause()
             if "{date}" in picker.texts[picker.choices[agent][0]]:
@@ -556,11 +560,7 @@ async def test_days_from_today_count_from_the_desks_clock(croatian_store: Store,
     with_agent(app)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
-        await pilot.press("ctrl+o")
-        await pilot.pause()
-        picker = app.screen
-        assert isinstance(picker, PhrasePicker)
-        dated = next(number for number, (key, _label) in enumerate(picker.choices) if "{date}" in picker.texts[key])
+        dated = choice_with(await open_picker(pilot), "{date}")
         await pilot.press(*["j"] * dated, "enter")
         await pilot.pause()
         await pilot.press("ctrl+u", *"+3")
