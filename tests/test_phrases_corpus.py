@@ -16,7 +16,7 @@ from console.phrases import KINDS, clear_cache
 from tests.phrase_corpus import CORPUS_DIR, load_corpus, score
 
 MIN_SENTENCES = 30
-HELD_OUT = tuple(CORPUS_DIR / name for name in ("heldout", "heldout2", "heldout3"))
+HELD_OUT = tuple(CORPUS_DIR / name for name in ("heldout", "heldout2", "heldout3", "heldout4"))
 MIN_HELD_OUT = 10
 
 
