@@ -3,7 +3,9 @@ at least 90 % of the harmful ones flagged with the right kind, at most 5 % of th
 
 The same thresholds hold on the held-out sets (tests/data/phrases/heldout*/): sentences written
 before the rules were fitted to them, kept apart so that their first-sight scores stay on record (in the
-commits that added them) and so that a new set can be scored the same way before it joins them."""
+commits that added them) and so that a new set can be scored the same way before it joins them. The newest
+set, heldout5/, is not asserted: the rules were not extended for it, and benchmarks/phrases.py reports
+how they do on it."""
 
 from __future__ import annotations
 
@@ -58,6 +60,8 @@ def test_held_out_sentences_meet_the_same_thresholds(language: str, folder: Path
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_no_held_out_sentence_is_also_in_the_corpus_or_the_other_set(language: str) -> None:
-    seen = [sample.text for folder in (CORPUS_DIR, *HELD_OUT) for sample in load_corpus(language, folder)]
+def test_no_held_out_sentence_is_also_in_the_corpus_or_another_set(language: str) -> None:
+    folders = [CORPUS_DIR, *sorted(CORPUS_DIR.glob("heldout*"))]
+    assert set(HELD_OUT) < set(folders)
+    seen = [sample.text for folder in folders for sample in load_corpus(language, folder)]
     assert len(set(seen)) == len(seen)
