@@ -129,6 +129,14 @@ def test_no_suggestion_is_itself_a_phrase_to_warn_of(language: str) -> None:
         assert check(rule.suggestion, language) == [], rule.id
 
 
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_no_ready_snippet_is_a_phrase_to_warn_of(language: str) -> None:
+    from console.snippets import snippets
+
+    flagged = {snippet.key: check(snippet.text, language) for snippet in snippets(language)}
+    assert {key: findings for key, findings in flagged.items() if findings} == {}
+
+
 def test_an_unknown_language_is_refused() -> None:
     with pytest.raises(UnknownLanguage):
         check("text", "sv")
