@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,7 +246,55 @@ def test_diacritics_fold_both_ways_and_dj_stands_for_dj() -> None:
     assert matches("päättänyt", "paattanyt") == "paattanyt"
 
 
-@pytest.mark.parametrize("pattern", ["", "x?", "a ...", "a ... ... b", "a b?", "a|", "a*b", "a ...12 b"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "",
+        "x?",
+        "a ...",
+        "a ... ... b",
+        "a b?",
+        "a|",
+        "a*b",
+        "a ...12 b",
+        "a ...9 b ...9 c ...1 d",
+        "a b? c? d? e? f? g? h? i",
+    ],
+)
 def test_malformed_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern(pattern)
+
+
+def test_a_pattern_may_place_its_words_in_up_to_a_hundred_ways() -> None:
+    assert matches("a ...9 b ...9 c", "a x b y c") == "a x b y c"
+    assert matches("a b? c? d? e? f? g? h", "a b h") == "a b h"
+
+
+def test_a_shop_pattern_with_too_many_placements_is_one_line_naming_the_rule(no_shop_rules: Path) -> None:
+    no_shop_rules.mkdir()
+    (no_shop_rules / "en.toml").write_text(
+        '[[rule]]\nid = "slow"\nkind = "dismissive"\npatterns = ["a ...9 b ...9 c ...9 d"]\nsuggestion = "x"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PhraseFileError, match=r"en\.toml: rule 'slow': pattern .*placements") as raised:
+        check("a b c d", "en")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Under the contract " + "-" * 300 + "\nThanks"),
+        ("fi", "sopimuksen " + "-" * 300 + " ehdot"),
+        ("en", "see " + "a'" * 1000),
+        ("hr", "ugovorom " + "- " * 500),
+    ],
+)
+def test_a_line_of_dashes_or_quotes_after_a_rule_word_is_checked_at_once(language: str, text: str) -> None:
+    """' and - are both word and separator characters: 40 dashes after "contract" once took 45 s and each
+    more doubled it. Run apart, so that a regression fails here instead of hanging the suite."""
+    script = f"from console.phrases import check; print(len(check({text!r}, {language!r})))"
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip().isdigit()
