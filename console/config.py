@@ -147,6 +147,8 @@ def parse_config(path: Path, payload: bytes) -> Config:
         raise ConfigError(path, _("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line 3, column 7)"
         raise ConfigError(path, _("not valid TOML: {problem}").format(problem=clean_line(str(error)))) from None
+    except RecursionError:  # tomllib nests arrays and inline tables by recursion
+        raise ConfigError(path, _("not valid TOML: {problem}").format(problem=_("nested too deeply"))) from None
     for name in document:
         if name not in ("agent", "response"):
             raise ConfigError(path, _("{key}: unknown table (known: [agent], [response])").format(key=clean_line(name)))

@@ -25,7 +25,7 @@ def read_text(name: str, limit: int = TEXT_LIMIT) -> str:
     without end."""
     shown = i18n._("standard input") if name == "-" else clean_line(name)
     try:
-        raw = sys.stdin.buffer.read(limit + 1) if name == "-" else _read_regular(name, limit + 1)
+        raw = sys.stdin.buffer.read(limit + 1) if name == "-" else read_regular(name, limit + 1)
     except OSError as error:
         problem = error.strerror or str(error)
         raise UnreadableText(i18n._("cannot read {path}: {problem}").format(path=shown, problem=problem)) from None
@@ -38,7 +38,8 @@ def read_text(name: str, limit: int = TEXT_LIMIT) -> str:
         raise UnreadableText(problem.format(path=shown, offset=error.start)) from None
 
 
-def _read_regular(name: str, size: int) -> bytes:
+def read_regular(name: str | os.PathLike[str], size: int) -> bytes:
+    """At most `size` bytes of a regular file (a link to one is followed); OSError for anything else."""
     descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(descriptor, "rb") as opened:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):

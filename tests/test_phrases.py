@@ -177,6 +177,8 @@ def test_the_shop_folder_follows_xdg_config_home() -> None:
     ("content", "problem"),
     [
         ('[[rule]]\nid = "a"\nkind = "rude"\npatterns = ["x"]\nsuggestion = "y"\n', r"rule 'a': kind must be one of"),
+        ("x = " + "[" * 5000 + "]" * 5000, "not valid TOML: nested too deeply"),
+        ("# " + "x" * 1024 * 1024 + "\n", "larger than 1024 KiB, not a rule file"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = ["x*y"]\nsuggestion = "y"\n', r"rule 'a': pattern 'x\*y'"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = ["... x"]\nsuggestion = "y"\n', r"rule 'a': pattern"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = []\nsuggestion = "y"\n', r"rule 'a': patterns must be"),
