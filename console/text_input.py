@@ -15,6 +15,10 @@ TEXT_LIMIT = 1 << 20
 """The longest text read, in bytes: a reply is a letter, not an attachment."""
 
 
+class NotRegularFile(OSError):
+    """A fifo, a device or a folder where a file to read was expected."""
+
+
 class UnreadableText(Exception):
     """The text cannot be had (missing, not a regular file, too large, not UTF-8); the message is one line."""
 
@@ -43,6 +47,6 @@ def read_regular(name: str | os.PathLike[str], size: int) -> bytes:
     descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(descriptor, "rb") as opened:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(0, i18n._("not a regular file"))
+            raise NotRegularFile(0, i18n._("not a regular file"))
         os.set_blocking(descriptor, True)
         return opened.read(size)
