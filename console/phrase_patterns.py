@@ -30,10 +30,11 @@ _AFTER = r"(?!\w|'\w)"
 # characters, and a text like "contract ------" could otherwise be split in exponentially many ways
 # (40 dashes took 45 s). A word's stem* ending is possessive for the same reason.
 _SEPARATOR = r"(?:[^\w.!?\n]|\n(?!\s*\n)){1,4}+"
-MAX_PLACEMENTS = 100
-"""How many ways a pattern's gaps and optional words may place its words (each `...N` multiplies by N+1, each
-`word?` by 2): the matcher may try each of them at every word, so a pattern like `a ...9 b ...9 c ...9 d`
-(10,000 ways) would freeze the editor on a long reply. The bundled rules need at most 72."""
+MAX_PLACEMENTS = 300
+"""How many ways a pattern's gaps, optional words and choices may place its words (each `...N` multiplies by
+N+1, each `word?` by 2, a place whose choices have 1 or 2 words (`a|b+c`) by 2): the matcher may try each
+of them at every word, so a pattern like `a ...9 b ...9 c ...9 d` (10,000 ways) would freeze the editor on
+a long reply. The bundled rules need at most 144."""
 _GAP = re.compile(r"^\.\.\.([1-9]?)$")
 _TOKEN = re.compile(r"^(\*)?([\w'\-]+)(?:(\*)([1-9]|1[0-9])?)?$")
 
@@ -79,8 +80,8 @@ def _one_word(text: str) -> str:
         raise PatternError(f"{text!r} is not a word, stem* or *stem")
     prefix, stem, star, limit = found.groups()
     expression = _literal(stem)
-    if prefix:
-        expression = f"[\\w\\-]{{0,{MAX_PREFIX}}}" + expression
+    if prefix:  # atomic: where the stem ends is settled once ("a-a-a-a" could end it at every "a")
+        expression = f"(?>[\\w\\-]{{0,{MAX_PREFIX}}}{expression})"
     if star:
         expression += f"[\\w']{{0,{int(limit) if limit else MAX_SUFFIX}}}+"  # courier*: courier's
     return expression
@@ -90,6 +91,11 @@ def _word(token: str) -> str:
     """One place of a pattern: alternatives split by |, each one word or words joined by + (head+office)."""
     alternatives = (_SEPARATOR.join(map(_one_word, choice.split("+"))) for choice in token.split("|"))
     return "(?:" + "|".join(alternatives) + ")"
+
+
+def _lengths(token: str) -> int:
+    """How many different numbers of words the choices of a place have: `a|b` 1, `a|b+c` 2."""
+    return len({choice.count("+") for choice in token.split("|")})
 
 
 def compile_pattern(pattern: str) -> str:
@@ -111,6 +117,12 @@ def compile_pattern(pattern: str) -> str:
             continue
         optional = token.endswith("?")
         word = _word(token.removesuffix("?"))
+        placements *= _lengths(token.removesuffix("?")) * (2 if optional else 1)
+        if placements > MAX_PLACEMENTS:
+            raise PatternError(
+                f"its gaps, optional words and choices allow more than {MAX_PLACEMENTS} placements of the "
+                "words (each ...N counts N+1, each word? 2, a|b+c 2): split it into simpler patterns"
+            )
         if position == 0:
             if optional:
                 raise PatternError(f"{token!r}: the first word cannot be optional")
@@ -118,12 +130,6 @@ def compile_pattern(pattern: str) -> str:
             continue
         if optional and position == len(tokens) - 1:
             raise PatternError(f"{token!r}: the last word cannot be optional")
-        placements *= 2 if optional else 1
-        if placements > MAX_PLACEMENTS:
-            raise PatternError(
-                f"its gaps and optional words allow more than {MAX_PLACEMENTS} placements of the words "
-                "(each ...N counts N+1, each word? 2): split it into simpler patterns"
-            )
         skipped = f"(?:{_SEPARATOR}{_WORD_CHARS}++){{0,{gap}}}" if gap else ""
         step = f"{_SEPARATOR}{word}"
         parts.append(skipped + (f"(?:{step})?" if optional else step))  # a gap before an optional word stays
