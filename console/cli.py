@@ -429,12 +429,13 @@ def _restore(archive: Path, data_dir: Path | None) -> int:
         raise UserError(i18n._("no such file: {path}").format(path=archive))
     report = restore(archive, data_dir)
     notes = i18n.ngettext("{count} note", "{count} notes", report.notes).format(count=report.notes)
+    replies = i18n.ngettext("{count} reply", "{count} replies", report.replies).format(count=report.replies)
     restored = i18n.ngettext(
-        "Restored {count} complaint and {notes} into {path}.",
-        "Restored {count} complaints and {notes} into {path}.",
+        "Restored {count} complaint, {notes} and {replies} into {path}.",
+        "Restored {count} complaints, {notes} and {replies} into {path}.",
         report.complaints,
     )
-    print(restored.format(count=report.complaints, notes=notes, path=data_dir))
+    print(restored.format(count=report.complaints, notes=notes, replies=replies, path=data_dir))
     return 0
 
 

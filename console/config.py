@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any
 from console.i18n import _
 from console.safe_text import clean_line
 from console.store.records import PRIORITIES
+from console.text_input import NotRegularFile, read_regular
 
 ENVIRONMENT_VARIABLE = "AGENT_CONSOLE_CONFIG"
 MAX_SIZE = 64 * 1024
@@ -75,16 +75,13 @@ def _read(path: Path) -> bytes | None:
     """The file's bytes, None if there is none. Never blocks on a fifo or reads a device: only a regular
     file is read (a symlink to one is fine: dotfile managers link config files)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        payload = read_regular(path, MAX_SIZE + 1)
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        raise ConfigError(path, _("is not a regular file")) from None
     except OSError as error:
         raise ConfigError(path, _("cannot be read: {problem}").format(problem=error.strerror)) from None
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        os.close(descriptor)
-        raise ConfigError(path, _("is not a regular file"))
-    with os.fdopen(descriptor, "rb") as file:
-        payload = file.read(MAX_SIZE + 1)
     if len(payload) > MAX_SIZE:
         raise ConfigError(path, _("larger than {size} KiB, not a config file").format(size=MAX_SIZE // 1024))
     return payload
@@ -147,6 +144,8 @@ def parse_config(path: Path, payload: bytes) -> Config:
         raise ConfigError(path, _("not UTF-8 text")) from None
     except tomllib.TOMLDecodeError as error:  # its message ends "(at line 3, column 7)"
         raise ConfigError(path, _("not valid TOML: {problem}").format(problem=clean_line(str(error)))) from None
+    except RecursionError:  # tomllib nests arrays and inline tables by recursion
+        raise ConfigError(path, _("not valid TOML: {problem}").format(problem=_("nested too deeply"))) from None
     for name in document:
         if name not in ("agent", "response"):
             raise ConfigError(path, _("{key}: unknown table (known: [agent], [response])").format(key=clean_line(name)))

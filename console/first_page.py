@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from console.response_clock import DEFAULT_TARGETS, targets_for
+from console.response_clock import DEFAULT_TARGETS, overdue_cutoff, targets_for
 from console.store import InboxIndex, Summary
 from console.store.atomic import make_folder, read_regular, write_atomically
 from console.store.index import CODE_BASE
@@ -58,7 +58,7 @@ def read_page(
         counts = {str(key): int(value) for key, value in document["counts"].items()}
         for priority, pending in document["pending"].items():  # overdue since the page was kept
             due = targets.get(priority, targets["normal"])
-            cutoff = (now - due).astimezone(UTC).isoformat()
+            cutoff = overdue_cutoff(now, due).astimezone(UTC).isoformat()
             counts["overdue"] += bisect.bisect_left(pending, cutoff)
         return FirstPage(int(document["count"]), counts, rows)
     except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):

@@ -26,7 +26,15 @@ _BEFORE = r"(?<!\w)"
 _AFTER = r"(?!\w|'\w)"
 # Between two words of a phrase: spaces and in-sentence punctuation, a single line break, never . ! ? or a
 # blank line, so that a pattern does not run on from one sentence into the next.
-_SEPARATOR = r"(?:[^\w.!?\n]|\n(?!\s*\n)){1,4}"
+# Separators and skipped words are possessive (never given back): ' and - are both word and separator
+# characters, and a text like "contract ------" could otherwise be split in exponentially many ways
+# (40 dashes took 45 s). A word's stem* ending is possessive for the same reason.
+_SEPARATOR = r"(?:[^\w.!?\n]|\n(?!\s*\n)){1,4}+"
+MAX_PLACEMENTS = 300
+"""How many ways a pattern's gaps, optional words and choices may place its words (each `...N` multiplies by
+N+1, each `word?` by 2, a place whose choices have 1 or 2 words (`a|b+c`) by 2): the matcher may try each
+of them at every word, so a pattern like `a ...9 b ...9 c ...9 d` (10,000 ways) would freeze the editor on
+a long reply. The bundled rules need at most 144."""
 _GAP = re.compile(r"^\.\.\.([1-9]?)$")
 _TOKEN = re.compile(r"^(\*)?([\w'\-]+)(?:(\*)([1-9]|1[0-9])?)?$")
 
@@ -72,10 +80,10 @@ def _one_word(text: str) -> str:
         raise PatternError(f"{text!r} is not a word, stem* or *stem")
     prefix, stem, star, limit = found.groups()
     expression = _literal(stem)
-    if prefix:
-        expression = f"[\\w\\-]{{0,{MAX_PREFIX}}}" + expression
+    if prefix:  # atomic: where the stem ends is settled once ("a-a-a-a" could end it at every "a")
+        expression = f"(?>[\\w\\-]{{0,{MAX_PREFIX}}}{expression})"
     if star:
-        expression += f"[\\w']{{0,{int(limit) if limit else MAX_SUFFIX}}}"  # courier*: courier's
+        expression += f"[\\w']{{0,{int(limit) if limit else MAX_SUFFIX}}}+"  # courier*: courier's
     return expression
 
 
@@ -83,6 +91,11 @@ def _word(token: str) -> str:
     """One place of a pattern: alternatives split by |, each one word or words joined by + (head+office)."""
     alternatives = (_SEPARATOR.join(map(_one_word, choice.split("+"))) for choice in token.split("|"))
     return "(?:" + "|".join(alternatives) + ")"
+
+
+def _lengths(token: str) -> int:
+    """How many different numbers of words the choices of a place have: `a|b` 1, `a|b+c` 2."""
+    return len({choice.count("+") for choice in token.split("|")})
 
 
 def compile_pattern(pattern: str) -> str:
@@ -93,15 +106,23 @@ def compile_pattern(pattern: str) -> str:
         raise PatternError("empty pattern")
     parts: list[str] = []
     gap = 0
+    placements = 1
     for position, token in enumerate(tokens):
         gap_match = _GAP.match(token)
         if gap_match:
             if position == 0 or position == len(tokens) - 1 or gap:
                 raise PatternError(f"{token!r} must stand between two words")
             gap = int(gap_match.group(1) or 3)
+            placements *= gap + 1
             continue
         optional = token.endswith("?")
         word = _word(token.removesuffix("?"))
+        placements *= _lengths(token.removesuffix("?")) * (2 if optional else 1)
+        if placements > MAX_PLACEMENTS:
+            raise PatternError(
+                f"its gaps, optional words and choices allow more than {MAX_PLACEMENTS} placements of the "
+                "words (each ...N counts N+1, each word? 2, a|b+c 2): split it into simpler patterns"
+            )
         if position == 0:
             if optional:
                 raise PatternError(f"{token!r}: the first word cannot be optional")
@@ -109,7 +130,7 @@ def compile_pattern(pattern: str) -> str:
             continue
         if optional and position == len(tokens) - 1:
             raise PatternError(f"{token!r}: the last word cannot be optional")
-        skipped = f"(?:{_SEPARATOR}{_WORD_CHARS}+){{0,{gap}}}" if gap else ""
+        skipped = f"(?:{_SEPARATOR}{_WORD_CHARS}++){{0,{gap}}}" if gap else ""
         step = f"{_SEPARATOR}{word}"
         parts.append(skipped + (f"(?:{step})?" if optional else step))  # a gap before an optional word stays
         gap = 0

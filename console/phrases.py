@@ -18,6 +18,7 @@ from typing import Any
 from console.i18n import LANGUAGES, N_, UnknownLanguage, _
 from console.phrase_patterns import PatternError, at_word_start, compile_pattern, fold, sentence_bounds
 from console.resources import data_dir
+from console.text_input import read_regular
 
 KINDS: tuple[str, ...] = (
     "contract",
@@ -70,6 +71,8 @@ _ADVICE: Mapping[str, str] = {
 _RULE_KEYS = frozenset({"id", "kind", "patterns", "unless", "suggestion", "enabled"})
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SHOP_RULES_VARIABLE = "AGENT_CONSOLE_PHRASES"
+MAX_RULES_SIZE = 1024 * 1024
+"""A rule file is read whole and its rules compiled into one expression: the bundled ones are about 15 KiB."""
 
 
 class PhraseFileError(Exception):
@@ -178,14 +181,19 @@ def read_rules(path: Path) -> tuple[Rule, ...]:
     import tomllib
 
     try:
-        with path.open("rb") as file:
-            document: dict[str, Any] = tomllib.load(file)
+        payload = read_regular(path, MAX_RULES_SIZE + 1)
+    except OSError as error:
+        raise PhraseFileError(f"{path}: cannot be read: {error.strerror}") from None
+    if len(payload) > MAX_RULES_SIZE:
+        raise PhraseFileError(f"{path}: larger than {MAX_RULES_SIZE // 1024} KiB, not a rule file")
+    try:
+        document: dict[str, Any] = tomllib.loads(payload.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise PhraseFileError(f"{path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise PhraseFileError(f"{path}: not UTF-8") from None
-    except OSError as error:
-        raise PhraseFileError(f"{path}: cannot be read: {error.strerror}") from None
+    except RecursionError:  # tomllib nests arrays and tables by recursion
+        raise PhraseFileError(f"{path}: not valid TOML: nested too deeply") from None
     unknown = sorted(set(document) - {"rule"})
     if unknown:
         raise PhraseFileError(f"{path}: unknown key {unknown[0]!r} (rules are [[rule]] tables)")

@@ -10,12 +10,12 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Protocol
 
 from console import i18n
 from console.phrases import Finding, PhraseFileError, check, kind_name
 from console.safe_text import clean_line, json_escaped, visible
+from console.text_input import UnreadableText, read_text
 
 COMMAND = "phrases"
 EXIT_FLAGGED = 1
@@ -68,31 +68,14 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None) -> in
             known = ", ".join(i18n.LANGUAGES)
             message = i18n._("no phrase rules for language {language} (known: {languages})")
             raise BadInput(message.format(language=repr(requested), languages=known))
-        text = _read(arguments.file)
+        text = read_text(arguments.file)
         findings = check(text, language)
-    except (BadInput, PhraseFileError) as error:  # a shop's rule file may hold anything: shown inert
+    except (BadInput, UnreadableText, PhraseFileError) as error:  # a shop's rule file may hold anything: shown inert
         print(f"agent-console: {clean_line(str(error))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     output = _as_json(findings) if arguments.format == "json" else as_text(text, findings)
     sys.stdout.write(visible(output) if sys.stdout.isatty() else output)
     return EXIT_FLAGGED if findings else 0
-
-
-def _read(name: str) -> str:
-    try:
-        if name == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            data = Path(name).read_bytes()
-    except OSError as error:
-        shown = clean_line(name)
-        raise BadInput(i18n._("cannot read {path}: {problem}").format(path=shown, problem=error.strerror)) from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        shown = i18n._("standard input") if name == "-" else clean_line(name)
-        problem = i18n._("{path} is not UTF-8 text (byte {offset})").format(path=shown, offset=error.start)
-        raise BadInput(problem) from None
 
 
 def position(text: str, offset: int) -> tuple[int, int]:

@@ -4,9 +4,7 @@ script or a shell, in the complaint's language unless told otherwise."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 from typing import Any, Protocol
 
 from console import i18n
@@ -15,10 +13,7 @@ from console.phrases import PhraseFileError, check
 from console.phrases_command import as_text
 from console.safe_text import clean, clean_line, visible
 from console.store import Reply, Store
-from console.store.atomic import open_regular
-
-REPLY_LIMIT = 1 << 20
-"""The longest reply accepted, in bytes: a reply is a letter, not an attachment."""
+from console.text_input import UnreadableText, read_text
 
 
 class ReplyInputError(Exception):
@@ -88,31 +83,13 @@ def stored_text(reply: Reply) -> str:
 def _reply_text(file: str | None, words: list[str]) -> str:
     if file is not None and words:
         raise ReplyInputError(i18n._("give the reply as TEXT or with --file, not both"))
-    text = _read(file) if file is not None else " ".join(words)
+    try:
+        text = read_text(file) if file is not None else " ".join(words)
+    except UnreadableText as error:
+        raise ReplyInputError(str(error)) from None
     if not text.strip():
         raise ReplyInputError(i18n._("a reply needs some text"))
     return text.rstrip("\n")  # the newline a file or `echo` ends with is not part of the reply
-
-
-def _read(file: str) -> str:
-    """The reply from a file or, for `-`, standard input: UTF-8, at most REPLY_LIMIT bytes."""
-    try:
-        if file == "-":
-            raw = sys.stdin.buffer.read(REPLY_LIMIT + 1)
-        else:
-            descriptor = open_regular(Path(file), os.O_RDONLY)  # a fifo or device is refused, never waited on
-            with os.fdopen(descriptor, "rb") as opened:
-                raw = opened.read(REPLY_LIMIT + 1)
-    except OSError as error:
-        raise ReplyInputError(
-            i18n._("cannot read {path}: {problem}").format(path=file, problem=error.strerror or error)
-        ) from None
-    if len(raw) > REPLY_LIMIT:
-        raise ReplyInputError(i18n._("{path}: a reply is at most {size} bytes").format(path=file, size=REPLY_LIMIT))
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ReplyInputError(i18n._("{path} is not UTF-8 text").format(path=file)) from None
 
 
 def _language(given: str | None, complaint_language: str) -> str:

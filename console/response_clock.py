@@ -9,7 +9,7 @@ hour for an urgent complaint. A shop sets its own targets in the config file's `
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
 DEFAULT_TARGETS: Mapping[str, timedelta] = MappingProxyType(
@@ -21,6 +21,10 @@ DEFAULT_TARGETS: Mapping[str, timedelta] = MappingProxyType(
     }
 )
 """How long a complaint of each priority may wait for its first reply."""
+
+LATEST_DUE = datetime(9999, 12, 30, tzinfo=UTC)
+"""The due time of a complaint received so near the year 9999 (an import may carry one) that its target
+would pass the last date Python can hold: a day short of it, so that every time zone can still show it."""
 
 CLOCK_STOPPED = ("resolved", "waiting")
 """Statuses whose clock does not run: nothing is owed while the customer is to answer, or once it is done."""
@@ -34,7 +38,19 @@ def targets_for(targets: Mapping[str, timedelta] | None) -> dict[str, timedelta]
 def first_response_due(received: datetime, priority: str, targets: Mapping[str, timedelta]) -> datetime:
     """When the first reply is due. A priority with no target of its own has the normal one."""
     chosen = targets_for(targets)
-    return received + chosen.get(priority, chosen["normal"])
+    try:
+        return min(received + chosen.get(priority, chosen["normal"]), LATEST_DUE)
+    except OverflowError:
+        return LATEST_DUE
+
+
+def overdue_cutoff(now: datetime, target: timedelta) -> datetime:
+    """The moment before which a complaint must have arrived to be past `target` at `now`; a target reaching
+    back past the year 1 (a config's "999999d") gives the earliest time, before which nothing arrived."""
+    try:
+        return now - target
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def is_overdue(status: str, first_response_at: datetime | None, due: datetime, now: datetime) -> bool:

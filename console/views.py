@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from console.i18n import N_, _, format_age
 from console.playbooks import Playbooks
-from console.response_clock import DEFAULT_TARGETS, first_response_due, targets_for
+from console.response_clock import DEFAULT_TARGETS, first_response_due, overdue_cutoff, targets_for
 from console.store import PRIORITIES, STATUSES
 from console.store.index import InboxIndex
 
@@ -62,7 +62,7 @@ def due_cutoffs(index: InboxIndex, now: datetime, targets: Mapping[str, timedelt
     priority = index.categories["priority"]
     chosen = targets_for(targets)
     return {
-        code: (now - chosen.get(name, chosen["normal"])).astimezone(UTC).isoformat()
+        code: overdue_cutoff(now, chosen.get(name, chosen["normal"])).astimezone(UTC).isoformat()
         for code, name in ((priority.code_of(name), name) for name in priority.values)
         if code is not None
     }

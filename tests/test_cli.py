@@ -307,6 +307,7 @@ def test_seed_check_backup_and_restore(desk: Path, tmp_path: Path, capsys: pytes
     assert status == 0 and "700 complaints" in out and "No problems found." in out
 
     run(capsys, "note", "S-000042", "kept", "in", "the", "backup")
+    run(capsys, "reply", "S-000042", "--lang", "en", "Thank", "you", "for", "waiting.")
     archive = tmp_path / "snapshot.tar.gz"
     status, out, _err = run(capsys, "backup", "-o", str(archive))
     assert status == 0 and str(archive) in out
@@ -314,7 +315,11 @@ def test_seed_check_backup_and_restore(desk: Path, tmp_path: Path, capsys: pytes
 
     restored = tmp_path / "restored"
     status, out, _err = run(capsys, "restore", str(archive), "--data-dir", str(restored))
-    assert status == 0 and "700 complaints" in out
+    assert (
+        status == 0
+        and out.startswith("Restored 700 complaints, ")
+        and out.endswith(f" notes and 1 reply into {restored}.\n")
+    )
     shown = json.loads(run(capsys, "show", "S-000042", "--format", "json", "--data-dir", str(restored))[1])
     assert [note["text"] for note in shown["notes"]][-1] == "kept in the backup"
     status, _out, err = run(capsys, "restore", str(archive), "--data-dir", str(restored))

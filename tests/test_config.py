@@ -76,6 +76,7 @@ def test_a_file_named_on_the_command_line_must_exist(tmp_path: Path) -> None:
         ('[response]\nurgent = "-1h"\n', "response.urgent: '-1h' is not a time such as"),
         ("[response]\nurgent = 60\n", "response.urgent: 60 is not a time such as"),
         ('[response]\ncritical = "1h"\n', "response.critical: unknown priority (known: low, normal, high, urgent)"),
+        ("[response]\nurgent = " + "[" * 5000 + "]" * 5000, "not valid TOML: nested too deeply"),
     ],
 )
 def test_a_broken_config_is_one_line_naming_the_file_and_the_key(tmp_path: Path, text: str, problem: str) -> None:

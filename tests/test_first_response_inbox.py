@@ -4,17 +4,21 @@ waiting on the customer or resolved, and let go of one as soon as it is answered
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 from rich.segment import Segment
 
 from console.app import ConsoleApp
+from console.config import Config
 from console.playbooks import Playbooks
+from console.response_clock import LATEST_DUE
 from console.store import Store
 from console.widgets.inbox_list import InboxList
-from tests.conftest import make_complaint, screen_text, wait_for
+from tests.conftest import make_complaint, run_cli, screen_text, wait_for
 
 BASE = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
@@ -119,3 +123,30 @@ async def test_without_colour_overdue_reads_from_its_mark(
         assert "!1 hr" in line
         line = next(line for line in screen_text(app).splitlines() if "Customer 4" in line)
         assert "1 day" in line and "!" not in line  # 47 h left of 72
+
+
+async def test_targets_and_times_at_the_ends_of_the_calendar_neither_crash_nor_turn_overdue(
+    tmp_path: Path, playbooks: Playbooks, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A config's "999999d" reaches back past the year 1; an import may carry a complaint received in 9999,
+    whose due time would pass the last date there is. Both were an OverflowError in the inbox and the CLI."""
+    store = Store(tmp_path / "desk")
+    far = datetime(9999, 12, 31, 20, 0, tzinfo=UTC)
+    store.add_complaints(
+        [make_complaint(1, id="C-1", received=BASE, priority="low"), make_complaint(2, id="F-1", received=far)]
+    )
+    config = Config(response_targets=MappingProxyType({"low": timedelta(days=999999)}))
+    app = ConsoleApp(store, playbooks, "tester", "en", now=Clock(BASE + timedelta(days=400)), config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InboxList).count == 2)
+        assert "5 Overdue 0" in screen_text(app)
+        assert not any(late for _due, late in rows(app).values())
+    config_file = tmp_path / "config.toml"
+    config_file.write_text('[response]\nlow = "999999d"\n', encoding="utf-8")
+    monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(config_file))
+    status, out, err = run_cli(capsys, "--data-dir", str(store.directory), "list", "--format", "json")
+    assert (status, err) == (0, "")
+    listed = {entry["id"]: entry for entry in json.loads(out)}
+    assert listed["F-1"]["first_response_due"] == LATEST_DUE.isoformat() and not listed["F-1"]["overdue"]
+    assert not listed["C-1"]["overdue"]
+    assert run_cli(capsys, "--data-dir", str(store.directory), "export", "--format", "csv")[0] == 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,6 +185,8 @@ def test_the_shop_folder_follows_xdg_config_home() -> None:
     ("content", "problem"),
     [
         ('[[rule]]\nid = "a"\nkind = "rude"\npatterns = ["x"]\nsuggestion = "y"\n', r"rule 'a': kind must be one of"),
+        ("x = " + "[" * 5000 + "]" * 5000, "not valid TOML: nested too deeply"),
+        ("# " + "x" * 1024 * 1024 + "\n", "larger than 1024 KiB, not a rule file"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = ["x*y"]\nsuggestion = "y"\n', r"rule 'a': pattern 'x\*y'"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = ["... x"]\nsuggestion = "y"\n', r"rule 'a': pattern"),
         ('[[rule]]\nid = "a"\nkind = "insult"\npatterns = []\nsuggestion = "y"\n', r"rule 'a': patterns must be"),
@@ -252,7 +256,73 @@ def test_diacritics_fold_both_ways_and_dj_stands_for_dj() -> None:
     assert matches("päättänyt", "paattanyt") == "paattanyt"
 
 
-@pytest.mark.parametrize("pattern", ["", "x?", "a ...", "a ... ... b", "a b?", "a|", "a*b", "a ...12 b"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        "",
+        "x?",
+        "a ...",
+        "a ... ... b",
+        "a b?",
+        "a|",
+        "a*b",
+        "a ...12 b",
+        "a ...9 b ...9 c ...3 d",
+        "a b? c? d? e? f? g? h? i? j? k",
+    ],
+)
 def test_malformed_patterns_are_refused(pattern: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern(pattern)
+
+
+def test_a_pattern_may_place_its_words_in_up_to_300_ways() -> None:
+    assert matches("a ...9 b ...9 c ...1 d", "a x b y c d") == "a x b y c d"
+    assert matches("a b? c? d? e? f? g? h? i", "a b i") == "a b i"
+    with pytest.raises(PatternError, match="placements"):  # 10 × 10 × 10 ways to end the three places
+        compile_pattern(" ".join(["|".join("+".join("a" * k) for k in range(1, 11))] * 3 + ["z"]))
+
+
+def test_a_shop_pattern_with_too_many_placements_is_one_line_naming_the_rule(no_shop_rules: Path) -> None:
+    no_shop_rules.mkdir()
+    (no_shop_rules / "en.toml").write_text(
+        '[[rule]]\nid = "slow"\nkind = "dismissive"\npatterns = ["a ...9 b ...9 c ...9 d"]\nsuggestion = "x"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PhraseFileError, match=r"en\.toml: rule 'slow': pattern .*placements") as raised:
+        check("a b c d", "en")
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "Under the contract " + "-" * 300 + "\nThanks"),
+        ("fi", "sopimuksen " + "-" * 300 + " ehdot"),
+        ("en", "see " + "a'" * 1000),
+        ("hr", "ugovorom " + "- " * 500),
+    ],
+)
+def test_a_line_of_dashes_or_quotes_after_a_rule_word_is_checked_at_once(language: str, text: str) -> None:
+    """' and - are both word and separator characters: 40 dashes after "contract" once took 45 s and each
+    more doubled it. Run apart, so that a regression fails here instead of hanging the suite."""
+    script = f"from console.phrases import check; print(len(check({text!r}, {language!r})))"
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip().isdigit()
+
+
+def test_a_shop_rule_of_compound_stems_on_hyphenated_words_is_checked_at_once(no_shop_rules: Path) -> None:
+    """`*stem` may take a hyphen into the compound, so in "a-a-a-a" each `*a` could end at every "a": twelve
+    of them in a row were minutes of backtracking. Run apart, so that a regression fails here."""
+    no_shop_rules.mkdir()
+    pattern = " ".join(["*a"] * 12 + ["z"])
+    (no_shop_rules / "en.toml").write_text(
+        f'[[rule]]\nid = "compounds"\nkind = "insult"\npatterns = ["{pattern}"]\nsuggestion = "x"\n', encoding="utf-8"
+    )
+    text = "a-a-a-a-a-a-a-a " * 125
+    script = f"from console.phrases import check; print(len(check({text!r}, 'en')))"
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (finished.returncode, finished.stdout) == (0, "0\n"), finished.stderr
+    matching = "x-tra-a " + "a " * 11 + "z"  # the first stem at the end of a hyphenated compound
+    assert [finding.text for finding in check(matching, "en")] == [matching]

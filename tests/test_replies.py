@@ -17,6 +17,7 @@ from console.store.integrity import backup, check, restore
 from console.store.records import new_reply_id
 from console.store.tinystore import SCHEMA_VERSION
 from console.views import overdue_rows
+from tests.conftest import run_cli
 
 SCHEMA_3_DESK = Path(__file__).parent / "data" / "desk-v3.tar.gz"
 
@@ -92,6 +93,20 @@ def test_check_names_a_reply_line_that_is_not_a_reply(small_store: Store) -> Non
     report = check(small_store)
     assert not report.ok
     assert any("replies/00000.jsonl: line 2 is not a reply" in problem for problem in report.problems)
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+05:00"])
+def test_a_reply_time_no_zone_can_show_is_damage_not_a_crash(
+    small_store: Store, at: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_store.add_reply("T-1", "Fine.", "en", "anna")
+    with (small_store.directory / "replies" / "00000.jsonl").open("ab") as file:
+        line = {"id": "x", "complaint_id": "T-1", "text": "t", "language": "en", "author": "a", "at": at}
+        file.write(json.dumps(line).encode() + b"\n")
+    assert any("line 2 is not a reply" in problem for problem in check(small_store).problems)
+    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(small_store.directory))
+    status, out, err = run_cli(capsys, "show", "T-1")
+    assert (status, out) == (1, "") and err.count("\n") == 1 and "00000.jsonl is damaged" in err
 
 
 @pytest.fixture

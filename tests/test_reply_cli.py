@@ -136,3 +136,15 @@ def test_a_harmful_phrase_is_warned_of_on_stderr_and_the_reply_is_stored_all_the
 def test_a_clean_reply_says_nothing_on_stderr(desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _out, err = run_cli(capsys, "reply", "T-1", "Hvala Vam na strpljenju, paket stiže sutra.")
     assert (status, err) == (0, "")
+
+
+@pytest.mark.parametrize("language", ["en", "fi", "et", "hr"])
+def test_the_file_option_s_help_names_its_argument_as_the_help_shows_it(
+    language: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--file DATOTEKA  … iz datoteke FILE …` left a Croatian agent guessing what FILE was."""
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "--lang", language, "reply", "--help")
+    help_text = " ".join(capsys.readouterr().out.split())
+    metavar, described = help_text.rsplit("--file ", 1)[1].split(" ", 1)  # the options list, not the usage
+    assert metavar in described.split(" ID ")[0], help_text

@@ -136,7 +136,7 @@ def test_restore_never_calls_extractall(
     monkeypatch.setattr(tarfile.TarFile, "extractall", forbidden)
     monkeypatch.setattr(tarfile.TarFile, "extract", forbidden)
     status, out, err = run(capsys, "restore", str(good_archive), "--data-dir", str(tmp_path / "new"))
-    assert status == 0 and "3 complaints and 1 note" in out, err
+    assert status == 0 and "3 complaints, 1 note and 0 replies" in out, err
     assert [note.text for note in Store(tmp_path / "new").notes("T-1")] == ["kept"]
     assert [change.new for change in Store(tmp_path / "new").history("T-2")] == ["waiting"]
 

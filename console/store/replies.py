@@ -32,8 +32,21 @@ def reply_fields(document: Mapping[str, Any]) -> Reply:
         raise ValueError(f"a reply needs {', '.join(REPLY_FIELDS)} as text")
     return Reply(
         document["id"], document["complaint_id"], document["text"], document["language"], document["author"],
-        parse_time(document["at"]),
+        _shown_time(document["at"]),
     )  # fmt: skip
+
+
+def _shown_time(value: object) -> datetime:
+    """A reply's time, one that every time zone can show: "9999-12-31T23:00-05:00" passes the last day
+    Python holds once in UTC, and a hand-edited log line with it crashed `show` instead of being damage."""
+    moment = parse_time(str(value))
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1 < year < 9999:
+        raise ValueError(f"time {value!r} is out of range")
+    return moment
 
 
 def read_reply(path: Path, document: Mapping[str, Any]) -> Reply:
