@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from textual import events
@@ -16,7 +17,8 @@ from textual.screen import Screen
 
 from console import labels
 from console.collector import Pause
-from console.desk import AddNote, DeskService
+from console.config import Config
+from console.desk import AddNote, AddReply, DeskService, SaveDraft
 from console.i18n import (
     N_,
     _,
@@ -35,6 +37,7 @@ from console.screens.desk_worker import Polled, PollFailed, Saved, SaveFailed, i
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
+from console.store.records import utc_now
 from console.widgets.status_line import StatusLine
 
 POLL_SECONDS = 1.5
@@ -67,15 +70,20 @@ class ConsoleApp(App[None]):
         language: str,
         start_up: Pause | None = None,
         warning: str | None = None,
+        config: Config | None = None,
+        now: Callable[[], datetime] = utc_now,
     ) -> None:
+        """`now`: the clock every screen reads (tests give their own)."""
         super().__init__()
+        self.config = config or Config()
+        """The agent's config file (name and contact for replies, first-response targets), read by the CLI."""
         self._no_color = NoColor()
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
         self.leaving = False
         """Set once quitting has begun: keys typed ahead of the exit (`q` then `n`) must open nothing."""
-        self.service = DeskService(store, playbooks, agent)
+        self.service = DeskService(store, playbooks, agent, now, self.config.response_targets)
         """Loading, polling, presence and every change: the screens ask it through workers."""
         self.service.open_inbox()  # before the loop runs: the first frame has rows
         self._polling = False
@@ -100,6 +108,10 @@ class ConsoleApp(App[None]):
     @property
     def language(self) -> str:
         return current_language()
+
+    def now(self) -> datetime:
+        """The time, from the one clock the app and the desk service read (settable in tests)."""
+        return self.service.now()
 
     def get_default_screen(self) -> Screen[Any]:
         """The inbox is the bottom screen: every other one opens over it and closes back to it (and no
@@ -165,8 +177,12 @@ class ConsoleApp(App[None]):
             if self.drafts.get(edit.complaint_id, "").strip() == edit.text:
                 del self.drafts[edit.complaint_id]  # kept as a draft when the screen closed: it is stored now
             self.notify(_("Note saved."))
+        elif isinstance(edit, AddReply):
+            self.notify(_("Reply saved."))
+        if message.result.warning is not None:  # a damaged drafts file set aside: said once
+            self.notify(labels.store_error(message.result.warning), severity="warning")
         screen = self._desk_screen()
-        if screen is not None:
+        if screen is not None and not isinstance(edit, SaveDraft):  # a draft is not the desk's data
             screen.reload(keep_position=True)
 
     def on_save_failed(self, message: SaveFailed) -> None:

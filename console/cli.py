@@ -8,14 +8,18 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from console import i18n, labels
+from console import i18n, labels, phrases_command
 from console.collector import Pause
+from console.config import Config, ConfigError, load_config
 from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
+from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
+from console.response_clock import DEFAULT_TARGETS, targets_for
 from console.safe_text import clean_line, visible
 from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
@@ -24,6 +28,9 @@ from console.store.records import utc_now
 PROG = "agent-console"
 EXIT_USER_ERROR = 2
 EXIT_STORE_ERROR = 1
+TEXT_LANGUAGE = ("reply",)
+"""Commands whose `--lang` names the language of the text they are given, not the agent's."""
+OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent", "--config")
 EXIT_CLOSED_PIPE = 141
 """The reader of stdout left (`| head`): what a shell reports for a process ended by SIGPIPE."""
 EXPORT_FORMATS = ("json", "csv")
@@ -81,41 +88,59 @@ class _Command(NamedTuple):
 
     options: _Arguments
     arguments: _Arguments
+    parser: argparse.ArgumentParser  # for a subcommand of its own (`phrases check`)
 
 
 def _parser() -> argparse.ArgumentParser:
     """The command line, its help in the current language: call it after `i18n.set_language`."""
     _ = i18n._
-    common = argparse.ArgumentParser(add_help=False)
-    options = common.add_argument_group(_("common options"))
-    options.add_argument(
-        "--data-dir",
-        type=Path,
-        default=argparse.SUPPRESS,
-        metavar=_("DIR"),
-        help=_("data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)"),
-    )
-    options.add_argument(
-        "--lang",
-        default=argparse.SUPPRESS,
-        metavar="LANG",
-        help=_("language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)"),
-    )
-    options.add_argument(
-        "--agent",
-        default=argparse.SUPPRESS,
-        metavar=_("NAME"),
-        help=_("your name on notes and changes (default: your login name)"),
-    )
+
+    def common_options(with_language: bool) -> argparse.ArgumentParser:
+        """The options every command takes (`--lang` is the language of the text for some: see TEXT_LANGUAGE)."""
+        common = argparse.ArgumentParser(add_help=False)
+        options = common.add_argument_group(_("common options"))
+        options.add_argument(
+            "--data-dir",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar=_("DIR"),
+            help=_("data directory (default: $AGENT_CONSOLE_DATA, else the XDG data dir)"),
+        )
+        if with_language:
+            options.add_argument(
+                "--lang",
+                default=argparse.SUPPRESS,
+                metavar="LANG",
+                help=_("language: fi, et, hr or en (default: from LANGUAGE/LC_ALL/LC_MESSAGES/LANG)"),
+            )
+        options.add_argument(
+            "--agent",
+            default=argparse.SUPPRESS,
+            metavar=_("NAME"),
+            help=_("your name on notes and changes (default: your login name)"),
+        )
+        options.add_argument(
+            "--config",
+            type=Path,
+            default=argparse.SUPPRESS,
+            metavar=_("FILE"),
+            help=_(
+                "your config file (default: $AGENT_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/agent-console/config.toml)"
+            ),
+        )
+        return common
+
+    common = common_options(with_language=True)
     help_text = _("show this help and exit")
     file_metavar = _("FILE")
 
     def command(name: str, description: str) -> _Command:
+        shared = common_options(with_language=False) if name in TEXT_LANGUAGE else common
         sub = commands.add_parser(
-            name, parents=[common], help=description, description=description, add_help=False,
+            name, parents=[shared], help=description, description=description, add_help=False,
             formatter_class=_HelpFormatter,
         )  # fmt: skip
-        own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")))
+        own = _Command(sub.add_argument_group(_("options")), sub.add_argument_group(_("arguments")), sub)
         own.options.add_argument("-h", "--help", action="help", help=help_text)
         return own
 
@@ -148,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     noter.arguments.add_argument(
         "text", nargs="+", metavar=_("TEXT"), help=_("the note (several words need no quotes)")
     )
+
+    replier = command("reply", _("store a reply to the customer, in the complaint's language"))
+    add_reply_arguments(replier.options, replier.arguments)
 
     setter = command("set", _("change status, priority, assignee or playbook of complaints (kept as history)"))
     setter.arguments.add_argument("ids", nargs="*", metavar="ID", help=_("the complaints' ids"))
@@ -186,6 +214,7 @@ def _parser() -> argparse.ArgumentParser:
     seeder.options.add_argument(
         "--seed", type=int, default=1, metavar="S", help=_("the same S gives the same complaints")
     )
+    phrases_command.register(command)
     return parser
 
 
@@ -200,11 +229,22 @@ def _positive(text: str) -> int:
 
 
 def _requested_language(argv: Sequence[str] | None) -> str | None:
-    """`--lang` as given, read before the parser is built, so that its help is in that language."""
+    """`--lang` as given, read before the parser is built, so that its help is in that language. After a
+    command of TEXT_LANGUAGE, `--lang` is the text's language, not the agent's: only what comes before counts."""
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument("--lang")
-    known, _rest = early.parse_known_args(argv)
+    known, _rest = early.parse_known_args(_before_text_command(list(sys.argv[1:] if argv is None else argv)))
     return known.lang  # type: ignore[no-any-return]
+
+
+def _before_text_command(argv: list[str]) -> list[str]:
+    skip = False
+    for position, token in enumerate(argv):
+        if skip or token.startswith("-"):
+            skip = not skip and token in OPTIONS_WITH_VALUES
+            continue
+        return argv[:position] if token in TEXT_LANGUAGE else argv
+    return argv
 
 
 def _language(requested: str | None) -> tuple[str, str | None]:
@@ -214,7 +254,6 @@ def _language(requested: str | None) -> tuple[str, str | None]:
     except i18n.UnknownLanguage as error:
         supported = ", ".join(i18n.LANGUAGES)
         warning = f"unknown language {clean_line(error.requested)!r} (supported: {supported}); using English"
-        print(f"{PROG}: {warning}", file=sys.stderr)
         return "en", warning
 
 
@@ -290,7 +329,13 @@ def _set_value(arguments: argparse.Namespace, playbooks: Playbooks) -> tuple[str
     return field, value
 
 
-def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Namespace) -> int:
+def _set(
+    store: Store,
+    playbooks: Playbooks,
+    agent: str,
+    arguments: argparse.Namespace,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+) -> int:
     """`set`: the TUI's bulk change for scripts and cron jobs (same store path, so every change is history)."""
     field, value = _set_value(arguments, playbooks)
     ids: list[str] = list(dict.fromkeys(arguments.ids))
@@ -299,7 +344,7 @@ def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Nam
     for complaint_id in ids:
         store.shard_of(complaint_id)  # an unknown id is refused before anything is changed
     if arguments.where is not None:
-        ids = _where(store, playbooks, agent, arguments.where, ids or None)
+        ids = _where(store, playbooks, agent, arguments.where, ids or None, targets)
     old = store.set_many(field, dict.fromkeys(ids, value), agent) if ids else {}
     language = i18n.current_language()
     for complaint_id in ids:
@@ -311,7 +356,14 @@ def _set(store: Store, playbooks: Playbooks, agent: str, arguments: argparse.Nam
     return 0
 
 
-def _where(store: Store, playbooks: Playbooks, agent: str, text: str, among: list[str] | None) -> list[str]:
+def _where(
+    store: Store,
+    playbooks: Playbooks,
+    agent: str,
+    text: str,
+    among: list[str] | None,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+) -> list[str]:
     """The ids the inbox's query `text` finds (in the inbox's order), or those of `among` it finds."""
     from console.inbox_model import InboxModel
     from console.query import Query, QueryError, parse
@@ -322,7 +374,7 @@ def _where(store: Store, playbooks: Playbooks, agent: str, text: str, among: lis
         query = parse(text, playbooks.kinds(), agent, index)
     except QueryError as error:
         raise UserError(i18n._("--where: {problem}").format(problem=error)) from None
-    model = InboxModel(index, playbooks, agent, utc_now())
+    model = InboxModel(index, playbooks, agent, utc_now(), targets)
     model.arrange(DEFAULT_VIEW, DEFAULT_SORT, False, query, Query(), ())
     found = model.ids_shown()
     if among is None:
@@ -344,7 +396,8 @@ def _check(store: Store, _arguments: argparse.Namespace, _playbooks: Playbooks) 
         + i18n.ngettext("{count} complaint, ", "{count} complaints, ", report.complaints).format(
             count=report.complaints
         )
-        + i18n.ngettext("{count} note.", "{count} notes.", report.notes).format(count=report.notes)
+        + i18n.ngettext("{count} note, ", "{count} notes, ", report.notes).format(count=report.notes)
+        + i18n.ngettext("{count} reply.", "{count} replies.", report.replies).format(count=report.replies)
     )
     if report.ok:
         print(counts, i18n._("No problems found."))
@@ -406,6 +459,12 @@ def _seed(store: Store, arguments: argparse.Namespace, playbooks: Playbooks) -> 
 def run(arguments: argparse.Namespace, language: str, warning: str | None = None) -> int:
     """Carry out the parsed command line in `language` (already current; `warning`: why it is not the one
     asked for)."""
+    if arguments.command == phrases_command.COMMAND:  # its --lang is the text's: an unknown one is an error
+        return phrases_command.run(arguments, language, warning)
+    if warning is not None:
+        print(f"{PROG}: {warning}", file=sys.stderr)
+    given = getattr(arguments, "config", None)
+    config = load_config(given, required=given is not None)  # before anything: a broken file is said at once
     agent = getattr(arguments, "agent", None) or default_agent()
     if not clean_line(agent):
         raise UserError(i18n._("an agent name needs some text"))
@@ -413,7 +472,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     command = arguments.command
 
     if command is None:  # the screen covers what was printed: the warning is said there too
-        return _run_tui(arguments, playbooks, agent, language, warning)
+        return _run_tui(arguments, playbooks, agent, language, config, warning)
 
     if command == "restore":
         return _restore(arguments.archive, getattr(arguments, "data_dir", None))
@@ -423,8 +482,11 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
         return _import(store, playbooks, arguments.files)
+    targets = targets_for(config.response_targets)
     if command == "set":
-        return _set(store, playbooks, agent, arguments)
+        return _set(store, playbooks, agent, arguments, targets)
+    if command == "reply":
+        return run_reply(store, agent, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
     from console.exports import complaint_json, export_complaints, list_table, show_text, to_json
 
@@ -437,16 +499,18 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
             width = shutil.get_terminal_size((100, 24)).columns
             _write(list_table(complaints, playbooks, width), None, inert=True)
         else:
-            listed = export_complaints(store, playbooks, complaints, arguments.format, with_notes=False)
+            listed = export_complaints(
+                store, playbooks, complaints, arguments.format, with_notes=False, targets=targets
+            )
             _write(listed, None, inert=arguments.format == "csv")
         return 0
     if command == "show":
         complaint = store.complaint(arguments.id)
-        notes = store.notes(arguments.id)
+        notes, replies = store.notes(arguments.id), store.replies(arguments.id)
         if arguments.format == "json":
-            _write(to_json(complaint_json(complaint, notes, playbooks)), None)
+            _write(to_json(complaint_json(complaint, notes, playbooks, replies, targets=targets)), None)
         else:
-            _write(show_text(complaint, notes, store.history(arguments.id), playbooks), None)
+            _write(show_text(complaint, notes, store.history(arguments.id), playbooks, replies), None)
         return 0
     if command == "note":
         if not " ".join(arguments.text).strip():
@@ -455,12 +519,18 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
     # export: the parser knows no other command
-    _write(export_complaints(store, playbooks, store.complaints(), arguments.format), arguments.output)
+    exported = export_complaints(store, playbooks, store.complaints(), arguments.format, targets=targets)
+    _write(exported, arguments.output)
     return 0
 
 
 def _run_tui(
-    arguments: argparse.Namespace, playbooks: Playbooks, agent: str, language: str, warning: str | None = None
+    arguments: argparse.Namespace,
+    playbooks: Playbooks,
+    agent: str,
+    language: str,
+    config: Config,
+    warning: str | None = None,
 ) -> int:
     demo_dir = Path(tempfile.mkdtemp(prefix="agent-console-demo-")) if arguments.demo else None
     start_up: Pause | None = None
@@ -477,7 +547,7 @@ def _run_tui(
         start_up = Pause()
         from console.app import ConsoleApp
 
-        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning)
+        app = ConsoleApp(store, playbooks, agent, language, start_up=start_up, warning=warning, config=config)
         app.run()
         return app.return_code or 0
     finally:
@@ -498,7 +568,10 @@ def _stdout_to_devnull() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     language, warning = _language(_requested_language(argv))
     i18n.set_language(language)
-    arguments = _parser().parse_args(argv)
+    parser = _parser()
+    arguments, rest = parser.parse_known_args(argv)
+    if rest and not takes_words(arguments, rest):
+        parser.parse_args(argv)  # argparse's own one-line error for what it does not know
     try:
         status = run(arguments, language, warning)
         sys.stdout.flush()  # a reader gone (`| head -1`) shows here, where it can still be caught
@@ -509,7 +582,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError) as error:
+    except (ImportFileError, UserError, ReplyInputError, ConfigError) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:

@@ -9,16 +9,20 @@ import gc
 import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import TypeAlias
 
 from console import i18n
 from console.first_page import FirstPage, read_page, write_page
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
+from console.response_clock import targets_for
 from console.store import Change, Complaint, Note, Store, StoreError, StoreUnavailable
+from console.store.drafts import DraftsSetAside
 from console.store.presence import Presence, Viewer
-from console.store.records import utc_now
+from console.store.records import Draft, Reply, utc_now
 from console.views import DEFAULT_SORT, DEFAULT_VIEW, sorted_rows, view_rows
 
 LOAD_IN_BACKGROUND = 4
@@ -52,6 +56,19 @@ class ComplaintLoad:
     notes: tuple[Note, ...]
     others: tuple[Viewer, ...]
     """Who else has the complaint open."""
+    replies: tuple[Reply, ...] = ()
+    """The answers to the customer, oldest first."""
+    drafts: Mapping[str, Draft] = field(default_factory=lambda: MappingProxyType({}))
+    """This agent's unsaved texts for the complaint, by kind ("reply", "note")."""
+    drafts_problem: DraftsSetAside | None = None
+    """The agent's drafts file could not be read and was set aside: say so once."""
+
+
+@dataclass(frozen=True)
+class DraftsLoad:
+    drafts: Mapping[tuple[str, str], Draft]
+    """This agent's drafts by (complaint id, kind)."""
+    problem: DraftsSetAside | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,27 @@ class AddNote:
 
 
 @dataclass(frozen=True)
+class AddReply:
+    complaint_id: str
+    text: str
+    language: str
+    """The language the reply is written in: the customer's, unless the agent chose another."""
+    reply_id: str
+    """Made when the reply is first sent (`new_reply_id`): sent again after a failure, it is stored once."""
+
+
+@dataclass(frozen=True)
+class SaveDraft:
+    """Keep what the agent has written and not saved (empty text: forget the draft)."""
+
+    complaint_id: str
+    kind: str
+    """"reply" or "note"."""
+    text: str
+    language: str
+
+
+@dataclass(frozen=True)
 class SetMany:
     field: str
     values: Mapping[str, str | None]
@@ -114,7 +152,7 @@ class UndoLast:
     """Put back what the last bulk change (`SetMany`) changed."""
 
 
-Edit: TypeAlias = SetField | CycleField | SetStep | AddNote | SetMany | UndoLast
+Edit: TypeAlias = SetField | CycleField | SetStep | AddNote | AddReply | SaveDraft | SetMany | UndoLast
 
 
 @dataclass(frozen=True)
@@ -126,16 +164,31 @@ class Outcome:
     """A bulk change or an undo: how many complaints had another value and were changed."""
     undid: SetMany | None = None
     """An undo: the bulk change it put back (None: there was nothing to undo)."""
+    reply: Reply | None = None
+    """A reply: as stored (an earlier try's, when this was a retry that had got through)."""
+    warning: StoreError | None = None
+    """Done, but something is worth saying (a damaged drafts file set aside while a draft was saved)."""
 
 
 class DeskService:
     """One per app. Its methods block and are called from worker threads; the few that are called on the
     screen's thread (`submit`, `viewing`, `others_on`, `take_opening`) touch only memory."""
 
-    def __init__(self, store: Store, playbooks: Playbooks, agent: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        playbooks: Playbooks,
+        agent: str,
+        now: Callable[[], datetime] = utc_now,
+        targets: Mapping[str, timedelta] | None = None,
+    ) -> None:
         self.store = store
         self.playbooks = playbooks
         self.agent = agent
+        self.now = now
+        """The one clock the desk and its screens read (tests set their own)."""
+        self.targets = targets_for(targets)
+        """First-response targets by priority (console/response_clock.py)."""
         self.presence = Presence(store.directory, agent, store.mode)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-writer")
         """Changes run one at a time, in the order they were asked for: two `s` on one complaint move it two
@@ -162,7 +215,8 @@ class DeskService:
             if len(self.store.layout.shard_numbers()) <= LOAD_IN_BACKGROUND:
                 self._opening = Opening(load=self._inbox(stamp, lambda _done, _total: None))
             else:
-                self._opening = Opening(page=read_page(self.store.directory, self.agent, stamp, utc_now()))
+                page = read_page(self.store.directory, self.agent, stamp, self.now(), self.targets)
+                self._opening = Opening(page=page)
         except StoreError as error:
             self._opening = Opening(error=error)
         self.known_stamp = stamp if self._opening.error is None else None
@@ -181,7 +235,7 @@ class DeskService:
 
     def _inbox(self, stamp: object, progress: Callable[[int, int], None]) -> InboxLoad:
         index = self.store.inbox(progress)
-        return InboxLoad(InboxModel(index, self.playbooks, self.agent, utc_now()), stamp)
+        return InboxLoad(InboxModel(index, self.playbooks, self.agent, self.now(), self.targets), stamp)
 
     def after_inbox_load(self, load: InboxLoad, first: bool) -> None:
         """Once the rows are shown: fold the search text while the agent reads them, and keep the first page
@@ -201,11 +255,10 @@ class DeskService:
             unchanged = store.stamp() == load.stamp
         except StoreError:
             return  # a cache, not data: the next poll says what is wrong
-        if unchanged and read_page(store.directory, model.agent, load.stamp, model.now) is None:
+        if unchanged and read_page(store.directory, model.agent, load.stamp, model.now, model.targets) is None:
             index = model.index
-            order = sorted_rows(
-                DEFAULT_SORT, view_rows(DEFAULT_VIEW, index, model.agent, model.now), index, model.playbooks
-            )
+            rows = view_rows(DEFAULT_VIEW, index, model.agent, model.now, model.targets)
+            order = sorted_rows(DEFAULT_SORT, rows, index, model.playbooks)
             write_page(
                 store.directory,
                 store.mode,
@@ -216,13 +269,26 @@ class DeskService:
                 order,
                 model.counts,
                 model.now,
+                model.targets,
             )
 
     def load_complaint(self, complaint_id: str) -> ComplaintLoad:
         complaint = self.store.complaint(complaint_id)
         notes = tuple(self.store.notes(complaint_id))
+        replies = tuple(self.store.replies(complaint_id))
         self._show_presence()
-        return ComplaintLoad(complaint, notes, self._others_now(complaint_id))
+        drafts = self.load_drafts()
+        mine = {kind: draft for (cid, kind), draft in drafts.drafts.items() if cid == complaint_id}
+        return ComplaintLoad(
+            complaint, notes, self._others_now(complaint_id), replies, MappingProxyType(mine), drafts.problem
+        )
+
+    def load_drafts(self) -> DraftsLoad:
+        """This agent's drafts. A damaged drafts file is set aside (kept) and said once: drafts start afresh."""
+        try:
+            return DraftsLoad(MappingProxyType(self.store.drafts(self.agent)))
+        except DraftsSetAside as problem:
+            return DraftsLoad(MappingProxyType(self.store.drafts(self.agent)), problem)
 
     def load_history(self, complaint_id: str) -> HistoryLoad:
         """After the changes already asked for: `s` then `h` shows the status change."""
@@ -299,6 +365,15 @@ class DeskService:
             case AddNote(complaint_id, text, note_id):
                 store.add_note(complaint_id, agent, text, note_id)
                 outcome = Outcome(edit, changed=1)
+            case AddReply(complaint_id, text, language, reply_id):
+                reply = store.add_reply(complaint_id, text, language, agent, reply_id, at=self.now())
+                outcome = Outcome(edit, store.complaint(complaint_id), changed=1, reply=reply)
+            case SaveDraft(complaint_id, kind, text, language):
+                try:
+                    store.save_draft(complaint_id, kind, agent, text, language, at=self.now())
+                    outcome = Outcome(edit)
+                except DraftsSetAside as problem:  # saved in a new file; the damaged one kept aside
+                    outcome = Outcome(edit, warning=problem)
             case SetMany(name, values):
                 old = store.set_many(name, values, agent)
                 self._undo = SetMany(name, old)  # what was applied, not what was asked: unchanged ones stay

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -13,8 +14,10 @@ from rich.cells import cell_len, set_cell_size
 from console import labels
 from console.i18n import _, current_language, format_moment, language_name
 from console.playbooks import Playbooks
+from console.response_clock import DEFAULT_TARGETS, first_response_due, is_overdue
 from console.safe_text import clean, clean_line, json_escaped, spreadsheet_cell
-from console.store import Change, Complaint, Note, Store
+from console.store import Change, Complaint, Note, Reply, Store
+from console.store.records import utc_now
 
 EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = (
@@ -35,11 +38,23 @@ CSV_COLUMNS = (
     "steps_done",
     "steps_total",
     "notes",
+    "replies",
+    "first_response_due",
+    "first_response_at",
+    "overdue",
 )
 
 
-def complaint_json(complaint: Complaint, notes: Sequence[Note] | None, playbooks: Playbooks) -> dict[str, Any]:
-    """A complaint with its playbook's steps (done, by, at) and, if given, its notes."""
+def complaint_json(
+    complaint: Complaint,
+    notes: Sequence[Note] | None,
+    playbooks: Playbooks,
+    replies: Sequence[Reply] | None = None,
+    now: datetime | None = None,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+) -> dict[str, Any]:
+    """A complaint with its playbook's steps (done, by, at), its first-response clock as of `now`, and, if
+    given, its notes and replies."""
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     steps = []
     for step in playbook.steps:
@@ -69,10 +84,27 @@ def complaint_json(complaint: Complaint, notes: Sequence[Note] | None, playbooks
         "assignee": complaint.assignee,
         "playbook": playbook.id,
         "steps": steps,
+        **clock_json(complaint, now or utc_now(), targets),
     }
     if notes is not None:
         record["notes"] = [{"text": n.text, "author": n.author, "at": n.at.isoformat()} for n in notes]
+    if replies is not None:
+        record["replies"] = [
+            {"text": r.text, "language": r.language, "author": r.author, "at": r.at.isoformat()} for r in replies
+        ]
     return record
+
+
+def clock_json(complaint: Complaint, now: datetime, targets: Mapping[str, timedelta]) -> dict[str, Any]:
+    """The first-response clock of a complaint (console/response_clock.py): when the first reply is or was
+    due, when it came (null: not yet), and whether it is overdue at `now`."""
+    due = first_response_due(complaint.received, complaint.priority, targets)
+    first = complaint.first_response_at
+    return {
+        "first_response_due": due.isoformat(),
+        "first_response_at": first.isoformat() if first else None,
+        "overdue": is_overdue(complaint.status, first, due, now),
+    }
 
 
 def to_json(value: Any) -> str:
@@ -80,11 +112,28 @@ def to_json(value: Any) -> str:
 
 
 def export_complaints(
-    store: Store, playbooks: Playbooks, complaints: Sequence[Complaint], format: str, with_notes: bool = True
+    store: Store,
+    playbooks: Playbooks,
+    complaints: Sequence[Complaint],
+    format: str,
+    with_notes: bool = True,
+    now: datetime | None = None,
+    targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
 ) -> str:
+    """Every complaint in `format`; `with_notes`: with their notes and replies (`export`), else without
+    (`list`)."""
     notes = store.notes_by_complaint() if with_notes else {}
+    replies = store.replies_by_complaint() if with_notes else {}
+    moment = now or utc_now()
     records = [
-        complaint_json(complaint, notes.get(complaint.id, []) if with_notes else None, playbooks)
+        complaint_json(
+            complaint,
+            notes.get(complaint.id, []) if with_notes else None,
+            playbooks,
+            replies.get(complaint.id, []) if with_notes else None,
+            moment,
+            targets,
+        )
         for complaint in complaints
     ]
     if format == "json":
@@ -100,6 +149,7 @@ def export_complaints(
                 "steps_done": sum(1 for step in record["steps"] if step["done"]),
                 "steps_total": len(record["steps"]),
                 "notes": len(record.get("notes", [])),
+                "replies": len(record.get("replies", [])),
             }
         )
     return buffer.getvalue()
@@ -138,7 +188,13 @@ def list_table(complaints: Sequence[Complaint], playbooks: Playbooks, width: int
     return "\n".join(lines) + "\n"
 
 
-def show_text(complaint: Complaint, notes: Sequence[Note], history: Sequence[Change], playbooks: Playbooks) -> str:
+def show_text(
+    complaint: Complaint,
+    notes: Sequence[Note],
+    history: Sequence[Change],
+    playbooks: Playbooks,
+    replies: Sequence[Reply] = (),
+) -> str:
     language = current_language()
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
@@ -165,6 +221,11 @@ def show_text(complaint: Complaint, notes: Sequence[Note], history: Sequence[Cha
     for note in notes:
         lines.append(f"{clean_line(note.author)} · {format_moment(note.at)}")
         lines.extend("    " + line for line in clean(note.text).splitlines())
+    if replies:
+        lines.extend(["", _("Replies to the customer")])
+    for reply in replies:
+        lines.append(f"{clean_line(reply.author)} · {format_moment(reply.at)} · {language_name(reply.language)}")
+        lines.extend("    " + line for line in clean(reply.text).splitlines())
     if history:
         lines.extend(["", _("History of {id}").format(id=clean_line(complaint.id))])
         for change in history:

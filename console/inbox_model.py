@@ -6,23 +6,33 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from console.body_search import Found, kept_or_found, mark, marked
 from console.playbooks import Playbooks
 from console.query import Query, fold_many
+from console.response_clock import DEFAULT_TARGETS, targets_for
 from console.store import InboxIndex
 from console.views import VIEWS, overdue_rows, sorted_rows, view_counts, view_rows
 
 
 class InboxModel:
-    def __init__(self, index: InboxIndex, playbooks: Playbooks, agent: str, now: datetime) -> None:
+    def __init__(
+        self,
+        index: InboxIndex,
+        playbooks: Playbooks,
+        agent: str,
+        now: datetime,
+        targets: Mapping[str, timedelta] = DEFAULT_TARGETS,
+    ) -> None:
         self.index = index
         self.playbooks = playbooks
         self.agent = agent
         self.now = now
+        self.targets = targets_for(targets)
+        """First-response targets by priority: what Overdue and `overdue` go by."""
         self._haystacks: list[str] | None = None
-        self.counts = view_counts(index, agent, now)
+        self.counts = view_counts(index, agent, now, self.targets)
         self._row_of = {complaint_id: row for row, complaint_id in enumerate(index.ids)}
         self._sorted: dict[tuple[str, str, bool], tuple[int, ...]] = {}
         self._late: set[int] | None = None
@@ -40,6 +50,20 @@ class InboxModel:
         self._arranged: tuple[object, ...] | None = None
         self._in_view: tuple[tuple[str, str, bool], bytearray] | None = None
         self._in_order: bytearray | None = None
+
+    def advance(self, now: datetime) -> bool:
+        """The clock moved on (a minute, at the screen's poll): the Overdue view, its count, and what a filter
+        by age or `overdue` keeps are worked out again as of `now` at the next `arrange` (the other views do
+        not depend on the time). True when the overdue rows changed."""
+        late = overdue_rows(self.index, now, self.targets)
+        changed = len(late) != self.counts["overdue"] or (self._late is not None and late != self._late)
+        self.now = now
+        self._late = late
+        self.counts = {**self.counts, "overdue": len(late)}
+        self._sorted = {key: rows for key, rows in self._sorted.items() if key[0] != "overdue"}
+        self._arranged = None
+        self._last = None
+        return changed
 
     @property
     def row_of(self) -> Mapping[str, int]:
@@ -76,7 +100,7 @@ class InboxModel:
         self._fresh.clear()
         self._in_order = None
         if key not in self._sorted:
-            in_view = view_rows(view, self.index, self.agent, self.now)
+            in_view = view_rows(view, self.index, self.agent, self.now, self.targets)
             self._sorted[key] = tuple(sorted_rows(sort, in_view, self.index, self.playbooks, reverse))
         rows: Sequence[int] = self._sorted[key]
         if filter.empty:
@@ -165,7 +189,7 @@ class InboxModel:
     def late(self) -> set[int]:
         """The overdue rows (as of loading)."""
         if self._late is None:
-            self._late = overdue_rows(self.index, self.now)
+            self._late = overdue_rows(self.index, self.now, self.targets)
         return self._late
 
     def __len__(self) -> int:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from console.i18n import N_, _
 from console.safe_text import clean_line
 from console.store import (
+    DraftsSetAside,
     StoreCorrupt,
     StoreError,
     StoreLocked,
@@ -89,6 +90,10 @@ def store_error(error: StoreError) -> str:
         return _(
             "{path} is writable by everyone; make it a group desk instead: chgrp TEAM {path} && chmod 2770 {path}"
         ).format(path=error.path)
+    if isinstance(error, DraftsSetAside):
+        return _(
+            "Your drafts file {path} could not be read ({problem}); it was kept as {kept}, drafts start afresh."
+        ).format(path=error.path, problem=error.problem, kept=error.kept.name)
     if isinstance(error, StoreTooNew):
         return _("{path} was written by a newer agent-console (schema {version}); update agent-console").format(
             path=error.path, version=error.version

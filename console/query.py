@@ -9,7 +9,8 @@
   the current language (`tila:odottaa`, `käsittelijä:"ei kukaan"` in Finnish).
 - `age:>14d` / `age:<2h` (`ikä:>14d` in Finnish): received more / less than that long ago (units m, h,
   d, w), as the age column counts; a cron job closing what has waited two weeks asks `status:waiting age:>14d`.
-- `overdue`: not resolved and older than its priority allows (`views.DUE`).
+- `overdue`: overdue for its first reply: open, no reply yet, and past its priority's first-response
+  target (console/response_clock.py; the model gives the rows, worked out with the configured targets).
 - `tagged`: the complaints tagged with `t`.
   These two keywords are written in English in every language (as the keys are); their translations
   are words to find.
@@ -375,7 +376,10 @@ def query_help(kinds: Collection[str]) -> list[tuple[str, str]]:
         (f"{age}:>14d", _("received more than 14 days ago; {key}:<2h less than 2 hours (m, h, d, w)").format(key=age)),
         (f"{status}:{_written('status', 'open')},{_written('status', 'waiting')}", _("a comma: either value")),
         (f"-{status}:{_written('status', 'resolved')}", _("a minus: leave those out")),
-        ("overdue", _("waiting longer than its priority allows (urgent 1 h, high 4 h, normal 24 h, low 72 h)")),
+        (
+            "overdue",
+            _("open, unanswered and past its first-reply target (urgent 1 h, high 4 h, normal 24 h, low 72 h)"),
+        ),
         ("tagged", _("the tagged complaints")),
         *(english if current_language() != "en" else []),
         (

@@ -1,25 +1,18 @@
-"""Queues of the inbox (Mine, Unassigned, Open, Waiting, Overdue, All), when a complaint is overdue, and
-the orders the inbox can be sorted in — all computed over the columns of an `InboxIndex`."""
+"""Queues of the inbox (Mine, Unassigned, Open, Waiting, Overdue, All), which complaints are overdue for
+their first reply (console/response_clock.py), and the orders the inbox can be sorted in — all computed over
+the columns of an `InboxIndex`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from console.i18n import N_, _
+from console.i18n import N_, _, format_age
 from console.playbooks import Playbooks
+from console.response_clock import DEFAULT_TARGETS, first_response_due, targets_for
 from console.store import PRIORITIES, STATUSES
 from console.store.index import InboxIndex
-
-DUE = {
-    "urgent": timedelta(hours=1),
-    "high": timedelta(hours=4),
-    "normal": timedelta(hours=24),
-    "low": timedelta(hours=72),
-}
-"""How long a complaint may wait for its answer. An hour for an urgent one: most customers who complain in
-public expect an answer within the hour (the "golden hour" of the playbooks' sources)."""
 
 
 class View(NamedTuple):
@@ -63,25 +56,52 @@ def sort_name(key: str, reverse: bool) -> str:
     return _((SORTS_REVERSED if reverse else SORTS)[key])
 
 
-def overdue_rows(index: InboxIndex, now: datetime) -> set[int]:
-    """Rows not resolved and older than their priority allows."""
-    received = index.text["received"]
-    statuses = index.categories["status"].codes
-    resolved = index.categories["status"].code_of("resolved")
+def due_cutoffs(index: InboxIndex, now: datetime, targets: Mapping[str, timedelta]) -> dict[str, str]:
+    """By priority code: the UTC ISO text of the moment before which a complaint must have arrived to be
+    past its first-response target at `now` (times as text sort as time: one comparison a row)."""
     priority = index.categories["priority"]
-    cutoffs = {
-        priority.code_of(name): (now - due).astimezone(UTC).isoformat()
-        for name, due in DUE.items()
-        if priority.code_of(name) is not None
+    chosen = targets_for(targets)
+    return {
+        code: (now - chosen.get(name, chosen["normal"])).astimezone(UTC).isoformat()
+        for code, name in ((priority.code_of(name), name) for name in priority.values)
+        if code is not None
     }
+
+
+def overdue_rows(index: InboxIndex, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS) -> set[int]:
+    """Rows overdue for their first reply (`response_clock.is_overdue`): open (neither resolved nor waiting
+    on the customer), no reply yet, and received longer ago than their priority's target."""
+    received = index.text["received"]
+    replied = index.text["first_response"]
+    statuses = index.categories["status"].codes
+    running = index.categories["status"].code_of("open")
+    if running is None:
+        return set()
+    cutoffs = due_cutoffs(index, now, targets)
     return {
         row
-        for row, (status, code) in enumerate(zip(statuses, priority.codes, strict=True))
-        if status != resolved and code in cutoffs and received[row] < cutoffs[code]
+        for row, (status, code) in enumerate(zip(statuses, index.categories["priority"].codes, strict=True))
+        if status == running and not replied[row] and received[row] < cutoffs[code]
     }
 
 
-def view_rows(key: str, index: InboxIndex, agent: str, now: datetime) -> list[int] | range:
+def first_response_cell(
+    received: str, priority: str, status: str, first_response: str, now: datetime, targets: Mapping[str, timedelta]
+) -> tuple[str, bool]:
+    """The inbox's cell for a complaint's first-response clock, and whether it is overdue: the time left
+    ("2 hr", "2 t", "2 h"), or how long overdue behind a "!" ("!3 hr"), a mark that reads without colour
+    too; empty while the clock does not run (answered, waiting on the customer, resolved)."""
+    if status != "open" or first_response:
+        return "", False
+    due = first_response_due(datetime.fromisoformat(received), priority, targets)
+    if now > due:
+        return "!" + format_age(due, now), True
+    return format_age(now, due), False
+
+
+def view_rows(
+    key: str, index: InboxIndex, agent: str, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS
+) -> list[int] | range:
     """The rows of a view, in index order."""
     statuses = index.categories["status"]
     codes = statuses.codes
@@ -91,15 +111,17 @@ def view_rows(key: str, index: InboxIndex, agent: str, now: datetime) -> list[in
         wanted = statuses.code_of(key)
         return [row for row, code in enumerate(codes) if code == wanted]
     if key == "overdue":
-        return sorted(overdue_rows(index, now))
+        return sorted(overdue_rows(index, now, targets))
     resolved = statuses.code_of("resolved")
     person = index.categories["assignee"].code_of(agent if key == "mine" else None)
     assignees = index.categories["assignee"].codes
     return [row for row, (a, s) in enumerate(zip(assignees, codes, strict=True)) if a == person and s != resolved]
 
 
-def view_counts(index: InboxIndex, agent: str, now: datetime) -> dict[str, int]:
-    return {view.key: len(view_rows(view.key, index, agent, now)) for view in VIEWS}
+def view_counts(
+    index: InboxIndex, agent: str, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS
+) -> dict[str, int]:
+    return {view.key: len(view_rows(view.key, index, agent, now, targets)) for view in VIEWS}
 
 
 def sorted_rows(

@@ -31,6 +31,12 @@ def english_after_each_test() -> Iterator[None]:
     i18n.set_language("en")
 
 
+@pytest.fixture(autouse=True)
+def no_config_of_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests never read the config file of whoever runs them: by default there is none."""
+    monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path_factory.getbasetemp() / "no-config.toml"))
+
+
 @pytest.fixture(scope="session")
 def playbooks() -> Playbooks:
     return load_playbooks()
@@ -85,7 +91,7 @@ def notifications(app: ConsoleApp) -> list[str]:
     return [notification.message for notification in app._notifications] + lines
 
 
-async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 10.0) -> None:
+async def wait_for(pilot: object, condition: Callable[[], object], timeout: float = 30.0) -> None:
     """Let the app run until `condition()` holds: a test never guesses how long a worker or a repaint takes,
     and a slow machine only makes it slower, never wrong. Fails after `timeout` seconds."""
     deadline = time.monotonic() + timeout
@@ -110,6 +116,17 @@ async def settle(pilot: object, timeout: float = 10.0) -> None:
         await pilot.pause()  # type: ignore[attr-defined]
         if idle():
             return
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data directory the command line uses by default ($AGENT_CONSOLE_DATA), in English whatever the
+    machine's locale."""
+    directory = tmp_path / "desk"
+    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    return directory
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

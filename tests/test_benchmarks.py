@@ -42,3 +42,15 @@ def test_the_import_benchmark_runs() -> None:
     output = run("importing.py", "--count", "300")
     assert "import of 300 complaints: first" in output and "again (adds nothing)" in output
     assert "notes during an import" in output
+
+
+def test_the_phrases_benchmark_runs() -> None:
+    output = run("phrases.py", "--runs", "20", "--length", "500")
+    for language in ("en", "fi", "et", "hr"):
+        assert any(line.split()[:1] == [language] for line in output.splitlines())
+    assert "keystroke" in output and "1st check" in output
+
+
+def test_the_replies_benchmark_runs() -> None:
+    output = run("replies.py", "--sizes", "100,200", "--runs", "2")
+    assert "first reply in-process" in output and "agent-console reply" in output

@@ -91,7 +91,7 @@ def assert_inbox_whole(app: ConsoleApp) -> None:
     header = next(line for line in shown if _("Subject") in line)
     assert "…" not in header, header
     titles = column_titles()
-    for field in ("age", "customer", "subject", "language", "status", "priority", "progress"):
+    for field in ("due", "customer", "subject", "language", "status", "priority", "progress"):
         assert titles[field] in header, (field, header)
     assert_keys_line_whole(app)
 

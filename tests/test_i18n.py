@@ -129,9 +129,9 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True
     )
     probe = (
-        "import console.i18n as i, console.resources as r, console.playbooks as p;"
+        "import console.i18n as i, console.resources as r, console.playbooks as p, console.snippets as s;"
         f"assert str(r.locales_dir()).startswith({str(target)!r}), r.locales_dir();"
-        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all));"
+        "i.set_language('hr'); print(i._('Quit'), len(p.load_playbooks().all), len(s.snippets('et')));"
         "assert (r.data_dir() / p.COMPILED).is_file();"
         "assert p.load_playbooks().all == p.load_playbooks(r.data_dir() / 'playbooks').all"
     )
@@ -143,7 +143,9 @@ def test_the_wheel_carries_compiled_catalogs_and_data(tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.split() == ["Izlaz", "5"]
+    from console.snippets import snippets
+
+    assert result.stdout.split() == ["Izlaz", "5", str(len(snippets("et")))]
 
 
 def test_the_template_holds_exactly_the_strings_in_the_code() -> None:

@@ -61,11 +61,11 @@ async def test_at_80_columns_the_channel_gives_its_room_to_the_subject(
     async with app.run_test(size=(80, 24)):
         header = screen_text(app).splitlines()[2]
         narrow = inbox(app)._layout()
-        for title in ("Age", "Customer", "Subject", "Lang", "Status", "Priority", "Steps"):
+        for title in ("Due", "Customer", "Subject", "Lang", "Status", "Priority", "Steps"):
             assert title in header
-        assert "Via" not in header
+        assert "Via" not in header and "Age" not in header  # the clock beside the customer says more
         assert [column.field for column in narrow] == [
-            "age",
+            "due",
             "customer",
             "subject",
             "language",
@@ -391,18 +391,19 @@ async def test_the_collector_paused_for_start_up_runs_again_once_the_first_frame
         gc.unfreeze()
 
 
-async def test_the_age_column_is_as_wide_as_any_age_so_scrolling_never_cuts_one(
+async def test_the_age_and_clock_columns_are_as_wide_as_any_value_so_scrolling_never_cuts_one(
     demo_store: Store, playbooks: Playbooks
 ) -> None:
     from console import i18n
 
     for language in ("en", "et"):
         app = make_app(demo_store, playbooks, language=language)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(100, 24)) as pilot:
             await pilot.press("G", "g")
-            age = next(column for column in inbox(app)._layout() if column.field == "age")
-            assert age.width == i18n.widest_age() >= len(inbox(app).row(0).age)
-            assert "…" not in screen_text(app).splitlines()[3].split()[1]  # the newest row's age, whole
+            columns = {column.field: column for column in inbox(app)._layout()}
+            assert columns["age"].width == i18n.widest_age() >= len(inbox(app).row(0).age)
+            assert columns["due"].width == i18n.widest_age() + 1 >= len(inbox(app).row(0).due)
+            assert "…" not in screen_text(app).splitlines()[3].split()[2]  # the newest row's age, whole
 
 
 async def test_the_keys_line_shows_whole_entries_only(small_store: Store, playbooks: Playbooks) -> None:

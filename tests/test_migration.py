@@ -12,6 +12,7 @@ import pytest
 from console.cli import main
 from console.store import Store
 from console.store.integrity import check
+from console.store.tinystore import SCHEMA_VERSION
 
 OLD_DESK = Path(__file__).parent / "data" / "desk-v1.json"
 
@@ -118,7 +119,7 @@ def test_a_sharded_desk_moves_its_history_out_of_the_shards_and_loses_nothing(sh
     store = Store(sharded_desk)
     assert _same(_everything_stored(store), before)
     assert all("history" not in json.loads(p.read_text("utf-8")) for p in (sharded_desk / "shards").glob("?????.json"))
-    assert json.loads((sharded_desk / "store.json").read_text("utf-8"))["meta"]["1"]["schema"] == 3
+    assert json.loads((sharded_desk / "store.json").read_text("utf-8"))["meta"]["1"]["schema"] == SCHEMA_VERSION
     assert all(note.id for notes in store.notes_by_complaint().values() for note in notes)
     assert [(c.field, c.new) for c in store.history("W-258")][-1] == ("priority", "urgent")
     report = check(store)
@@ -153,15 +154,15 @@ def test_a_sharded_desk_migration_killed_part_way_starts_again_and_finishes(
     monkeypatch.undo()
     assert (sharded_desk / "history" / f"{shards_done:05d}.jsonl") in written
     meta = json.loads((sharded_desk / "store.json").read_text("utf-8"))["meta"]["1"]
-    assert (meta["schema"], meta["migrating"]) == (3, 2)  # an older agent-console refuses it meanwhile
+    assert (meta["schema"], meta["migrating"]) == (SCHEMA_VERSION, 2)  # an older agent-console refuses it meanwhile
     store = Store(sharded_desk)
     assert _same(_everything_stored(store), before)  # every entry once
     assert check(store).ok
 
 
-def test_a_first_release_desk_reaches_schema_3(old_desk: Path) -> None:
+def test_a_first_release_desk_reaches_the_current_schema(old_desk: Path) -> None:
     store = Store(old_desk)
-    assert json.loads((old_desk / "store.json").read_text("utf-8"))["meta"]["1"]["schema"] == 3
+    assert json.loads((old_desk / "store.json").read_text("utf-8"))["meta"]["1"]["schema"] == SCHEMA_VERSION
     assert (old_desk / "history" / "00000.jsonl").exists()
     assert all(note.id for note in store.notes("V-1"))
 
@@ -169,10 +170,10 @@ def test_a_first_release_desk_reaches_schema_3(old_desk: Path) -> None:
 def test_a_newer_desk_is_refused_with_one_line(sharded_desk: Path, capsys: pytest.CaptureFixture[str]) -> None:
     meta = sharded_desk / "store.json"
     data = json.loads(meta.read_text("utf-8"))
-    data["meta"]["1"]["schema"] = 4
+    data["meta"]["1"]["schema"] = SCHEMA_VERSION + 1
     meta.write_text(json.dumps(data), encoding="utf-8")
     before = meta.read_bytes()
     assert main(["list", "--data-dir", str(sharded_desk)]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "schema 4" in err
+    assert err.count("\n") == 1 and f"schema {SCHEMA_VERSION + 1}" in err
     assert meta.read_bytes() == before and not (sharded_desk / "history").exists()

@@ -196,10 +196,12 @@ def test_the_schema_version_is_stored_and_a_newer_one_is_refused(small_store: St
 
     meta = small_store.directory / "store.json"
     data = json.loads(meta.read_text("utf-8"))
-    assert next(iter(data["meta"].values()))["schema"] == 3
-    data["meta"]["1"]["schema"] = 4
+    from console.store.tinystore import SCHEMA_VERSION
+
+    assert next(iter(data["meta"].values()))["schema"] == SCHEMA_VERSION
+    data["meta"]["1"]["schema"] = SCHEMA_VERSION + 1
     meta.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(StoreTooNew, match="schema version 4"):
+    with pytest.raises(StoreTooNew, match=f"schema version {SCHEMA_VERSION + 1}"):
         Store(small_store.directory)
 
 

@@ -27,7 +27,6 @@ from console.screens.desk_worker import (
 )
 from console.screens.history import HistoryScreen
 from console.store import Complaint, new_note_id
-from console.store.records import utc_now
 from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.key_bar import KeyBar
 from console.widgets.notes import NotesPane, NoteView
@@ -146,7 +145,7 @@ class ComplaintScreen(DeskScreen):
         others = self.desk.service.others_on(self.complaint_id)
         line.set_class(bool(others), "shown")
         if others:
-            now = utc_now()
+            now = self.desk.now()
             names = ", ".join(f"{clean_line(o.agent)} ({format_age(o.since, now)})" for o in others)
             line.update(
                 Text("⚠ " + _("Also open by: {agents}").format(agents=names), no_wrap=True, overflow="ellipsis")
@@ -185,7 +184,7 @@ class ComplaintScreen(DeskScreen):
         language = self.desk.language
         playbook = self.desk.playbooks.get(complaint.playbook, complaint.kind)
         self._complaint, self._playbook = complaint, playbook
-        now = utc_now()
+        now = self.desk.now()
 
         contact = [clean_line(complaint.customer_name), f"<{clean_line(complaint.customer_email)}>"]
         if complaint.customer_phone:

@@ -198,6 +198,14 @@ class InboxScreen(DeskScreen):
                 self._reported.add(damage.path)
                 self.notify(labels.store_error(damage), severity="error", timeout=15)
 
+    def heartbeat(self) -> None:
+        """At every poll: once the clock has moved on a minute, the first-response clocks, the Overdue view
+        and its count catch up (nothing is read from the desk: the time alone changed)."""
+        model, now = self.model, self.desk.now()
+        if model is not None and int(now.timestamp()) // 60 != int(model.now.timestamp()) // 60:
+            model.advance(now)
+            self._arrange(self.inbox.current_id)
+
     # Showing
 
     def _arrange(self, keep: str | None = None, position: int | None = None) -> None:
@@ -210,7 +218,7 @@ class InboxScreen(DeskScreen):
                 self._show_title()
             return
         model.arrange(self.view, self.sort, self.reverse, self.queries["filter"], self.queries["search"], self.tagged)
-        self._rows.renew(model)
+        self._rows.renew(model, model.now)  # the time the Overdue view goes by: a row and its view agree
         if position is None:
             position = model.position_of(keep)
         self.inbox.empty_text = empty_text(filtered=not self.queries["filter"].empty, on_desk=len(model.index))
@@ -236,7 +244,7 @@ class InboxScreen(DeskScreen):
     def _page_row(self, position: int) -> InboxRow:
         """A row of the kept first page; below it, a placeholder until the desk has loaded."""
         if self.page is not None and position < len(self.page.rows):
-            return inbox_row(self.page.rows[position], self.desk.playbooks, self._rows.now)
+            return inbox_row(self.page.rows[position], self.desk.playbooks, self.desk.now(), self.desk.service.targets)
         return PENDING_ROW
 
     def _mark(self, position: int) -> str:

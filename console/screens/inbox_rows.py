@@ -3,7 +3,8 @@ widths, and the formatted rows kept while paging."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from rich.cells import cell_len
 
@@ -11,9 +12,11 @@ from console import i18n, labels
 from console.i18n import _, format_age, widest_age
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
+from console.response_clock import DEFAULT_TARGETS
 from console.safe_text import clean_line
 from console.store import CHANNELS, PRIORITIES, STATUSES, Summary
 from console.store.records import utc_now
+from console.views import first_response_cell
 from console.widgets.inbox_list import InboxRow
 
 KEEP_ROWS = 5000
@@ -24,9 +27,14 @@ PENDING_ROW = InboxRow(
 )  # fmt: skip
 
 
-def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxRow:
+def inbox_row(
+    complaint: Summary, playbooks: Playbooks, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS
+) -> InboxRow:
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     done = complaint.done_count(playbook.id, playbook.step_ids())
+    due, late = first_response_cell(
+        complaint.received, complaint.priority, complaint.status, complaint.first_response, now, targets
+    )
     return InboxRow(
         id=complaint.id,
         shown_id=clean_line(complaint.id),
@@ -41,6 +49,8 @@ def inbox_row(complaint: Summary, playbooks: Playbooks, now: datetime) -> InboxR
         priority_key=complaint.priority,
         progress=f"{done}/{len(playbook.steps)}",
         assignee=clean_line(complaint.assignee or "–"),
+        due=due,
+        late=late,
     )
 
 
@@ -48,6 +58,7 @@ def column_titles() -> dict[str, str]:
     return {
         "shown_id": "ID",
         "age": _("Age"),
+        "due": _("Due"),
         "customer": _("Customer"),
         "subject": _("Subject"),
         "channel": _("Via"),
@@ -72,6 +83,7 @@ def widest_values() -> dict[str, int]:
     """The widest value of each column whose values come from a fixed set, in the language in use."""
     return {
         "age": widest_age(),
+        "due": widest_age() + 1,  # "!" and how long overdue
         "status": max(cell_len(labels.status(status)) for status in STATUSES),
         "priority": max(cell_len(labels.priority(priority)) for priority in PRIORITIES),
         "channel": max(cell_len(labels.channel(channel, short=True)) for channel in CHANNELS),
@@ -88,9 +100,10 @@ class FormattedRows:
         self._rows: dict[int, InboxRow] = {}
         self._rows_of: tuple[object, ...] = ()
 
-    def renew(self, model: InboxModel) -> None:
-        """Called before the rows are shown again: the time now, and the kept rows if still right."""
-        self.now = utc_now()
+    def renew(self, model: InboxModel, now: datetime) -> None:
+        """Called before the rows are shown again: the time now (the app's clock), and the kept rows if
+        still right."""
+        self.now = now
         rows_of = (model, i18n.current_language(), int(self.now.timestamp()) // 60)
         if rows_of != self._rows_of:
             self._rows, self._rows_of = {}, rows_of
@@ -101,5 +114,6 @@ class FormattedRows:
         if row is None:
             if len(self._rows) >= KEEP_ROWS:
                 self._rows.clear()
-            row = self._rows[number] = inbox_row(model.index.summary(number), playbooks, self.now)
+            summary = model.index.summary(number)
+            row = self._rows[number] = inbox_row(summary, playbooks, self.now, model.targets)
         return row

@@ -1,5 +1,6 @@
 """The desk's data: records and the store that keeps them. Nothing outside this package touches TinyDB."""
 
+from console.store.drafts import DraftsSetAside
 from console.store.errors import (
     StoreCorrupt,
     StoreError,
@@ -17,11 +18,14 @@ from console.store.records import (
     STATUSES,
     Change,
     Complaint,
+    Draft,
     ImportResult,
     Note,
+    Reply,
     Summary,
     Tick,
     new_note_id,
+    new_reply_id,
 )
 from console.store.tinystore import Store
 
@@ -31,9 +35,12 @@ __all__ = [
     "STATUSES",
     "Change",
     "Complaint",
+    "Draft",
+    "DraftsSetAside",
     "ImportResult",
     "InboxIndex",
     "Note",
+    "Reply",
     "Store",
     "StoreCorrupt",
     "StoreError",
@@ -46,4 +53,5 @@ __all__ = [
     "Tick",
     "UnknownComplaint",
     "new_note_id",
+    "new_reply_id",
 ]

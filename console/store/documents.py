@@ -29,6 +29,8 @@ def utc_text(moment: datetime) -> str:
 def state_document(complaint: Complaint) -> dict[str, Any]:
     document = {name: getattr(complaint, name) for name in (*STATE_FIELDS, "assignee", "playbook")}
     document["received"] = utc_text(complaint.received)
+    if complaint.first_response_at is not None:
+        document["first_response_at"] = utc_text(complaint.first_response_at)
     document["ticks"] = {
         key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": utc_text(tick.at)}
         for key, tick in complaint.ticks.items()
@@ -55,6 +57,8 @@ def checked_state(document: dict[str, Any]) -> dict[str, Any]:
 def complaint_record(document: dict[str, Any], message: dict[str, Any] | None) -> Complaint:
     values = {name: document[name] for name in (*STATE_FIELDS, "assignee", "playbook")}
     values["received"] = parse_time(values["received"])
+    first = document.get("first_response_at")
+    values["first_response_at"] = None if first is None else parse_time(first)
     values["ticks"] = MappingProxyType(
         {
             key: Tick(tick["playbook"], tick["step"], tick["by"], parse_time(tick["at"]))
@@ -73,6 +77,8 @@ def checked_summary(document: dict[str, Any]) -> dict[str, Any]:
     """A state document fit for the inbox, or an error saying what is wrong with it."""
     checked_state(document)
     parse_time(document["received"])
+    if document.get("first_response_at") is not None:
+        parse_time(document["first_response_at"])
     for name in ("assignee", "playbook"):
         if not isinstance(document.get(name), str | None):
             raise ValueError(f"{name} is not text")

@@ -39,6 +39,8 @@ from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, Sto
 from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
 from console.store.layout import DATA_FOLDERS, LOG_TABLES, META_FILE, ROUTE_BUCKETS, Layout, bucket_of, file_key
+from console.store.replies import TABLE as REPLIES
+from console.store.replies import reply_fields
 from console.store.tinystore import Store
 
 
@@ -49,6 +51,7 @@ class Report:
 
     complaints: int = 0
     notes: int = 0
+    replies: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -88,6 +91,7 @@ def _check(store: Store) -> Report:
         if tables is None:
             unreadable.add(number)
             _check_notes(store, number, None, report)
+            _check_replies(store, number, None, report)
             continue
         messages = _tables(layout.messages(number), report) or {}
         message_of = {m.get("id"): m for m in messages.get("messages", {}).values()}
@@ -116,6 +120,7 @@ def _check(store: Store) -> Report:
         except StoreError as error:
             report.notices.append(f"{error}; it is made again from its shard")
         _check_notes(store, number, homes, report)
+        _check_replies(store, number, homes, report)
     report.complaints = len(homes)
     for number in layout.numbers("messages", ".json"):
         if number not in unreadable and file_key(layout.shard(number)) is None:
@@ -193,27 +198,44 @@ def _tables(path: Path, report: Report) -> Tables | None:
 
 
 def _check_notes(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
-    path = store.layout.notes(number)
+    report.notes += _check_log(store.layout.notes(number), "note", note_record, number, homes, report)
+
+
+def _check_replies(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
+    report.replies += _check_log(store.layout.log(REPLIES, number), "reply", reply_fields, number, homes, report)
+
+
+def _check_log(
+    path: Path,
+    kind: str,
+    convert: Callable[[Any], Any],
+    number: int,
+    homes: dict[str, int] | None,
+    report: Report,
+) -> int:
+    """Check a notes or replies log: every line one of `kind`, of a complaint of its shard. Returns how many."""
     try:
         raw = read_bytes(path)
         if raw is None:
-            return
+            return 0
         report.files += 1
         entries, tail = parse_log(path, raw)
     except StoreError as error:
         report.problems.append(str(error))
-        return
+        return 0
     if tail:
-        report.notices.append(f"{path}: ends in an unfinished note from an interrupted write; it never counted")
+        report.notices.append(f"{path}: ends in an unfinished {kind} from an interrupted write; it never counted")
+    count = 0
     for line, entry in enumerate(entries, 1):
         try:
-            note = record(path, note_record, entry)
+            found = record(path, convert, entry)
         except StoreCorrupt:
-            report.problems.append(f"{path}: line {line} is not a note")
+            report.problems.append(f"{path}: line {line} is not a {kind}")
             continue
-        report.notes += 1
-        if homes is not None and homes.get(note.complaint_id) != number:
-            report.problems.append(f"{path}: line {line} belongs to {note.complaint_id!r}, not in this shard")
+        count += 1
+        if homes is not None and homes.get(found.complaint_id) != number:
+            report.problems.append(f"{path}: line {line} belongs to {found.complaint_id!r}, not in this shard")
+    return count
 
 
 def _check_history(store: Store, number: int, homes: dict[str, int], report: Report, recorded: int | None) -> None:

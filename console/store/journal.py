@@ -68,13 +68,13 @@ class Journal:
             return []
         files, logs = self._parse(raw)
         try:
+            for path, length in logs.items():  # first: cutting a log needs no room on the disk, and readers
+                truncate_log(path, length)  # of notes and replies (which no shard counts) see it gone at once
             for path, old in files.items():
                 if old is None:
                     path.unlink(missing_ok=True)
                 else:
                     write_atomically(path, old, self.mode)
-            for path, length in logs.items():
-                truncate_log(path, length)
         except OSError as error:
             raise unavailable(self.path, error) from None
         self.end()

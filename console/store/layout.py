@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.store.files import unavailable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SHARD_SIZE = 256
 ROUTE_BUCKETS = 64
 META_FILE = "store.json"
@@ -21,7 +21,7 @@ LOCK_TIMEOUT_SECONDS = 10.0
 IMPORT_BATCH = 1024
 """Complaints stored per transaction by an import: well under a second of the lock (four shards, their
 messages and inbox files, the routes)."""
-LOG_TABLES = ("notes", "history")
+LOG_TABLES = ("notes", "history", "replies")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
 DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
 HISTORY_LENGTH = "lengths"

@@ -1,4 +1,4 @@
-"""From older layouts to the current one (schema 3), using the store's own API.
+"""From older layouts to the current one (schema 4), using the store's own API.
 
 - Schema 1 (the first release: everything in one `desk.json`): the old file is read, checked and placed
   in the current layout with its notes and history; only once everything is written is it renamed to
@@ -8,8 +8,12 @@
   shard written again without its history. Each step replaces a whole file atomically and can be done
   twice, so a migration killed part way starts again and finishes; nothing is removed before its new
   home is durable.
+- Schema 3 (before replies): nothing to move; the replies logs begin with the first reply. Each shard's
+  inbox file is made again with the column of first replies (derived data, so a kill part way only means
+  doing it again), and the schema says 4: an older agent-console would not know a journal or a backup
+  that names a replies log, so it refuses the desk with one line instead.
 
-While a migration is under way `store.json` already says schema 3 (with `migrating`), so an older
+While a migration is under way `store.json` already says the current schema (with `migrating`), so an older
 agent-console sharing the desk refuses it with one line rather than writing the old layout into it.
 """
 
@@ -44,10 +48,12 @@ def migrate(store: Store) -> None:
         migrating = meta.get("migrating")
         if (not meta and (store.directory / V1_FILE).exists()) or migrating in (True, 1):
             _from_v1(store)
-        elif meta.get("schema") == 2 or migrating == 2:
-            if meta.get("schema") == 2:
-                _set_meta(store, schema=SCHEMA_VERSION, migrating=2)
-            _from_v2(store)
+        elif meta.get("schema") in (2, 3) or migrating in (2, 3):
+            if meta.get("schema") in (2, 3):
+                _set_meta(store, schema=SCHEMA_VERSION, migrating=meta["schema"])
+            if meta.get("schema") == 2 or migrating == 2:
+                _from_v2(store)
+            _renew_inbox_files(store)
         _set_meta(store, migrating=False)
 
 
@@ -114,6 +120,12 @@ def _from_v2(store: Store) -> None:
         write_log(layout.history(number), history, store.mode)
         with store.transaction() as transaction:
             transaction.database(shard).drop_table("history")
+
+
+def _renew_inbox_files(store: Store) -> None:
+    """Each shard's inbox file made again from its shard, in the current columns (under the caller's lock)."""
+    for number in store.layout.shard_numbers():
+        store.renew_inbox_file(number)
 
 
 def _old_note_id(number: int, line: int, entry: dict[str, Any]) -> str:

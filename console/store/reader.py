@@ -25,7 +25,8 @@ from console.store.errors import StoreCorrupt, StoreOpenToAll, UnknownComplaint
 from console.store.files import AppendOnlyStorage, parse_json, parse_tables, read_bytes, unavailable
 from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_key
-from console.store.records import Change, Complaint, Note
+from console.store.records import Change, Complaint, Note, Reply
+from console.store.replies import replies_by_complaint, replies_of
 
 
 class DeskReader:
@@ -208,6 +209,14 @@ class DeskReader:
         path = self.layout.notes(number)
         documents = self.log("notes", number).search(Query().complaint_id == complaint_id)
         return sorted((read_note(path, document) for document in documents), key=lambda note: note.at)
+
+    def replies(self, complaint_id: str) -> list[Reply]:
+        """The complaint's replies to the customer, oldest first."""
+        return replies_of(self, complaint_id)
+
+    def replies_by_complaint(self) -> dict[str, list[Reply]]:
+        """Every reply, grouped by complaint, oldest first (one pass for an export)."""
+        return replies_by_complaint(self)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""

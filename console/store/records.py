@@ -24,6 +24,11 @@ def new_note_id() -> str:
     return uuid.uuid4().hex
 
 
+def new_reply_id() -> str:
+    """A reply's id, made before its first try, as a note's is."""
+    return uuid.uuid4().hex
+
+
 def next_in_cycle(values: tuple[str, ...], current: str) -> str:
     """The value after `current` (status and priority keys cycle through their values)."""
     index = values.index(current) if current in values else -1
@@ -55,6 +60,8 @@ class Complaint(NamedTuple):
     assignee: str | None = None
     playbook: str | None = None
     ticks: Mapping[str, Tick] = MappingProxyType({})  # read-only: one empty mapping does for all
+    first_response_at: datetime | None = None
+    """When the first reply to the customer was stored (None: not answered yet); set with that reply."""
 
     @staticmethod
     def tick_key(playbook: str, step: str) -> str:
@@ -77,6 +84,30 @@ class Note(NamedTuple):
     id: str = ""
     """Made by the caller before its first try (`new_note_id`): storing a note whose id is stored does
     nothing. Empty on a note not stored yet that was made without one (it is given one when stored)."""
+
+
+class Reply(NamedTuple):
+    """An answer to the customer, in `language` (the customer's, as a rule); only ever added, like notes."""
+
+    id: str
+    """Made by the caller before its first try (`new_reply_id`): storing a reply whose id is stored does
+    nothing, so a retry after an unclear failure never answers twice."""
+    complaint_id: str
+    text: str
+    language: str
+    author: str
+    at: datetime
+
+
+class Draft(NamedTuple):
+    """Text an agent has written and not saved yet (a reply or a note), kept across restarts."""
+
+    text: str
+    language: str
+    at: datetime
+
+
+DRAFT_KINDS: tuple[str, ...] = ("reply", "note")
 
 
 class Change(NamedTuple):
@@ -113,6 +144,8 @@ class Summary(NamedTuple):
     assignee: str | None
     playbook: str | None
     ticked: str
+    first_response: str
+    """When the first reply was stored (UTC ISO text), "" when none was."""
 
     @property
     def received_at(self) -> datetime:

@@ -1,7 +1,7 @@
 """The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
 shared.
 
-Layout (schema 3), every TinyDB file written whole and atomically, every log append-only:
+Layout (schema 4), every TinyDB file written whole and atomically, every log append-only:
 
     store.json               meta: schema version, complaints placed so far, an import under way
     shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks
@@ -10,6 +10,8 @@ Layout (schema 3), every TinyDB file written whole and atomically, every log app
     messages/NNNNN.json      what the customers wrote (body, e-mail, phone): written once, at import
     notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
     history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
+    replies/NNNNN.jsonl      the shard's replies to customers, likewise (see `replies`)
+    drafts/AGENT.json        each agent's unsaved replies and notes (see `drafts`; not the desk's data)
     routes/XX.json           which shard holds a complaint id, by a hash of the id
     journal                  while a change of several files is written: what they held (see `journal`)
     presence/                who has which complaint open (see `presence`)
@@ -29,6 +31,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,6 +48,7 @@ from console.store.documents import (
     read_note,
     state_document,
 )
+from console.store.drafts import Drafts
 from console.store.errors import StoreError, StoreTooNew
 from console.store.files import dump_json, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
@@ -70,12 +74,15 @@ from console.store.records import (
     FIELDS_WITH_HISTORY,
     Change,
     Complaint,
+    Draft,
     ImportResult,
     Note,
+    Reply,
     new_note_id,
     next_in_cycle,
     utc_now,
 )
+from console.store.replies import add_reply
 from console.store.transaction import Transaction
 
 __all__ = ["DATA_FOLDERS", "LOG_TABLES", "SCHEMA_VERSION", "Layout", "Store", "Transaction"]
@@ -110,6 +117,7 @@ class Store(DeskReader):
         self._lock = DeskLock(self.directory / LOCK_FILE, self.mode, lock_timeout)
         self.last_written: object = None
         """The desk's stamp after this Store's own last write: what others did shows as a different one."""
+        self._drafts = Drafts(self.directory, self.mode, self.folder_mode)
         self._open()
 
     # Opening, migrating
@@ -117,8 +125,8 @@ class Store(DeskReader):
     def _open(self) -> None:
         meta = self._meta() or {}
         version = meta.get("schema", SCHEMA_VERSION)
-        old = (not meta and (self.directory / V1_FILE).exists()) or version == 2 or meta.get("migrating")
-        if old and version in (2, SCHEMA_VERSION):
+        old = (not meta and (self.directory / V1_FILE).exists()) or version in (2, 3) or meta.get("migrating")
+        if old and version in (2, 3, SCHEMA_VERSION):
             from console.store.migration import migrate
 
             migrate(self)
@@ -234,7 +242,32 @@ class Store(DeskReader):
         except OSError as error:
             raise unavailable(inbox, error) from None
 
+    def renew_inbox_file(self, number: int) -> None:
+        """Make shard `number`'s inbox file again from the shard (a migration's new columns)."""
+        path = self.layout.shard(number)
+        tables = self._parsed(path, parse_tables, cached=False)
+        if tables is not None:
+            self._write_inbox_file(path, tables)
+
     # Writing
+
+    def add_reply(
+        self, complaint_id: str, text: str, language: str, author: str, reply_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Reply:  # fmt: skip
+        """Store a reply (see `replies.add_reply`: a retry with its id stores nothing twice)."""
+        return add_reply(self, complaint_id, text, language, author, reply_id, at)
+
+    def drafts(self, author: str) -> dict[tuple[str, str], Draft]:
+        """The agent's unsaved replies and notes by (complaint id, kind). A damaged drafts file is moved
+        aside and `DraftsSetAside` raised: called again, it gives the fresh, empty drafts."""
+        return self._drafts.load(author)
+
+    def save_draft(
+        self, complaint_id: str, kind: str, author: str, text: str, language: str, at: datetime | None = None
+    ) -> None:
+        """Keep the agent's draft (empty text forgets it). Not the desk's data: nothing is announced."""
+        self._drafts.save(complaint_id, kind, author, text, language, at or utc_now())
 
     def add_complaints(self, complaints: Iterable[Complaint], notes: Iterable[Note] = ()) -> ImportResult:
         """Add complaints whose id is new (with their notes); known ids are skipped, and named when what

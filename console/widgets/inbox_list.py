@@ -37,6 +37,10 @@ class InboxRow(NamedTuple):
     priority_key: str
     progress: str
     assignee: str = ""
+    due: str = ""
+    """The first-response clock: time left, or "!" and how long overdue; empty when it does not run."""
+    late: bool = False
+    """Overdue for its first reply: the clock's cell is drawn in the error colour (its "!" says it without)."""
 
 
 class Column(NamedTuple):
@@ -58,7 +62,8 @@ def layout_columns(
     """Column widths for a terminal `width` wide. Each column is as wide as its values (those of `rows`,
     and at least `widest` for a field whose every value is known, so it does not change while scrolling);
     below 100 columns a title longer than its cap is shortened with an ellipsis. The subject takes what is
-    left: below 90 columns without the channel, below 70 without the least needed columns too, so it stays
+    left: below 90 columns without the channel and the age (the first-response clock beside it says what to
+    act on; the complaint's screen gives its age), below 70 without the least needed columns too, so it stays
     readable. Wide terminals also get the id (from 100 columns) and the assignee (from 110)."""
     roomy = width >= 96  # a 100-column terminal, less the scroll bar
 
@@ -71,6 +76,7 @@ def layout_columns(
     fixed = [
         *([sized("shown_id", 10)] if roomy else []),
         sized("age", 7),
+        sized("due", 7),
         Column("customer", titles["customer"], 18 if width >= 100 else 13),
         sized("channel", 5),
         sized("language", 5, least=2),  # "Kieli", "Jezik": no native reader would shorten them
@@ -80,9 +86,9 @@ def layout_columns(
     ]
     if width >= 108:  # room to spare: who has it
         fixed.append(Column("assignee", titles["assignee"], min(sized("assignee", 14).width, 14)))
-    if width < 90:  # the channel matters least in triage: an 80-column terminal gives its room to the subject
-        fixed = [column for column in fixed if column.field != "channel"]
-    droppable = ["language", "priority", "age"]
+    if width < 90:  # the channel matters least in triage, and the clock tells more than the age: an
+        fixed = [column for column in fixed if column.field not in ("channel", "age")]  # 80-column subject
+    droppable = ["language", "priority", "due"]
     while True:
         used = sum(column.width + 1 for column in fixed) + 3  # the two marks (cursor, tag) and a space
         if width >= 70 or width - used >= 16 or not droppable:
@@ -106,6 +112,7 @@ class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
         "inbox-list--high",
         "inbox-list--resolved",
         "inbox-list--match",
+        "inbox-list--late",
     }
 
     DEFAULT_CSS = """
@@ -118,6 +125,7 @@ class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
     InboxList > .inbox-list--high { color: $warning; }
     InboxList > .inbox-list--resolved { color: $text-muted; }
     InboxList > .inbox-list--match { text-style: bold underline; }
+    InboxList > .inbox-list--late { color: $error; text-style: bold; }
     """
 
     cursor: reactive[int] = reactive(0, repaint=False)  # watch_cursor repaints just the two rows
@@ -196,11 +204,19 @@ class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
             self._columns = layout_columns(self.scrollable_content_region.width, self._titles, sample, self.widest)
         return self._columns
 
-    def _line(self, values: dict[str, str], marker: str, style: Style) -> Strip:
-        cells = [marker] + [_fit(values[column.field], column.width) for column in self._layout()]
-        text = " ".join(cells)
+    def _line(self, values: dict[str, str], marker: str, style: Style, late: Style | None = None) -> Strip:
+        """One row; `late`: the style of the first-response clock's cell (an overdue row)."""
+        columns = self._layout()
+        cells = [marker] + [_fit(values[column.field], column.width) for column in columns]
         width = self.scrollable_content_region.width
-        return Strip([Segment(_fit(text, width), style)], width)
+        line = Strip([Segment(_fit(" ".join(cells), width), style)], width)
+        due = next((number for number, column in enumerate(columns, 1) if column.field == "due"), None)
+        if late is None or due is None:
+            return line
+        start = cell_len(" ".join(cells[:due])) + 1
+        before, cell, after = line.divide([start, start + columns[due - 1].width, width])
+        marked = Strip(Segment.apply_style(cell, post_style=late), cell.cell_length)  # over the row's colour
+        return Strip.join([before, marked, after])
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -226,7 +242,8 @@ class InboxList(ScrollView, can_focus=True, inherit_bindings=False):
         if index == self.cursor:
             style += self.get_component_rich_style("inbox-list--cursor")
             cursor = "›"
-        return self._line(row._asdict(), cursor + mark, style)
+        late = self.get_component_rich_style("inbox-list--late") if row.late else None
+        return self._line(row._asdict(), cursor + mark, style, late)
 
     # Moving
 

@@ -1,0 +1,173 @@
+"""The agent's own settings, a small TOML file: their name and contact for replies, first-response targets.
+
+    [agent]
+    name = "Maija Virtanen"
+    contact = "maija@example.fi, 010 123 4567"
+    [response]            # first-response targets by priority; the ones not given keep their defaults
+    urgent = "1h"
+    normal = "2d"
+
+A missing file means the defaults; anything else wrong in it is a ConfigError naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from console.i18n import _
+from console.safe_text import clean_line
+from console.store.records import PRIORITIES
+
+ENVIRONMENT_VARIABLE = "AGENT_CONSOLE_CONFIG"
+MAX_SIZE = 64 * 1024
+"""A settings file is a few lines; anything larger is not one (and is not read whole into memory)."""
+_DURATION = re.compile(r"([1-9][0-9]{0,5})([mhd])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_AGENT_KEYS = ("name", "contact")
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; str() is one line naming the file and the key."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{clean_line(str(path))}: {problem}")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    name: str | None = None
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    response_targets: Mapping[str, timedelta] = field(default_factory=lambda: MappingProxyType({}))
+    """First-response target by priority, only those the file sets; {} = console/response_clock.py's defaults."""
+    path: Path | None = None
+    """The file read, if any."""
+
+
+def config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    """AGENT_CONSOLE_CONFIG, else $XDG_CONFIG_HOME/agent-console/config.toml, else the same under
+    ~/.config (an XDG_CONFIG_HOME that is not absolute is ignored, as the XDG spec asks)."""
+    configured = environ.get(ENVIRONMENT_VARIABLE)
+    if configured:
+        return Path(configured).expanduser()
+    base = environ.get("XDG_CONFIG_HOME", "")
+    if not base or not Path(base).is_absolute():
+        home = environ.get("HOME")
+        base = str(Path(home, ".config") if home else Path.home() / ".config")
+    return Path(base) / "agent-console" / "config.toml"
+
+
+def _read(path: Path) -> bytes | None:
+    """The file's bytes, None if there is none. Never blocks on a fifo or reads a device: only a regular
+    file is read (a symlink to one is fine: dotfile managers link config files)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise ConfigError(path, _("cannot be read: {problem}").format(problem=error.strerror)) from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ConfigError(path, _("is not a regular file"))
+    with os.fdopen(descriptor, "rb") as file:
+        payload = file.read(MAX_SIZE + 1)
+    if len(payload) > MAX_SIZE:
+        raise ConfigError(path, _("larger than {size} KiB, not a config file").format(size=MAX_SIZE // 1024))
+    return payload
+
+
+def _text(path: Path, table: Mapping[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(path, _("agent.{key}: must be text in quotes").format(key=key))
+    value = clean_line(value)
+    if not value:
+        raise ConfigError(path, _("agent.{key}: is empty (leave the key out instead)").format(key=key))
+    return value
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """ "30m", "4h", "2d" as a timedelta; None for anything else (zero included)."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        return None
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _targets(path: Path, table: Mapping[str, Any]) -> dict[str, timedelta]:
+    targets = {}
+    for priority, value in table.items():
+        if priority not in PRIORITIES:
+            raise ConfigError(
+                path,
+                _("response.{key}: unknown priority (known: {known})").format(
+                    key=clean_line(priority), known=", ".join(PRIORITIES)
+                ),
+            )
+        duration = parse_duration(value) if isinstance(value, str) else None
+        if duration is None:
+            raise ConfigError(
+                path,
+                _('response.{key}: {value} is not a time such as "30m", "4h" or "2d"').format(
+                    key=priority, value=clean_line(repr(value))
+                ),
+            )
+        targets[priority] = duration
+    return targets
+
+
+def _table(path: Path, document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    table = document.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(path, _("{key}: must be a table, [{key}]").format(key=name))
+    return table
+
+
+def parse_config(path: Path, payload: bytes) -> Config:
+    """The settings in `payload`, the contents of `path`; ConfigError for anything unknown or malformed."""
+    try:
+        document = tomllib.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(path, _("not UTF-8 text")) from None
+    except tomllib.TOMLDecodeError as error:  # its message ends "(at line 3, column 7)"
+        raise ConfigError(path, _("not valid TOML: {problem}").format(problem=clean_line(str(error)))) from None
+    for name in document:
+        if name not in ("agent", "response"):
+            raise ConfigError(path, _("{key}: unknown table (known: [agent], [response])").format(key=clean_line(name)))
+    agent = _table(path, document, "agent")
+    for key in agent:
+        if key not in _AGENT_KEYS:
+            raise ConfigError(path, _("agent.{key}: unknown key (known: name, contact)").format(key=clean_line(key)))
+    return Config(
+        agent=AgentConfig(name=_text(path, agent, "name"), contact=_text(path, agent, "contact")),
+        response_targets=MappingProxyType(_targets(path, _table(path, document, "response"))),
+        path=path,
+    )
+
+
+def load_config(path: Path | None = None, required: bool = False) -> Config:
+    """The config at `path` (else `config_path()`); a missing file gives the defaults, or a ConfigError when
+    `required` (a file named on the command line)."""
+    path = config_path() if path is None else path
+    payload = _read(path)
+    if payload is None:
+        if required:
+            raise ConfigError(path, _("no such file"))
+        return Config()
+    return parse_config(path, payload)
