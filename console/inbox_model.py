@@ -218,6 +218,21 @@ class InboxModel:
                 return candidate
         return None
 
+    def match_from(self, position: int) -> int | None:
+        """`position` if its row is a match of the search, else the position of the next match (None: none)."""
+        if not self.matches:
+            return None
+        if self.order[position] in self.matches:
+            return position
+        return self.next_match(position, 1)
+
+    def mark(self, position: int, tagged: set[str]) -> str:
+        """The sign before a row: `*` tagged, `+` a match of the search."""
+        row = self.order[position]
+        if self.index.ids[row] in tagged:
+            return "*"
+        return "+" if row in self.matches else " "
+
     def ids_shown(self) -> list[str]:
         ids = self.index.ids
         return [ids[row] for row in self.order]

@@ -52,4 +52,3 @@ def test_set_into_a_closed_pipe_ends_quietly_and_keeps_the_change(desk: Path) ->
     result = into_a_closed_pipe("set", "T-1", "T-2", "--status", "waiting", "--data-dir", str(desk))
     assert (result.returncode, result.stderr) == (EXIT_CLOSED_PIPE, "")
     assert [Store(desk).complaint(cid).status for cid in ("T-1", "T-2", "T-3")] == ["waiting", "waiting", "open"]
-

@@ -18,6 +18,7 @@ from console.desk import DeskService, InboxLoad
 from console.playbooks import Playbooks
 from console.screens.complaint import ComplaintScreen
 from console.screens.desk_worker import InboxLoaded
+from console.screens.dialogs import ChoiceDialog, ConfirmDialog
 from console.screens.inbox import InboxScreen
 from console.store import Store, StoreUnavailable
 from console.store.layout import LOCK_FILE
@@ -182,19 +183,20 @@ async def test_two_bulk_changes_queued_behind_the_lock_undo_the_last_one(tmp_pat
     app = make_app(store, playbooks, agent="anna")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("t", "t")  # T-4 and T-3
+
+        async def then_on(screen: type, *keys: str) -> None:  # each key to the screen it is meant for
+            await wait_for(pilot, lambda: isinstance(app.screen, screen))
+            await pilot.press(*keys)
+
         with lock_held_by_another_process(store.directory) as release:
             await pilot.press("s")
-            await pilot.pause()
-            await pilot.press("G", "enter")  # resolved
-            await pilot.pause()
-            await pilot.press("y")
-            await pilot.pause()
-            await pilot.press("p")
-            await pilot.pause()
-            await pilot.press("G", "enter")  # urgent
-            await pilot.pause()
-            await pilot.press("y", "u")  # both changes and the undo wait for the lock, in this order
-            await pilot.pause()
+            await then_on(ChoiceDialog, "G", "enter")  # resolved
+            await then_on(ConfirmDialog, "y")
+            await then_on(InboxScreen, "p")
+            await then_on(ChoiceDialog, "G", "enter")  # urgent
+            await then_on(ConfirmDialog, "y")
+            await then_on(InboxScreen, "u")  # both changes and the undo wait for the lock, in this order
+            await wait_for(pilot, lambda: app.screen.pending_changes == 3)
             assert {store.complaint(cid).status for cid in ("T-3", "T-4")} == {"open"}
             release()
             await wait_for(pilot, lambda: any(line.startswith("Undone on 2") for line in notifications(app)))
@@ -229,3 +231,29 @@ async def test_the_complaint_screen_shows_what_it_has_while_its_complaint_is_rea
         await pilot.press("tab")  # keys work meanwhile
         release.set()
         await wait_for(pilot, lambda: "Called back." in screen_text(app) and "Subject 3" in screen_text(app))
+
+
+async def test_answers_that_come_back_out_of_order_are_handled_in_the_order_of_the_changes(
+    small_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service stores changes in order; their answers travel on threads of their own. Posted here newest
+    first, they are still taken oldest first: the message line ends on the last change."""
+    held: list[tuple[Callable[[], object], Callable[[object, int], Message], int]] = []
+
+    def hold(
+        node: object, job: Callable[[], object], done: Callable[[object, int], Message], *_a: object, **keywords: object
+    ) -> None:
+        generation = keywords["generation"]
+        assert isinstance(generation, int)
+        held.append((job, done, generation))
+
+    monkeypatch.setattr("console.screens.desk.in_background", hold)
+    app = make_app(small_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s", "j", "s")  # T-3, then T-2: open → waiting
+        await wait_for(pilot, lambda: len(held) == 2)
+        screen = app.screen
+        for job, done, generation in reversed(held):
+            screen.post_message(done(job(), generation))
+        await wait_for(pilot, lambda: screen.pending_changes == 0)  # type: ignore[attr-defined]
+        assert [line for line in notifications(app) if "status" in line] == ["T-2: status waiting"]

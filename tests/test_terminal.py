@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_cli
+
 pytestmark = pytest.mark.tmux
 
 if shutil.which("tmux") is None:
@@ -125,15 +127,12 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal(tmp_path: Path) -> Iterator[Terminal]:
+def terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Terminal]:
     data_dir = tmp_path / "desk"
     source = tmp_path / "complaints.json"
     source.write_text(json.dumps(COMPLAINTS), encoding="utf-8")
-    subprocess.run(
-        [sys.executable, "-m", "console", "import", str(source), "--data-dir", str(data_dir)],
-        check=True,
-        capture_output=True,
-    )
+    status, _out, err = run_cli(capsys, "import", str(source), "--data-dir", str(data_dir))  # in-process: quicker
+    assert status == 0, err
     term = Terminal(data_dir)
     yield term
     term.stop()

@@ -56,6 +56,8 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         super().__init__(name, id, classes)
         self._saves = 0
         self._pending: dict[int, PendingChange] = {}
+        self._early: dict[int, Saved | SaveFailed] = {}
+        """Answers that came before the answer to an older change."""
         self._said_waiting = False
 
     @property
@@ -127,20 +129,35 @@ class DeskScreen(Screen[None], inherit_bindings=False):
         return pending
 
     def on_saved(self, message: Saved) -> None:
-        pending = self._answered(message.generation)
+        self._in_order(message)
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        self._in_order(message)
+
+    def _in_order(self, answer: Saved | SaveFailed) -> None:
+        """The desk service stores changes in the order they were asked for, but each answer comes back on
+        a thread of its own: one is handled once every older one has been, so what the screen last says
+        is about the last change ("Undone", not the "u to undo" of the change before it)."""
+        if answer.generation not in self._pending:
+            self._handle(answer)
+            return
+        self._early[answer.generation] = answer
+        while self._pending and (oldest := min(self._pending)) in self._early:
+            self._handle(self._early.pop(oldest))
+
+    def _handle(self, answer: Saved | SaveFailed) -> None:
+        pending = self._answered(answer.generation)
+        if isinstance(answer, SaveFailed):
+            if pending is not None:
+                self.not_saved(pending.edit)
+            error = labels.store_error(answer.error)
+            self.notify(_("Not saved: {error}").format(error=error), severity="error", timeout=8)
+            return
         if pending is None:
             return
         self.reload(keep_position=pending.keep_position)
         if pending.then is not None:
-            pending.then(message.result)
-
-    def on_save_failed(self, message: SaveFailed) -> None:
-        pending = self._answered(message.generation)
-        if pending is not None:
-            self.not_saved(pending.edit)
-        self.notify(
-            _("Not saved: {error}").format(error=labels.store_error(message.error)), severity="error", timeout=8
-        )
+            pending.then(answer.result)
 
     def not_saved(self, edit: Edit) -> None:
         """A change this screen asked for was refused (the message already says why)."""

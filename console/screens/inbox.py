@@ -250,13 +250,7 @@ class InboxScreen(DeskScreen):
         return PENDING_ROW
 
     def _mark(self, position: int) -> str:
-        model = self.model
-        if model is None:
-            return " "
-        row = model.order[position]
-        if model.index.ids[row] in self.tagged:
-            return "*"
-        return "+" if row in model.matches else " "
+        return self.model.mark(position, self.tagged) if self.model is not None else " "
 
     def _show_title(self) -> None:
         model = self.model
@@ -320,12 +314,7 @@ class InboxScreen(DeskScreen):
 
     def _to_match(self) -> None:
         """The cursor on a match of the search: where it is, if it is on one, else the next."""
-        model = self.model
-        if model is None or not model.matches:
-            return
-        position = self.inbox.cursor if model.order[self.inbox.cursor] in model.matches else None
-        if position is None:
-            position = model.next_match(self.inbox.cursor, 1)
+        position = self.model.match_from(self.inbox.cursor) if self.model is not None else None
         if position is not None:
             self.inbox.cursor = position
 
