@@ -125,7 +125,7 @@ def test_the_help_is_translated(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         run_cli(capsys, "--lang", "et", "phrases", "check", "--help")
     out = capsys.readouterr().out
-    assert "kontrolli vastust kahjulike fraaside suhtes" in out and "standardsisend" in out
+    assert "kontrolli vastust kahjulike väljendite suhtes" in out and "standardsisend" in out
 
 
 def test_exit_codes_of_the_installed_command(tmp_path: Path) -> None:
