@@ -56,7 +56,7 @@ async def test_enter_is_a_new_line_and_ctrl_s_saves_the_reply_in_the_customers_l
     app = make_app(croatian_store, playbooks, agent="maija")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot, ("enter", "r"))  # r on the complaint
-        assert "Reply in hrvatski · T-1 · Ana Horvat" in screen_text(app)
+        assert "Reply in Croatian · T-1 · Ana Horvat" in screen_text(app)
         await pilot.press(*"Poštovana,", "enter", *"hvala na poruci.")
         assert editor_text(app) == "Poštovana,\nhvala na poruci."
         await pilot.press("ctrl+s")
@@ -64,7 +64,7 @@ async def test_enter_is_a_new_line_and_ctrl_s_saves_the_reply_in_the_customers_l
         assert isinstance(app.screen, ComplaintScreen)  # back on the complaint, the reply in its conversation
         assert "Reply saved." in notifications(app)
         text = screen_text(app)
-        assert "Reply (hr) · maija" in text and "hvala na poruci." in text
+        assert "Reply (Croatian) · maija" in text and "hvala na poruci." in text
     [reply] = Store(croatian_store.directory).replies("T-1")
     assert (reply.text, reply.language, reply.author) == ("Poštovana,\nhvala na poruci.", "hr", "maija")
 
@@ -75,7 +75,7 @@ async def test_r_in_the_inbox_opens_the_reply_editor_of_the_highlighted_row(
     app = make_app(croatian_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot, ("j", "r"))  # T-0, in English
-        assert "T-0" in screen_text(app) and "English" in screen_text(app)
+        assert "T-0" in screen_text(app) and "Vastauksen kieli: englanti" in screen_text(app)
         await pilot.press(*"Thank you.", "ctrl+s")
         await settle(pilot)
         await pilot.press("escape")  # from the complaint back to the inbox, where the row is read again
@@ -135,14 +135,14 @@ async def test_the_reply_language_cycles_and_the_interface_stays(croatian_store:
     app = make_app(croatian_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_editor(pilot)
-        assert screen.language == "hr" and "Vastaus" in screen_text(app)
+        assert screen.language == "hr" and "Vastauksen kieli" in screen_text(app)
         shown = []
         for _ in range(4):
             await pilot.press("ctrl+l")
             await pilot.pause()
             shown.append(screen.language)
         assert shown == ["en", "fi", "et", "hr"]
-        assert app.language == "fi" and "Vastaus" in screen_text(app)
+        assert app.language == "fi" and "Vastauksen kieli" in screen_text(app)
 
 
 async def test_an_empty_reply_is_not_saved(croatian_store: Store, playbooks: Playbooks) -> None:
@@ -217,7 +217,7 @@ async def test_the_conversation_shows_message_replies_and_notes_in_time_order(
             )
         ]
         assert order == sorted(order)
-        assert "Reply (hr) · maija" in text and text.count("Note (internal) · juha") == 2
+        assert "Reply (Croatian) · maija" in text and text.count("Note (internal) · juha") == 2
 
 
 def with_agent(app: ConsoleApp, name: str | None = "Maija Virtanen", contact: str | None = "maija@example.fi") -> None:
@@ -443,7 +443,7 @@ async def test_a_kept_draft_shows_at_the_end_of_the_conversation(croatian_store:
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
-        assert "Your draft reply (hr), not saved · r goes on" in text and "još radimo na" in text
+        assert "Your draft reply (Croatian), not saved · r goes on" in text and "još radimo na" in text
         assert text.index("Body of complaint 1.") < text.index("Your draft reply")
 
 
@@ -605,3 +605,23 @@ async def test_in_the_editor_letters_are_text_so_the_keys_line_offers_f1_not_que
         await pilot.press("q", "question_mark", "L")  # typed, not run
         await pilot.pause()
         assert editor_text(app) == "q?L" and app.is_running and isinstance(app.screen, ComposeScreen)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "saved"),
+    [
+        ("fi", "Vastauksen kieli: kroatia · T-1 · Ana Horvat", "Vastaus (kroatia)"),
+        ("et", "Vastuse keel: horvaadi · T-1 · Ana Horvat", "Vastus (horvaadi)"),
+        ("hr", "Jezik odgovora: hrvatski · T-1 · Ana Horvat", "Odgovor (hrvatski)"),
+        ("en", "Reply in Croatian · T-1 · Ana Horvat", "Reply (Croatian)"),
+    ],
+)
+async def test_the_customers_language_is_named_in_the_agents_language_in_the_title_and_conversation(
+    croatian_store: Store, playbooks: Playbooks, language: str, title: str, saved: str
+) -> None:
+    app = make_app(croatian_store, playbooks, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ("enter", "r"))
+        assert title in screen_text(app)
+        await pilot.press(*"Hvala.", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintScreen) and saved in screen_text(app))

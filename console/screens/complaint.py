@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from console import labels
 from console.desk import ComplaintLoad, Outcome, SetStep
-from console.i18n import N_, _, format_age, format_moment, language_name
+from console.i18n import N_, _, format_age, format_moment, language_in_ui
 from console.playbooks import Playbook
 from console.safe_text import clean, clean_line
 from console.screens.desk import CHANGE_BINDINGS, DeskScreen
@@ -180,7 +180,7 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         if complaint.customer_phone:
             contact.append(clean_line(complaint.customer_phone))
         received = f"{format_moment(complaint.received)} ({format_age(complaint.received, now)})"
-        how = " · ".join((labels.channel(complaint.channel), received, language_name(complaint.language)))
+        how = " · ".join((labels.channel(complaint.channel), received, language_in_ui(complaint.language)))
         # One fact per line, cut with an ellipsis rather than wrapped in the middle of a value.
         who = Text(no_wrap=True, overflow="ellipsis")
         who.append(f"{clean_line(complaint.id)}  {clean_line(complaint.subject)}", style="bold")
@@ -308,7 +308,9 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
 
 def reply_label(reply: Reply) -> str:
     return _("Reply ({language}) · {author} · {at}").format(
-        language=reply.language, author=clean_line(reply.author), at=format_moment(reply.at, width="short")
+        language=clean_line(language_in_ui(reply.language)),
+        author=clean_line(reply.author),
+        at=format_moment(reply.at, width="short"),
     )
 
 
@@ -340,5 +342,7 @@ def conversation(load: ComplaintLoad) -> list[Entry]:
             if kind == "reply"
             else _("Your draft note, not saved · n goes on")
         )
-        drafts.append(Entry("draft", label.format(language=draft.language), clean(draft.text)))
+        drafts.append(
+            Entry("draft", label.format(language=clean_line(language_in_ui(draft.language))), clean(draft.text))
+        )
     return entries + [entry for _at, entry in written] + drafts

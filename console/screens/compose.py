@@ -17,7 +17,7 @@ from textual.widgets import Static, TextArea
 from console import labels, phrases
 from console.config import config_path
 from console.desk import AddNote, AddReply, ComposeLoad, Outcome, SaveDraft, SetStep
-from console.i18n import LANGUAGES, N_, _, language_name, next_language, ngettext
+from console.i18n import LANGUAGES, N_, _, language_in_ui, next_language, ngettext
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
@@ -158,7 +158,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
     def _show_title(self) -> None:
         who = clean_line(self.complaint.customer_name) if self.complaint else _("loading…")
         # What the app says first, whole; the customer's name last, where a long one may be cut.
-        what = _("Reply in {language}").format(language=language_name(self.language))
+        what = _("Reply in {language}").format(language=language_in_ui(self.language))
         if self.kind == "note":
             what = _("Internal note")
         title = f"{what} · {clean_line(self.complaint_id)} · {who}"
@@ -265,7 +265,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self.show_again()
         self._draft = ""  # the draft's language changed: keep it again
         self._draft_soon()
-        self.notify(_("The reply is now in {language}.").format(language=language_name(self.language)))
+        self.notify(_("The reply is now in {language}.").format(language=language_in_ui(self.language)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reply_language", "phrases") and self.kind != "reply":

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 
-from console.i18n import _, current_language, language_name
+from console.i18n import _, current_language, language_in_ui
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.dialogs import ChoiceList, _Dialog
@@ -160,10 +160,10 @@ def open_picker(
     if step_index is not None:
         step = playbook.steps[step_index]
         title = _("Phrases in {language}; first those for step {number}, {step}").format(
-            language=language_name(language), number=step_index + 1, step=step.title(current_language())
+            language=language_in_ui(language), number=step_index + 1, step=step.title(current_language())
         )
     else:
-        title = _("Phrases in {language}").format(language=language_name(language))
+        title = _("Phrases in {language}").format(language=language_in_ui(language))
 
     def chosen(key: str | None) -> None:
         snippet = by_key.get(key or "")
