@@ -625,3 +625,19 @@ async def test_the_customers_language_is_named_in_the_agents_language_in_the_tit
         assert title in screen_text(app)
         await pilot.press(*"Hvala.", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ComplaintScreen) and saved in screen_text(app))
+
+
+async def test_a_customer_named_like_a_placeholder_is_not_taken_for_a_missing_agent_name(
+    tmp_path: Path, playbooks: Playbooks
+) -> None:
+    store = Store(tmp_path / "desk")
+    store.add_complaints([make_complaint(1, customer_name="{agent} {contact}")])
+    app = make_app(store, playbooks)
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        picker = await open_picker(pilot)
+        await pilot.press(*["j"] * choice_with(picker, "{customer}"), "enter")
+        await wait_for(pilot, lambda: "{agent} {contact}" in editor_text(app))
+        await settle(pilot)
+        assert not [message for message in notifications(app) if "[agent]" in message]

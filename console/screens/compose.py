@@ -23,7 +23,7 @@ from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.desk_worker import Done, Failed, in_background
 from console.screens.hand_on import HandOnMessages, copy_text, save_text_to_file
-from console.snippets import Placeholders, unfilled
+from console.snippets import Placeholders
 from console.store import Complaint, new_note_id, new_reply_id
 from console.widgets.key_bar import KeyBar
 from console.widgets.reply_area import ReplyArea, location
@@ -350,11 +350,11 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         today = self.desk.now().astimezone().date()  # the agent's day, on the desk's one clock
         open_picker(self.app, self.complaint, self.playbook, self.language, values, today, self._insert_phrase)
 
-    def _insert_phrase(self, text: str, step_index: int | None) -> None:
+    def _insert_phrase(self, text: str, step_index: int | None, left: list[str]) -> None:
         area = self.query_one(ReplyArea)
         area.insert(text)
         area.focus()
-        missing = [name for name in unfilled(text) if name in ("agent", "contact")]
+        missing = [name for name in left if name in ("agent", "contact")]
         if missing and not self._said_missing:
             self._said_missing = True
             path = self.desk.config.path or config_path()

@@ -18,10 +18,11 @@ from console.i18n import _, current_language, language_in_ui
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.dialogs import ChoiceList, _Dialog
-from console.snippets import Placeholders, Snippet, fill, snippets
+from console.snippets import Placeholders, Snippet, fill, snippets, unfilled
 from console.store import Complaint
 
-Inserted = Callable[[str, int | None], None]
+Inserted = Callable[[str, int | None, list[str]], None]
+"""Gets the filled text, the step it serves and the placeholders left in it for want of a value."""
 """Told the text to insert and the index of the playbook step the snippet serves (None: no open step)."""
 
 _DAYS = re.compile(r"^\+?\s*(\d{1,3})\s*[a-z]*$", re.IGNORECASE)
@@ -171,13 +172,13 @@ def open_picker(
             return
         served = served_step(snippet, complaint, playbook)
         if "{date}" not in snippet.text:
-            inserted(fill(snippet.text, values, language), served)
+            inserted(fill(snippet.text, values, language), served, unfilled(snippet.text, values))
             return
 
         def dated(day: datetime.date | None) -> None:
             if day is not None:
                 filled = Placeholders(values.customer, values.agent, values.contact, values.complaint_id, day)
-                inserted(fill(snippet.text, filled, language), served)
+                inserted(fill(snippet.text, filled, language), served, unfilled(snippet.text, filled))
 
         app.push_screen(DateDialog(language, today), dated)
 
