@@ -3,6 +3,7 @@ survives a restart, the reply's language is the customer's and can be changed th
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -664,3 +665,44 @@ async def test_a_shop_rules_suggestion_is_shown_literally_without_terminal_contr
             assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
     finally:
         phrases.clear_cache()
+
+
+async def test_once_the_draft_is_saved_as_the_reply_the_conversation_no_longer_shows_it(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft is forgotten on the desk's writer after the reply is stored, while the complaint screen
+    reads the conversation again: the forgetting is held until a reader either waits for the writes asked
+    for (flush) or has read the drafts, so that the order that once showed a stale draft is the one tested."""
+    app = make_app(croatian_store, playbooks, agent="maija")
+    service = app.service
+    reader_came = threading.Event()
+    save_draft, flush, load_drafts = service.store.save_draft, service.flush, service.load_drafts
+
+    def held_save_draft(complaint_id: str, kind: str, agent: str, text: str, *rest: object, **named: object) -> None:
+        if not text:
+            reader_came.wait(timeout=30)
+        save_draft(complaint_id, kind, agent, text, *rest, **named)  # type: ignore[arg-type]
+
+    def flushing() -> None:
+        reader_came.set()
+        flush()
+
+    def reading() -> object:
+        drafts = load_drafts()
+        reader_came.set()
+        return drafts
+
+    monkeypatch.setattr(service.store, "save_draft", held_save_draft)
+    monkeypatch.setattr(service, "flush", flushing)
+    monkeypatch.setattr(service, "load_drafts", reading)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot, ("enter", "r"))
+        await pilot.press(*"Poštovana, javit ću Vam se sutra.")
+        await wait_for(pilot, lambda: "Draft kept." in screen_text(app))
+        reader_came.clear()
+        await pilot.press("ctrl+s")
+        back = lambda: isinstance(app.screen, ComplaintScreen) and "Reply (Croatian)" in screen_text(app)  # noqa: E731
+        await wait_for(pilot, back)
+        await settle(pilot)
+        assert "Your draft reply" not in screen_text(app)
+    assert Store(croatian_store.directory).drafts("maija") == {}
