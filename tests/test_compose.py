@@ -706,3 +706,22 @@ async def test_once_the_draft_is_saved_as_the_reply_the_conversation_no_longer_s
         await settle(pilot)
         assert "Your draft reply" not in screen_text(app)
     assert Store(croatian_store.directory).drafts("maija") == {}
+
+
+async def test_a_phrase_inserted_next_to_words_is_set_apart_by_a_space(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"Hvala.Lp", "left", "left")  # the cursor between two sentences
+        picker = await open_picker(pilot)
+        number = next(n for n, (key, _label) in enumerate(picker.choices) if "{date}" not in picker.texts[key])
+        phrase = picker.previews[picker.choices[number][0]]
+        await pilot.press(*["j"] * number, "enter")
+        await settle(pilot)
+        if isinstance(app.screen, ConfirmDialog):  # the phrase serves the step at hand: not ticked
+            await pilot.press("n")
+            await settle(pilot)
+        assert editor_text(app) == f"Hvala. {phrase} Lp"

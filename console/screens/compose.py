@@ -352,7 +352,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
 
     def _insert_phrase(self, text: str, step_index: int | None, left: list[str]) -> None:
         area = self.query_one(ReplyArea)
-        area.insert(text)
+        area.insert(_set_apart(text, area.text, _offset(area.text, area.cursor_location)))
         area.focus()
         missing = [name for name in left if name in ("agent", "contact")]
         if missing and not self._said_missing:
@@ -411,6 +411,16 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self.dismiss(None)
         if kept:
             self.notify(_("Draft kept for {id}.").format(id=clean_line(self.complaint_id)))
+
+
+def _set_apart(phrase: str, text: str, at: int) -> str:
+    """`phrase` as it goes into `text` at offset `at`: a space on each side that touches a word or a full
+    stop, so that a sentence does not run into the one before or after it."""
+    if at > 0 and not text[at - 1].isspace():
+        phrase = " " + phrase
+    if at < len(text) and not text[at].isspace():
+        phrase += " "
+    return phrase
 
 
 def _offset(text: str, where: tuple[int, int]) -> int:
