@@ -3,8 +3,8 @@ checklist beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from functools import partial
 
 from rich.text import Text
@@ -18,6 +18,7 @@ from console import labels
 from console.desk import ComplaintLoad, Outcome, SetStep
 from console.i18n import N_, _, format_age, format_moment, language_in_ui
 from console.playbooks import Playbook
+from console.response_clock import CLOCK_STOPPED, first_response_due
 from console.safe_text import clean, clean_line
 from console.screens.desk import CHANGE_BINDINGS, DeskScreen
 from console.screens.desk_worker import (
@@ -185,6 +186,10 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         who = Text(no_wrap=True, overflow="ellipsis")
         who.append(f"{clean_line(complaint.id)}  {clean_line(complaint.subject)}", style="bold")
         who.append("\n" + " ".join(contact) + "\n" + how)
+        clock, overdue = first_response(complaint, now, self.desk.service.targets)
+        if clock:
+            who.append(" · ")
+            who.append(clock, style="bold red" if overdue else "")
         self.query_one("#who", Static).update(who)
 
         assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
@@ -304,6 +309,21 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+
+def first_response(complaint: Complaint, now: datetime, targets: Mapping[str, timedelta]) -> tuple[str, bool]:
+    """The first-response clock where the agent answers, in words (they read without colour), and whether
+    it is overdue: the time left, how long overdue, or how long the first reply took; empty while nothing
+    is owed (waiting on the customer, resolved)."""
+    received, first = complaint.received, complaint.first_response_at
+    if first is not None:
+        return _("first reply after {took}").format(took=format_age(received, first)), False
+    if complaint.status in CLOCK_STOPPED:
+        return "", False
+    due = first_response_due(received, complaint.priority, targets)
+    if now > due:
+        return _("reply overdue by {late}").format(late=format_age(due, now)), True
+    return _("reply due in {left}").format(left=format_age(now, due)), False
 
 
 def reply_label(reply: Reply) -> str:
