@@ -725,3 +725,12 @@ async def test_a_phrase_inserted_next_to_words_is_set_apart_by_a_space(
             await pilot.press("n")
             await settle(pilot)
         assert editor_text(app) == f"Hvala. {phrase} Lp"
+
+
+async def test_the_editor_names_the_customer_and_the_subject_while_writing(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, language="hr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await wait_for(pilot, lambda: "Ana Horvat · Račun je pogrešan" in screen_text(app).splitlines()[0])

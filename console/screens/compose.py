@@ -156,8 +156,10 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self._check()
 
     def _show_title(self) -> None:
-        who = clean_line(self.complaint.customer_name) if self.complaint else _("loading…")
-        # What the app says first, whole; the customer's name last, where a long one may be cut.
+        who = _("loading…")
+        if self.complaint is not None:  # whom and what about, as a mail client's header shows them
+            who = f"{clean_line(self.complaint.customer_name)} · {clean_line(self.complaint.subject)}"
+        # What the app says first, whole; the customer's name and the subject last, where a long one is cut.
         what = _("Reply in {language}").format(language=language_in_ui(self.language))
         if self.kind == "note":
             what = _("Internal note")
