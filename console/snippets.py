@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -72,7 +72,8 @@ class SnippetFileError(ValueError):
 class Snippet:
     key: str
     steps: tuple[str, ...]
-    """The playbook step ids this snippet serves (may be empty: a greeting serves every reply)."""
+    """The playbook step ids this snippet serves (may be empty: a greeting serves every reply); `playbook:step`
+    serves that step of one playbook only (the cancellation's "apologise" is not the upset customer's)."""
     title: str
     """Short name in the UI language."""
     text: str
@@ -159,22 +160,33 @@ def load_snippets(path: Path, step_ids: frozenset[str]) -> tuple[SnippetTexts, .
     return tuple(_entry(path.name, key, table, step_ids) for key, table in document.items())
 
 
+def serves(steps: tuple[str, ...], playbook: str | None, step: str | None) -> bool:
+    """Whether a snippet of these `steps` serves `step` of `playbook` (named alone, or as `playbook:step`)."""
+    return step is not None and (step in steps or f"{playbook}:{step}" in steps)
+
+
+def step_names(playbooks: Iterable[tuple[str, Iterable[str]]]) -> frozenset[str]:
+    """Every way a snippet may name a step of these (playbook id, step ids): `step` and `playbook:step`."""
+    return frozenset(name for playbook, steps in playbooks for step in steps for name in (step, f"{playbook}:{step}"))
+
+
 @cache
 def _bundled() -> tuple[SnippetTexts, ...]:
     from console.playbooks import load_playbooks
 
-    step_ids = frozenset(step.id for playbook in load_playbooks().all for step in playbook.steps)
-    return load_snippets(data_dir() / FILE_NAME, step_ids)
+    playbooks = load_playbooks().all
+    return load_snippets(data_dir() / FILE_NAME, step_names((book.id, book.step_ids()) for book in playbooks))
 
 
-def snippets(lang: str, step: str | None = None) -> list[Snippet]:
-    """The bundled snippets in `lang`: those serving `step` first, then the rest, each group in the file's
-    order, which is the order a reply reads in (greeting first, closing last). Titles in the UI language."""
+def snippets(lang: str, step: str | None = None, playbook: str | None = None) -> list[Snippet]:
+    """The bundled snippets in `lang`: those serving `step` (of `playbook`) first, then the rest, each group
+    in the file's order, which is the order a reply reads in (greeting first, closing last). Titles in the UI
+    language."""
     if lang not in LANGUAGES:
         raise UnknownLanguage(lang)
     entries = _bundled()
-    first = [entry for entry in entries if step in entry.steps]
-    rest = [entry for entry in entries if step not in entry.steps]
+    first = [entry for entry in entries if serves(entry.steps, playbook, step)]
+    rest = [entry for entry in entries if not serves(entry.steps, playbook, step)]
     return [Snippet(entry.key, entry.steps, _(_TITLES[entry.key]), entry.texts[lang]) for entry in first + rest]
 
 

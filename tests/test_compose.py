@@ -237,7 +237,7 @@ async def test_the_picker_offers_the_steps_phrases_first_and_fills_the_placehold
         first = picker.choices[0][1]
         assert first.startswith("1. ")  # the open step's phrase first, marked with its number
         assert step.title("fi") in screen_text(app)  # the step is named in the agent's language
-        served = snippets("hr", step.id)
+        served = snippets("hr", step.id, "cancellation")
         assert [key for key, _label in picker.choices] == [snippet.key for snippet in served]
         await pilot.press("enter")  # the first: the phrase that serves step 1
         await pilot.pause()

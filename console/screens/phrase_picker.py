@@ -18,7 +18,7 @@ from console.i18n import _, current_language, language_in_ui
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.dialogs import ChoiceList, _Dialog
-from console.snippets import Placeholders, Snippet, fill, snippets, unfilled
+from console.snippets import Placeholders, Snippet, fill, serves, snippets, unfilled
 from console.store import Complaint
 
 Inserted = Callable[[str, int | None, list[str]], None]
@@ -132,7 +132,7 @@ def open_step(complaint: Complaint, playbook: Playbook) -> int | None:
 def served_step(snippet: Snippet, complaint: Complaint, playbook: Playbook) -> int | None:
     """The first step not done that the snippet serves (it may serve steps of other playbooks)."""
     for index, step in enumerate(playbook.steps):
-        if step.id in snippet.steps and complaint.tick(playbook.id, step.id) is None:
+        if serves(snippet.steps, playbook.id, step.id) and complaint.tick(playbook.id, step.id) is None:
             return index
     return None
 
@@ -150,12 +150,12 @@ def open_picker(
     goes to `inserted`."""
     step_index = open_step(complaint, playbook)
     step_id = playbook.steps[step_index].id if step_index is not None else None
-    found = snippets(language, step_id)
+    found = snippets(language, step_id, playbook.id)
     by_key = {snippet.key: snippet for snippet in found}
     choices = []
     for snippet in found:
-        serves = step_index is not None and step_id in snippet.steps
-        mark = f"{step_index + 1}." if serves and step_index is not None else "  "
+        at_hand = step_index is not None and serves(snippet.steps, playbook.id, step_id)
+        mark = f"{step_index + 1}." if at_hand and step_index is not None else "  "
         choices.append((snippet.key, f"{mark} {snippet.title}"))
     previews = {snippet.key: fill(snippet.text, values, language) for snippet in found}
     if step_index is not None:
