@@ -266,6 +266,14 @@ def choice_with(picker: PhrasePicker, *placeholders: str) -> int:
     )
 
 
+async def not_ticked(pilot) -> None:  # type: ignore[no-untyped-def]
+    """After a phrase is inserted: if it serves the step at hand, the offer to tick it is declined."""
+    await settle(pilot)
+    if isinstance(pilot.app.screen, ConfirmDialog):
+        await pilot.press("n")
+        await settle(pilot)
+
+
 def values() -> Placeholders:
     return Placeholders("Ana Horvat", "Maija Virtanen", "maija@example.fi", "T-1", None)
 
@@ -285,10 +293,7 @@ async def test_a_phrase_with_a_date_asks_for_one_and_writes_it_in_the_replys_lan
         await pilot.pause()
         assert "8. prosinca 2026." in screen_text(app)  # as Croatian writes it
         await pilot.press("enter")
-        await settle(pilot)
-        if isinstance(app.screen, ConfirmDialog):  # the snippet serves an open step: not ticked now
-            await pilot.press("n")
-            await settle(pilot)
+        await not_ticked(pilot)
         text = editor_text(app)
         assert "8. prosinca 2026." in text and "Maija Virtanen" in text and "maija@example.fi" in text
         assert "{" not in text
@@ -308,10 +313,7 @@ async def test_missing_agent_details_are_said_once_and_the_markers_stay(
             await pilot.pause()
             if "{date}" in picker.texts[picker.choices[agent][0]]:
                 await pilot.press("enter")  # +3 days
-            await settle(pilot)
-            if isinstance(app.screen, ConfirmDialog):
-                await pilot.press("n")  # no tick
-                await settle(pilot)
+            await not_ticked(pilot)
         assert editor_text(app).count("{agent}") == 2
         said = [message for message in notifications(app) if "[agent]" in message]
         assert len(said) == 1 and "agent" in said[0]
@@ -720,10 +722,7 @@ async def test_a_phrase_inserted_next_to_words_is_set_apart_by_a_space(
         number = next(n for n, (key, _label) in enumerate(picker.choices) if "{date}" not in picker.texts[key])
         phrase = picker.previews[picker.choices[number][0]]
         await pilot.press(*["j"] * number, "enter")
-        await settle(pilot)
-        if isinstance(app.screen, ConfirmDialog):  # the phrase serves the step at hand: not ticked
-            await pilot.press("n")
-            await settle(pilot)
+        await not_ticked(pilot)
         assert editor_text(app) == f"Hvala. {phrase} Lp"
 
 
