@@ -282,6 +282,8 @@ class DeskService:
             )
 
     def load_complaint(self, complaint_id: str) -> ComplaintLoad:
+        """After the changes already asked for: a reply just saved shows without the draft it came from."""
+        self.flush()
         complaint = self.store.complaint(complaint_id)
         notes = tuple(self.store.notes(complaint_id))
         replies = tuple(self.store.replies(complaint_id))

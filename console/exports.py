@@ -12,7 +12,7 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from console import labels
-from console.i18n import _, current_language, format_moment, language_name
+from console.i18n import _, current_language, format_moment, language_in_ui
 from console.playbooks import Playbooks
 from console.response_clock import DEFAULT_TARGETS, first_response_due, is_overdue
 from console.safe_text import clean, clean_line, json_escaped, spreadsheet_cell
@@ -203,7 +203,7 @@ def show_text(
         f"{clean_line(complaint.customer_name)} <{clean_line(complaint.customer_email)}>"
         + (f" {clean_line(complaint.customer_phone)}" if complaint.customer_phone else ""),
         f"{labels.channel(complaint.channel)} · {format_moment(complaint.received)} · "
-        f"{language_name(complaint.language)}",
+        f"{language_in_ui(complaint.language)}",
         _("Status: {status} · Priority: {priority} · Assigned: {agent}").format(
             status=labels.status(complaint.status), priority=labels.priority(complaint.priority), agent=assignee
         ),
@@ -224,7 +224,7 @@ def show_text(
     if replies:
         lines.extend(["", _("Replies to the customer")])
     for reply in replies:
-        lines.append(f"{clean_line(reply.author)} · {format_moment(reply.at)} · {language_name(reply.language)}")
+        lines.append(f"{clean_line(reply.author)} · {format_moment(reply.at)} · {language_in_ui(reply.language)}")
         lines.extend("    " + line for line in clean(reply.text).splitlines())
     if history:
         lines.extend(["", _("History of {id}").format(id=clean_line(complaint.id))])

@@ -162,6 +162,18 @@ def language_name(language: str) -> str:
         return language
 
 
+def language_in_ui(language: str) -> str:
+    """The language's name in the UI language, as the agent says it: `kroatia` in a Finnish UI, `horvaadi`
+    in an Estonian one, `Croatian` in English. For the reply's (the customer's) language; the UI language
+    itself is named in its own (`language_name`), so that an agent who switched by mistake can read it."""
+    from babel.core import UnknownLocaleError
+
+    try:
+        return _locale(language).get_display_name(_state.language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
 def format_age(received: datetime, now: datetime) -> str:
     """How long ago, compact: `3 hr`, `3 t`, `3 h`; CLDR units in the current language."""
     minutes = max(int((now - received).total_seconds() // 60), 1)

@@ -18,6 +18,7 @@ from typing import Any
 from console.i18n import LANGUAGES, N_, UnknownLanguage, _
 from console.phrase_patterns import PatternError, at_word_start, compile_pattern, fold, sentence_bounds
 from console.resources import data_dir
+from console.safe_text import clean_line
 from console.text_input import read_regular
 
 KINDS: tuple[str, ...] = (
@@ -169,11 +170,13 @@ def _rule(path: Path, number: int, item: object) -> Rule:
     if kind not in KINDS:
         raise _fail(path, where, f"kind must be one of {', '.join(KINDS)}")
     suggestion = item.get("suggestion")
-    if not isinstance(suggestion, str) or not suggestion.strip():
+    if isinstance(suggestion, str):  # a shop's file is no more trusted than a complaint: shown, never obeyed
+        suggestion = clean_line(suggestion)
+    if not isinstance(suggestion, str) or not suggestion:
         raise _fail(path, where, "needs a suggestion: a better phrasing")
     patterns = _strings(path, where, item.get("patterns"), "patterns", required=True)
     unless = _strings(path, where, item.get("unless"), "unless", required=False)
-    return Rule(rule_id, kind, patterns, suggestion.strip(), unless)
+    return Rule(rule_id, kind, patterns, suggestion, unless)
 
 
 def read_rules(path: Path) -> tuple[Rule, ...]:

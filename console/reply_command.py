@@ -8,7 +8,7 @@ import sys
 from typing import Any, Protocol
 
 from console import i18n
-from console.i18n import LANGUAGES, language_name
+from console.i18n import LANGUAGES, language_in_ui
 from console.phrases import PhraseFileError, check
 from console.phrases_command import as_text
 from console.safe_text import clean, clean_line, visible
@@ -75,7 +75,7 @@ def warn_about_harmful_phrases(text: str, language: str) -> None:
 def stored_text(reply: Reply) -> str:
     """What `reply` prints: who stored what, in which language, and the text, made inert for the terminal."""
     heading = i18n._("Reply to {id} stored ({language}, by {agent}):").format(
-        id=clean_line(reply.complaint_id), language=language_name(reply.language), agent=clean_line(reply.author)
+        id=clean_line(reply.complaint_id), language=language_in_ui(reply.language), agent=clean_line(reply.author)
     )
     return heading + "\n" + "".join(f"    {line}\n" for line in clean(reply.text).splitlines())
 

@@ -2,7 +2,7 @@
 
 A snippet's text holds placeholders ({customer} {agent} {contact} {id} {date}) that `fill` replaces. A value
 that is not known (no agent name in the config, no date picked yet) leaves its placeholder as it is, braces
-and all: the agent sees `{contact}` in the reply, and `unfilled` lists it so the editor can say so at save.
+and all: the agent sees `{contact}` in the reply, and `unfilled` lists it so the editor can say so.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from console.i18n import LANGUAGES, N_, UnknownLanguage, _
 from console.resources import data_dir
@@ -55,15 +55,11 @@ _TITLES: Mapping[str, str] = {
 }
 """The picker's name of each snippet, translated when shown; a snippet in the data file needs one here."""
 
-_DATE_WIDTH: Mapping[str, Literal["short", "medium", "long"]] = {
-    "en": "long",
-    "fi": "medium",
-    "et": "short",
-    "hr": "long",
-}
-"""How each language writes a date inside a sentence: Finnish and Estonian numerically (4.12.2026, 04.12.26),
-so that no month name has to take a case ending the sentence cannot give it; Croatian spelled out in the
-genitive it needs after "do" ("do 4. prosinca 2026."), English spelled out."""
+_NUMERIC_DATES = frozenset({"fi", "et"})
+"""Languages that write a date inside a sentence numerically, with the full year (CLDR's day-month-year
+skeleton: 4.12.2026 in both), so that no month name has to take a case ending the sentence cannot give it;
+Babel's short Estonian form (04.12.26) is a form's, not a letter's. Croatian and English spell the month out
+(long form): Croatian in the genitive it needs after "do" ("do 4. prosinca 2026.")."""
 
 _BRACES = re.compile(r"\{([^{}]*)\}|[{}]")
 
@@ -76,7 +72,8 @@ class SnippetFileError(ValueError):
 class Snippet:
     key: str
     steps: tuple[str, ...]
-    """The playbook step ids this snippet serves (may be empty: a greeting serves every reply)."""
+    """The playbook step ids this snippet serves (may be empty: a greeting serves every reply); `playbook:step`
+    serves that step of one playbook only (the cancellation's "apologise" is not the upset customer's)."""
     title: str
     """Short name in the UI language."""
     text: str
@@ -163,41 +160,59 @@ def load_snippets(path: Path, step_ids: frozenset[str]) -> tuple[SnippetTexts, .
     return tuple(_entry(path.name, key, table, step_ids) for key, table in document.items())
 
 
+def serves(steps: tuple[str, ...], playbook: str | None, step: str | None) -> bool:
+    """Whether a snippet of these `steps` serves `step` of `playbook` (named alone, or as `playbook:step`)."""
+    return step is not None and (step in steps or f"{playbook}:{step}" in steps)
+
+
+def step_names(playbooks: Iterable[tuple[str, Iterable[str]]]) -> frozenset[str]:
+    """Every way a snippet may name a step of these (playbook id, step ids): `step` and `playbook:step`."""
+    return frozenset(name for playbook, steps in playbooks for step in steps for name in (step, f"{playbook}:{step}"))
+
+
 @cache
 def _bundled() -> tuple[SnippetTexts, ...]:
     from console.playbooks import load_playbooks
 
-    step_ids = frozenset(step.id for playbook in load_playbooks().all for step in playbook.steps)
-    return load_snippets(data_dir() / FILE_NAME, step_ids)
+    playbooks = load_playbooks().all
+    return load_snippets(data_dir() / FILE_NAME, step_names((book.id, book.step_ids()) for book in playbooks))
 
 
-def snippets(lang: str, step: str | None = None) -> list[Snippet]:
-    """The bundled snippets in `lang`: those serving `step` first, then the rest, each group in the file's
-    order, which is the order a reply reads in (greeting first, closing last). Titles in the UI language."""
+def snippets(lang: str, step: str | None = None, playbook: str | None = None) -> list[Snippet]:
+    """The bundled snippets in `lang`: those serving `step` (of `playbook`) first, then the rest, each group
+    in the file's order, which is the order a reply reads in (greeting first, closing last). Titles in the UI
+    language."""
     if lang not in LANGUAGES:
         raise UnknownLanguage(lang)
     entries = _bundled()
-    first = [entry for entry in entries if step in entry.steps]
-    rest = [entry for entry in entries if step not in entry.steps]
+    first = [entry for entry in entries if serves(entry.steps, playbook, step)]
+    rest = [entry for entry in entries if not serves(entry.steps, playbook, step)]
     return [Snippet(entry.key, entry.steps, _(_TITLES[entry.key]), entry.texts[lang]) for entry in first + rest]
 
 
 def _date(value: datetime.date, lang: str) -> str:
-    from babel.dates import format_date
+    from babel.dates import format_date, format_skeleton
 
-    return format_date(value, _DATE_WIDTH.get(lang, "long"), locale=lang)
+    if lang in _NUMERIC_DATES:
+        return format_skeleton("yMd", value, locale=lang)
+    return format_date(value, "long", locale=lang)
+
+
+def _words(values: Placeholders) -> dict[str, str]:
+    """The placeholders given as text, one line each, terminal controls removed (the name comes from outside)."""
+    return {
+        "customer": clean_line(values.customer),
+        "agent": clean_line(values.agent),
+        "contact": clean_line(values.contact),
+        "id": clean_line(values.complaint_id),
+    }
 
 
 def fill(text: str, values: Placeholders, lang: str) -> str:
     """`text` with each placeholder replaced by its value (one line each, terminal controls removed: the
     customer's name comes from outside); a placeholder without a value stays as it is, to be noticed."""
-    known = {
-        "customer": clean_line(values.customer),
-        "agent": clean_line(values.agent),
-        "contact": clean_line(values.contact),
-        "id": clean_line(values.complaint_id),
-        "date": _date(values.date, lang) if values.date is not None else "",
-    }
+    known = _words(values)
+    known["date"] = _date(values.date, lang) if values.date is not None else ""
 
     def replace(match: re.Match[str]) -> str:
         return known.get(match.group(1) or "", "") or match.group()
@@ -205,7 +220,10 @@ def fill(text: str, values: Placeholders, lang: str) -> str:
     return _BRACES.sub(replace, text)
 
 
-def unfilled(text: str) -> list[str]:
-    """The placeholders still in `text` (no value was known for them), each once, in order of appearance."""
-    names = (match.group(1) for match in _BRACES.finditer(text))
-    return list(dict.fromkeys(name for name in names if name in PLACEHOLDERS))
+def unfilled(template: str, values: Placeholders) -> list[str]:
+    """The placeholders of `template` that `fill` leaves in (no value was known for them), each once, in
+    order of appearance. Asked of the template, not the filled text: a customer named `{agent}` fills in
+    literally and is no missing agent name."""
+    known = {**_words(values), "date": "" if values.date is None else "set"}
+    names = (match.group(1) for match in _BRACES.finditer(template))
+    return list(dict.fromkeys(name for name in names if name in PLACEHOLDERS and not known[name]))

@@ -3,6 +3,7 @@ survives a restart, the reply's language is the customer's and can be changed th
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ async def test_enter_is_a_new_line_and_ctrl_s_saves_the_reply_in_the_customers_l
     app = make_app(croatian_store, playbooks, agent="maija")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot, ("enter", "r"))  # r on the complaint
-        assert "Reply in hrvatski · T-1 · Ana Horvat" in screen_text(app)
+        assert "Reply in Croatian · T-1 · Ana Horvat" in screen_text(app)
         await pilot.press(*"Poštovana,", "enter", *"hvala na poruci.")
         assert editor_text(app) == "Poštovana,\nhvala na poruci."
         await pilot.press("ctrl+s")
@@ -64,7 +65,7 @@ async def test_enter_is_a_new_line_and_ctrl_s_saves_the_reply_in_the_customers_l
         assert isinstance(app.screen, ComplaintScreen)  # back on the complaint, the reply in its conversation
         assert "Reply saved." in notifications(app)
         text = screen_text(app)
-        assert "Reply (hr) · maija" in text and "hvala na poruci." in text
+        assert "Reply (Croatian) · maija" in text and "hvala na poruci." in text
     [reply] = Store(croatian_store.directory).replies("T-1")
     assert (reply.text, reply.language, reply.author) == ("Poštovana,\nhvala na poruci.", "hr", "maija")
 
@@ -75,7 +76,7 @@ async def test_r_in_the_inbox_opens_the_reply_editor_of_the_highlighted_row(
     app = make_app(croatian_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot, ("j", "r"))  # T-0, in English
-        assert "T-0" in screen_text(app) and "English" in screen_text(app)
+        assert "T-0" in screen_text(app) and "Vastauksen kieli: englanti" in screen_text(app)
         await pilot.press(*"Thank you.", "ctrl+s")
         await settle(pilot)
         await pilot.press("escape")  # from the complaint back to the inbox, where the row is read again
@@ -135,14 +136,14 @@ async def test_the_reply_language_cycles_and_the_interface_stays(croatian_store:
     app = make_app(croatian_store, playbooks, language="fi")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_editor(pilot)
-        assert screen.language == "hr" and "Vastaus" in screen_text(app)
+        assert screen.language == "hr" and "Vastauksen kieli" in screen_text(app)
         shown = []
         for _ in range(4):
             await pilot.press("ctrl+l")
             await pilot.pause()
             shown.append(screen.language)
         assert shown == ["en", "fi", "et", "hr"]
-        assert app.language == "fi" and "Vastaus" in screen_text(app)
+        assert app.language == "fi" and "Vastauksen kieli" in screen_text(app)
 
 
 async def test_an_empty_reply_is_not_saved(croatian_store: Store, playbooks: Playbooks) -> None:
@@ -217,7 +218,7 @@ async def test_the_conversation_shows_message_replies_and_notes_in_time_order(
             )
         ]
         assert order == sorted(order)
-        assert "Reply (hr) · maija" in text and text.count("Note (internal) · juha") == 2
+        assert "Reply (Croatian) · maija" in text and text.count("Note (internal) · juha") == 2
 
 
 def with_agent(app: ConsoleApp, name: str | None = "Maija Virtanen", contact: str | None = "maija@example.fi") -> None:
@@ -236,7 +237,7 @@ async def test_the_picker_offers_the_steps_phrases_first_and_fills_the_placehold
         first = picker.choices[0][1]
         assert first.startswith("1. ")  # the open step's phrase first, marked with its number
         assert step.title("fi") in screen_text(app)  # the step is named in the agent's language
-        served = snippets("hr", step.id)
+        served = snippets("hr", step.id, "cancellation")
         assert [key for key, _label in picker.choices] == [snippet.key for snippet in served]
         await pilot.press("enter")  # the first: the phrase that serves step 1
         await pilot.pause()
@@ -265,6 +266,14 @@ def choice_with(picker: PhrasePicker, *placeholders: str) -> int:
     )
 
 
+async def not_ticked(pilot) -> None:  # type: ignore[no-untyped-def]
+    """After a phrase is inserted: if it serves the step at hand, the offer to tick it is declined."""
+    await settle(pilot)
+    if isinstance(pilot.app.screen, ConfirmDialog):
+        await pilot.press("n")
+        await settle(pilot)
+
+
 def values() -> Placeholders:
     return Placeholders("Ana Horvat", "Maija Virtanen", "maija@example.fi", "T-1", None)
 
@@ -284,10 +293,7 @@ async def test_a_phrase_with_a_date_asks_for_one_and_writes_it_in_the_replys_lan
         await pilot.pause()
         assert "8. prosinca 2026." in screen_text(app)  # as Croatian writes it
         await pilot.press("enter")
-        await settle(pilot)
-        if isinstance(app.screen, ConfirmDialog):  # the snippet serves an open step: not ticked now
-            await pilot.press("n")
-            await settle(pilot)
+        await not_ticked(pilot)
         text = editor_text(app)
         assert "8. prosinca 2026." in text and "Maija Virtanen" in text and "maija@example.fi" in text
         assert "{" not in text
@@ -307,10 +313,7 @@ async def test_missing_agent_details_are_said_once_and_the_markers_stay(
             await pilot.pause()
             if "{date}" in picker.texts[picker.choices[agent][0]]:
                 await pilot.press("enter")  # +3 days
-            await settle(pilot)
-            if isinstance(app.screen, ConfirmDialog):
-                await pilot.press("n")  # no tick
-                await settle(pilot)
+            await not_ticked(pilot)
         assert editor_text(app).count("{agent}") == 2
         said = [message for message in notifications(app) if "[agent]" in message]
         assert len(said) == 1 and "agent" in said[0]
@@ -443,7 +446,7 @@ async def test_a_kept_draft_shows_at_the_end_of_the_conversation(croatian_store:
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
-        assert "Your draft reply (hr), not saved · r goes on" in text and "još radimo na" in text
+        assert "Your draft reply (Croatian), not saved · r goes on" in text and "još radimo na" in text
         assert text.index("Body of complaint 1.") < text.index("Your draft reply")
 
 
@@ -605,3 +608,128 @@ async def test_in_the_editor_letters_are_text_so_the_keys_line_offers_f1_not_que
         await pilot.press("q", "question_mark", "L")  # typed, not run
         await pilot.pause()
         assert editor_text(app) == "q?L" and app.is_running and isinstance(app.screen, ComposeScreen)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "saved"),
+    [
+        ("fi", "Vastauksen kieli: kroatia · T-1 · Ana Horvat", "Vastaus (kroatia)"),
+        ("et", "Vastuse keel: horvaadi · T-1 · Ana Horvat", "Vastus (horvaadi)"),
+        ("hr", "Jezik odgovora: hrvatski · T-1 · Ana Horvat", "Odgovor (hrvatski)"),
+        ("en", "Reply in Croatian · T-1 · Ana Horvat", "Reply (Croatian)"),
+    ],
+)
+async def test_the_customers_language_is_named_in_the_agents_language_in_the_title_and_conversation(
+    croatian_store: Store, playbooks: Playbooks, language: str, title: str, saved: str
+) -> None:
+    app = make_app(croatian_store, playbooks, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot, ("enter", "r"))
+        assert title in screen_text(app)
+        await pilot.press(*"Hvala.", "ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintScreen) and saved in screen_text(app))
+
+
+async def test_a_customer_named_like_a_placeholder_is_not_taken_for_a_missing_agent_name(
+    tmp_path: Path, playbooks: Playbooks
+) -> None:
+    store = Store(tmp_path / "desk")
+    store.add_complaints([make_complaint(1, customer_name="{agent} {contact}")])
+    app = make_app(store, playbooks)
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        picker = await open_picker(pilot)
+        await pilot.press(*["j"] * choice_with(picker, "{customer}"), "enter")
+        await wait_for(pilot, lambda: "{agent} {contact}" in editor_text(app))
+        await settle(pilot)
+        assert not [message for message in notifications(app) if "[agent]" in message]
+
+
+async def test_a_shop_rules_suggestion_is_shown_literally_without_terminal_controls(
+    croatian_store: Store, playbooks: Playbooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    (shop / "hr.toml").write_text(
+        '[[rule]]\nid = "shop-zuta"\nkind = "website"\npatterns = ["zuta stranica"]\n'
+        'suggestion = "\\u001b]0;pwned\\u0007Pošaljite [b]link[/b] \\u001b[2J"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AGENT_CONSOLE_PHRASES", str(shop))
+    phrases.clear_cache()
+    app = make_app(croatian_store, playbooks)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_editor(pilot)
+            await pilot.press(*"Vidi zuta stranica.")
+            await wait_for(pilot, lambda: "[b]link[/b]" in screen_text(app))
+            assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
+    finally:
+        phrases.clear_cache()
+
+
+async def test_once_the_draft_is_saved_as_the_reply_the_conversation_no_longer_shows_it(
+    croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft is forgotten on the desk's writer after the reply is stored, while the complaint screen
+    reads the conversation again: the forgetting is held until a reader either waits for the writes asked
+    for (flush) or has read the drafts, so that the order that once showed a stale draft is the one tested."""
+    app = make_app(croatian_store, playbooks, agent="maija")
+    service = app.service
+    reader_came = threading.Event()
+    save_draft, flush, load_drafts = service.store.save_draft, service.flush, service.load_drafts
+
+    def held_save_draft(complaint_id: str, kind: str, agent: str, text: str, *rest: object, **named: object) -> None:
+        if not text:
+            reader_came.wait(timeout=30)
+        save_draft(complaint_id, kind, agent, text, *rest, **named)  # type: ignore[arg-type]
+
+    def flushing() -> None:
+        reader_came.set()
+        flush()
+
+    def reading() -> object:
+        drafts = load_drafts()
+        reader_came.set()
+        return drafts
+
+    monkeypatch.setattr(service.store, "save_draft", held_save_draft)
+    monkeypatch.setattr(service, "flush", flushing)
+    monkeypatch.setattr(service, "load_drafts", reading)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_editor(pilot, ("enter", "r"))
+        await pilot.press(*"Poštovana, javit ću Vam se sutra.")
+        await wait_for(pilot, lambda: "Draft kept." in screen_text(app))
+        reader_came.clear()
+        await pilot.press("ctrl+s")
+        back = lambda: isinstance(app.screen, ComplaintScreen) and "Reply (Croatian)" in screen_text(app)  # noqa: E731
+        await wait_for(pilot, back)
+        await settle(pilot)
+        assert "Your draft reply" not in screen_text(app)
+    assert Store(croatian_store.directory).drafts("maija") == {}
+
+
+async def test_a_phrase_inserted_next_to_words_is_set_apart_by_a_space(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    with_agent(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"Hvala.Lp", "left", "left")  # the cursor between two sentences
+        picker = await open_picker(pilot)
+        number = next(n for n, (key, _label) in enumerate(picker.choices) if "{date}" not in picker.texts[key])
+        phrase = picker.previews[picker.choices[number][0]]
+        await pilot.press(*["j"] * number, "enter")
+        await not_ticked(pilot)
+        assert editor_text(app) == f"Hvala. {phrase} Lp"
+
+
+async def test_the_editor_names_the_customer_and_the_subject_while_writing(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks, language="hr")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await wait_for(pilot, lambda: "Ana Horvat · Račun je pogrešan" in screen_text(app).splitlines()[0])

@@ -150,3 +150,31 @@ async def test_targets_and_times_at_the_ends_of_the_calendar_neither_crash_nor_t
     assert listed["F-1"]["first_response_due"] == LATEST_DUE.isoformat() and not listed["F-1"]["overdue"]
     assert not listed["C-1"]["overdue"]
     assert run_cli(capsys, "--data-dir", str(store.directory), "export", "--format", "csv")[0] == 0
+
+
+async def test_the_complaint_screen_shows_the_clock_where_the_agent_answers(
+    tmp_path: Path, playbooks: Playbooks
+) -> None:
+    store = Store(tmp_path / "one")
+    store.add_complaints([make_complaint(1, id="C-1", received=BASE, priority="urgent")])
+    clock = Clock(BASE + timedelta(minutes=20))
+    app = ConsoleApp(store, playbooks, "tester", "fi", now=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InboxList).count == 1)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "vastausaikaa 40 min" in screen_text(app))  # urgent: an hour
+        clock.now = BASE + timedelta(hours=2)
+        await pilot.press("escape", "enter")
+        await wait_for(pilot, lambda: "vastaus myöhässä 1 t" in screen_text(app))  # in words: no colour needed
+        Store(store.directory).add_reply("C-1", "Pahoittelemme.", "fi", "anna", at=BASE + timedelta(hours=2))
+        await wait_for(pilot, lambda: "vastattu 2 t kuluttua" in screen_text(app))  # seen at the next poll
+        assert "myöhässä" not in screen_text(app)
+
+
+async def test_a_complaint_waiting_on_the_customer_shows_no_clock(desk: Store, playbooks: Playbooks) -> None:
+    app = ConsoleApp(desk, playbooks, "tester", "en", now=Clock(BASE + timedelta(days=30)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InboxList).count == 4)
+        await pilot.press("4", "enter")  # the Waiting view: C-2 alone
+        await wait_for(pilot, lambda: "C-2" in screen_text(app) and "Status: waiting" in screen_text(app))
+        assert "reply overdue" not in screen_text(app) and "reply due" not in screen_text(app)

@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 
 from console import i18n
 from console.app import ConsoleApp
-from console.i18n import _, language_name
+from console.i18n import _, language_in_ui
 from console.keys import typed_as_text
 from console.playbooks import Playbooks
 from console.query import key_name
@@ -223,7 +223,7 @@ async def test_the_reply_editor_its_warnings_and_dialogs_fit_80x24(app_in: AppIn
         while screen.language != language:  # the reply in the same language as the screen: any will do
             await pilot.press("ctrl+l")
         title = lines(app)[0]
-        assert _("Reply in {language}").format(language=language_name(language)) in title, title
+        assert _("Reply in {language}").format(language=language_in_ui(language)) in title, title
         assert_keys_line_whole(app)
         await pilot.press(*HARMFUL[language])
         await pilot.pause()

@@ -32,7 +32,7 @@ def test_a_reply_is_stored_in_the_complaints_language_and_printed(
 ) -> None:
     status, out, err = run_cli(capsys, "--agent", "ana", "reply", "T-1", "Poštovani,", "ispričavamo", "se.")
     assert (status, err) == (0, "")
-    assert out == "Reply to T-1 stored (hrvatski, by ana):\n    Poštovani, ispričavamo se.\n"
+    assert out == "Reply to T-1 stored (Croatian, by ana):\n    Poštovani, ispričavamo se.\n"
     (reply,) = Store(desk).replies("T-1")
     assert (reply.text, reply.language, reply.author) == ("Poštovani, ispričavamo se.", "hr", "ana")
 
@@ -43,6 +43,7 @@ def test_lang_after_the_command_is_the_replys_language_not_the_screens(
     status, out, _err = run_cli(capsys, "--lang", "fi", "reply", "T-1", "--lang", "et", "Tere,", "vabandame.")
     assert status == 0
     assert out.startswith("Vastaus")  # the agent's language (fi) for what is said
+    assert "(viro," in out  # the reply's language named in the agent's
     assert [(r.text, r.language) for r in Store(desk).replies("T-1")] == [("Tere, vabandame.", "et")]
 
 

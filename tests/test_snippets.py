@@ -20,7 +20,9 @@ from console.snippets import (
     SnippetFileError,
     fill,
     load_snippets,
+    serves,
     snippets,
+    step_names,
     unfilled,
 )
 
@@ -72,15 +74,32 @@ def test_the_brief_s_kinds_of_snippet_are_there() -> None:
 
 
 def test_every_step_the_agent_speaks_in_has_a_snippet(playbooks: Playbooks) -> None:
-    served = {step for snippet in snippets("en") for step in snippet.steps}
-    assert step_ids(playbooks) - served == STEPS_WITHOUT_WORDS
-    assert served <= step_ids(playbooks)
+    found = snippets("en")
+    unserved = {
+        step
+        for book in playbooks.all
+        for step in book.step_ids()
+        if not any(serves(snippet.steps, book.id, step) for snippet in found)
+    }
+    assert unserved == STEPS_WITHOUT_WORDS
+    assert {step for snippet in found for step in snippet.steps} <= step_names(
+        (book.id, book.step_ids()) for book in playbooks.all
+    )
+
+
+def test_a_step_several_playbooks_share_is_served_per_playbook() -> None:
+    """ "Sorry to see you go" is the cancellation's apology, not the one an upset customer's bill needs."""
+    leaving = [snippet.key for snippet in snippets("en", "apologise", "cancellation")]
+    upset = [snippet.key for snippet in snippets("en", "apologise", "upset")]
+    assert set(leaving[:2]) == {"sorry-to-go", "apology"}
+    assert upset[0] == "apology" and upset.index("sorry-to-go") > upset.index("greeting")
 
 
 def test_the_timeframe_names_the_agent_and_the_contact_in_every_language() -> None:
     for language in LANGUAGES:
         timeframe = next(snippet for snippet in snippets(language, "timeframe") if snippet.key == "timeframe")
-        assert {"agent", "contact", "date"} <= set(unfilled(timeframe.text))
+        nothing = Placeholders("", "", "", "", None)
+        assert {"agent", "contact", "date"} <= set(unfilled(timeframe.text, nothing))
 
 
 def test_the_step_s_snippets_come_first_then_the_rest_in_reading_order() -> None:
@@ -89,7 +108,7 @@ def test_the_step_s_snippets_come_first_then_the_rest_in_reading_order() -> None
     assert for_confirm[:2] == ["cancel-confirmed", "no-invoices"]
     assert for_confirm[2:] == [key for key in plain if key not in ("cancel-confirmed", "no-invoices")]
     assert plain[0] == "greeting" and plain[-1] == "closing"
-    apologise = [snippet.key for snippet in snippets("en", "apologise")]
+    apologise = [snippet.key for snippet in snippets("en", "apologise", "cancellation")]
     assert set(apologise[:2]) == {"sorry-to-go", "apology"}
     assert [snippet.key for snippet in snippets("en", "no-such-step")] == [snippet.key for snippet in snippets("en")]
 
@@ -120,12 +139,12 @@ def test_an_unknown_language_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("language", "date"),
-    [("en", "December 4, 2026"), ("fi", "4.12.2026"), ("et", "04.12.26"), ("hr", "4. prosinca 2026.")],
+    [("en", "December 4, 2026"), ("fi", "4.12.2026"), ("et", "4.12.2026"), ("hr", "4. prosinca 2026.")],
 )
 def test_fill_puts_in_every_value_and_the_date_as_the_language_writes_it(language: str, date: str) -> None:
     for snippet in snippets(language):
         filled = fill(snippet.text, VALUES, language)
-        assert unfilled(filled) == []
+        assert unfilled(snippet.text, VALUES) == []
         assert "{" not in filled and "}" not in filled
         assert ".." not in filled, (language, snippet.key)  # Croatian dates end in a full stop of their own
         if "{date}" in snippet.text:
@@ -138,8 +157,19 @@ def test_a_missing_agent_name_and_contact_stay_as_placeholders_to_be_noticed() -
     timeframe = next(snippet for snippet in snippets("en") if snippet.key == "timeframe")
     filled = fill(timeframe.text, Placeholders("Maija", "", "", "C-1", None), "en")
     assert "{agent}" in filled and "{contact}" in filled and "{date}" in filled
-    assert unfilled(filled) == ["date", "agent", "contact"]
-    assert unfilled(filled.replace("{date}", "Monday")) == ["agent", "contact"]
+    assert unfilled(timeframe.text, Placeholders("Maija", "", "", "C-1", None)) == ["date", "agent", "contact"]
+    dated = Placeholders("Maija", "", "", "C-1", datetime.date(2026, 12, 4))
+    assert unfilled(timeframe.text, dated) == ["agent", "contact"]
+    controls_only = Placeholders("Maija", "\x1b[2J", "", "C-1", None)  # cleaned to nothing: still missing
+    assert "agent" in unfilled(timeframe.text, controls_only) and "{agent}" in fill(timeframe.text, controls_only, "en")
+
+
+def test_a_customer_named_like_a_placeholder_is_filled_literally_and_nothing_is_missing() -> None:
+    greeting = next(snippet for snippet in snippets("en") if snippet.key == "greeting")
+    values = Placeholders("{agent} {contact}", "Ana Horvat", "ana@example.com", "C-1", None)
+    filled = fill(greeting.text, values, "en")
+    assert "{agent} {contact}" in filled
+    assert unfilled(greeting.text, values) == []
 
 
 def test_a_customer_name_cannot_bring_terminal_controls_or_lines_into_the_reply() -> None:
@@ -154,8 +184,10 @@ def test_fill_leaves_other_braces_and_does_not_fill_twice() -> None:
 
 
 def test_unfilled_lists_each_known_placeholder_once() -> None:
-    assert unfilled("{agent} {x} {agent} {id}") == ["agent", "id"]
-    assert unfilled("nothing here") == []
+    nothing = Placeholders("", "", "", "", None)
+    assert unfilled("{agent} {x} {agent} {id}", nothing) == ["agent", "id"]
+    assert unfilled("{agent} {x} {agent} {id}", Placeholders("", "", "", "C-1", None)) == ["agent"]
+    assert unfilled("nothing here", nothing) == []
 
 
 def test_a_good_file_loads(tmp_path: Path, playbooks: Playbooks) -> None:

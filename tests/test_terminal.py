@@ -311,9 +311,9 @@ def test_a_reply_in_croatian_with_the_ui_in_finnish_warns_saves_and_is_there_aft
         capture_output=True,
     )
     i18n.set_language("fi")
-    title = _("Reply in {language}").format(language="hrvatski")
+    title = _("Reply in {language}").format(language="kroatia")
     kind = phrases.kind_name("contract")
-    saved_label = _("Reply ({language}) · {author} · {at}").split(" · ")[0].format(language="hr")
+    saved_label = _("Reply ({language}) · {author} · {at}").split(" · ")[0].format(language="kroatia")
     picker_hint = _("Enter: insert at the cursor · Esc: cancel")
 
     terminal.start("--lang", "fi", "--agent", "maija")

@@ -3,8 +3,8 @@ checklist beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from functools import partial
 
 from rich.text import Text
@@ -16,8 +16,9 @@ from textual.widgets import Static
 
 from console import labels
 from console.desk import ComplaintLoad, Outcome, SetStep
-from console.i18n import N_, _, format_age, format_moment, language_name
+from console.i18n import N_, _, format_age, format_moment, language_in_ui
 from console.playbooks import Playbook
+from console.response_clock import CLOCK_STOPPED, first_response_due
 from console.safe_text import clean, clean_line
 from console.screens.desk import CHANGE_BINDINGS, DeskScreen
 from console.screens.desk_worker import (
@@ -180,11 +181,15 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         if complaint.customer_phone:
             contact.append(clean_line(complaint.customer_phone))
         received = f"{format_moment(complaint.received)} ({format_age(complaint.received, now)})"
-        how = " · ".join((labels.channel(complaint.channel), received, language_name(complaint.language)))
+        how = " · ".join((labels.channel(complaint.channel), received, language_in_ui(complaint.language)))
         # One fact per line, cut with an ellipsis rather than wrapped in the middle of a value.
         who = Text(no_wrap=True, overflow="ellipsis")
         who.append(f"{clean_line(complaint.id)}  {clean_line(complaint.subject)}", style="bold")
         who.append("\n" + " ".join(contact) + "\n" + how)
+        clock, overdue = first_response(complaint, now, self.desk.service.targets)
+        if clock:
+            who.append(" · ")
+            who.append(clock, style="bold red" if overdue else "")
         self.query_one("#who", Static).update(who)
 
         assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
@@ -306,9 +311,26 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         self.dismiss(None)
 
 
+def first_response(complaint: Complaint, now: datetime, targets: Mapping[str, timedelta]) -> tuple[str, bool]:
+    """The first-response clock where the agent answers, in words (they read without colour), and whether
+    it is overdue: the time left, how long overdue, or how long the first reply took; empty while nothing
+    is owed (waiting on the customer, resolved)."""
+    received, first = complaint.received, complaint.first_response_at
+    if first is not None:
+        return _("first reply after {took}").format(took=format_age(received, first)), False
+    if complaint.status in CLOCK_STOPPED:
+        return "", False
+    due = first_response_due(received, complaint.priority, targets)
+    if now > due:
+        return _("reply overdue by {late}").format(late=format_age(due, now)), True
+    return _("reply due in {left}").format(left=format_age(now, due)), False
+
+
 def reply_label(reply: Reply) -> str:
     return _("Reply ({language}) · {author} · {at}").format(
-        language=reply.language, author=clean_line(reply.author), at=format_moment(reply.at, width="short")
+        language=clean_line(language_in_ui(reply.language)),
+        author=clean_line(reply.author),
+        at=format_moment(reply.at, width="short"),
     )
 
 
@@ -340,5 +362,7 @@ def conversation(load: ComplaintLoad) -> list[Entry]:
             if kind == "reply"
             else _("Your draft note, not saved · n goes on")
         )
-        drafts.append(Entry("draft", label.format(language=draft.language), clean(draft.text)))
+        drafts.append(
+            Entry("draft", label.format(language=clean_line(language_in_ui(draft.language))), clean(draft.text))
+        )
     return entries + [entry for _at, entry in written] + drafts

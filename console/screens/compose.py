@@ -17,13 +17,13 @@ from textual.widgets import Static, TextArea
 from console import labels, phrases
 from console.config import config_path
 from console.desk import AddNote, AddReply, ComposeLoad, Outcome, SaveDraft, SetStep
-from console.i18n import LANGUAGES, N_, _, language_name, next_language, ngettext
+from console.i18n import LANGUAGES, N_, _, language_in_ui, next_language, ngettext
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
 from console.screens.desk_worker import Done, Failed, in_background
 from console.screens.hand_on import HandOnMessages, copy_text, save_text_to_file
-from console.snippets import Placeholders, unfilled
+from console.snippets import Placeholders
 from console.store import Complaint, new_note_id, new_reply_id
 from console.widgets.key_bar import KeyBar
 from console.widgets.reply_area import ReplyArea, location
@@ -156,9 +156,11 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self._check()
 
     def _show_title(self) -> None:
-        who = clean_line(self.complaint.customer_name) if self.complaint else _("loading…")
-        # What the app says first, whole; the customer's name last, where a long one may be cut.
-        what = _("Reply in {language}").format(language=language_name(self.language))
+        who = _("loading…")
+        if self.complaint is not None:  # whom and what about, as a mail client's header shows them
+            who = f"{clean_line(self.complaint.customer_name)} · {clean_line(self.complaint.subject)}"
+        # What the app says first, whole; the customer's name and the subject last, where a long one is cut.
+        what = _("Reply in {language}").format(language=language_in_ui(self.language))
         if self.kind == "note":
             what = _("Internal note")
         title = f"{what} · {clean_line(self.complaint_id)} · {who}"
@@ -265,7 +267,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self.show_again()
         self._draft = ""  # the draft's language changed: keep it again
         self._draft_soon()
-        self.notify(_("The reply is now in {language}.").format(language=language_name(self.language)))
+        self.notify(_("The reply is now in {language}.").format(language=language_in_ui(self.language)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("reply_language", "phrases") and self.kind != "reply":
@@ -350,11 +352,11 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         today = self.desk.now().astimezone().date()  # the agent's day, on the desk's one clock
         open_picker(self.app, self.complaint, self.playbook, self.language, values, today, self._insert_phrase)
 
-    def _insert_phrase(self, text: str, step_index: int | None) -> None:
+    def _insert_phrase(self, text: str, step_index: int | None, left: list[str]) -> None:
         area = self.query_one(ReplyArea)
-        area.insert(text)
+        area.insert(_set_apart(text, area.text, _offset(area.text, area.cursor_location)))
         area.focus()
-        missing = [name for name in unfilled(text) if name in ("agent", "contact")]
+        missing = [name for name in left if name in ("agent", "contact")]
         if missing and not self._said_missing:
             self._said_missing = True
             path = self.desk.config.path or config_path()
@@ -411,6 +413,16 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self.dismiss(None)
         if kept:
             self.notify(_("Draft kept for {id}.").format(id=clean_line(self.complaint_id)))
+
+
+def _set_apart(phrase: str, text: str, at: int) -> str:
+    """`phrase` as it goes into `text` at offset `at`: a space on each side that touches a word or a full
+    stop, so that a sentence does not run into the one before or after it."""
+    if at > 0 and not text[at - 1].isspace():
+        phrase = " " + phrase
+    if at < len(text) and not text[at].isspace():
+        phrase += " "
+    return phrase
 
 
 def _offset(text: str, where: tuple[int, int]) -> int:

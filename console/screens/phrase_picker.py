@@ -14,14 +14,15 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 
-from console.i18n import _, current_language, language_name
+from console.i18n import _, current_language, language_in_ui
 from console.playbooks import Playbook
 from console.safe_text import clean_line
 from console.screens.dialogs import ChoiceList, _Dialog
-from console.snippets import Placeholders, Snippet, fill, snippets
+from console.snippets import Placeholders, Snippet, fill, serves, snippets, unfilled
 from console.store import Complaint
 
-Inserted = Callable[[str, int | None], None]
+Inserted = Callable[[str, int | None, list[str]], None]
+"""Gets the filled text, the step it serves and the placeholders left in it for want of a value."""
 """Told the text to insert and the index of the playbook step the snippet serves (None: no open step)."""
 
 _DAYS = re.compile(r"^\+?\s*(\d{1,3})\s*[a-z]*$", re.IGNORECASE)
@@ -131,7 +132,7 @@ def open_step(complaint: Complaint, playbook: Playbook) -> int | None:
 def served_step(snippet: Snippet, complaint: Complaint, playbook: Playbook) -> int | None:
     """The first step not done that the snippet serves (it may serve steps of other playbooks)."""
     for index, step in enumerate(playbook.steps):
-        if step.id in snippet.steps and complaint.tick(playbook.id, step.id) is None:
+        if serves(snippet.steps, playbook.id, step.id) and complaint.tick(playbook.id, step.id) is None:
             return index
     return None
 
@@ -149,21 +150,21 @@ def open_picker(
     goes to `inserted`."""
     step_index = open_step(complaint, playbook)
     step_id = playbook.steps[step_index].id if step_index is not None else None
-    found = snippets(language, step_id)
+    found = snippets(language, step_id, playbook.id)
     by_key = {snippet.key: snippet for snippet in found}
     choices = []
     for snippet in found:
-        serves = step_index is not None and step_id in snippet.steps
-        mark = f"{step_index + 1}." if serves and step_index is not None else "  "
+        at_hand = step_index is not None and serves(snippet.steps, playbook.id, step_id)
+        mark = f"{step_index + 1}." if at_hand and step_index is not None else "  "
         choices.append((snippet.key, f"{mark} {snippet.title}"))
     previews = {snippet.key: fill(snippet.text, values, language) for snippet in found}
     if step_index is not None:
         step = playbook.steps[step_index]
         title = _("Phrases in {language}; first those for step {number}, {step}").format(
-            language=language_name(language), number=step_index + 1, step=step.title(current_language())
+            language=language_in_ui(language), number=step_index + 1, step=step.title(current_language())
         )
     else:
-        title = _("Phrases in {language}").format(language=language_name(language))
+        title = _("Phrases in {language}").format(language=language_in_ui(language))
 
     def chosen(key: str | None) -> None:
         snippet = by_key.get(key or "")
@@ -171,13 +172,13 @@ def open_picker(
             return
         served = served_step(snippet, complaint, playbook)
         if "{date}" not in snippet.text:
-            inserted(fill(snippet.text, values, language), served)
+            inserted(fill(snippet.text, values, language), served, unfilled(snippet.text, values))
             return
 
         def dated(day: datetime.date | None) -> None:
             if day is not None:
                 filled = Placeholders(values.customer, values.agent, values.contact, values.complaint_id, day)
-                inserted(fill(snippet.text, filled, language), served)
+                inserted(fill(snippet.text, filled, language), served, unfilled(snippet.text, filled))
 
         app.push_screen(DateDialog(language, today), dated)
 
