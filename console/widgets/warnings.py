@@ -2,8 +2,8 @@
 better phrasing. The flagged words are in reverse video and underlined, as in the text above.
 
 Typing moves every warning after the cursor (its `line:column`) at each keystroke, so the panel is drawn
-with the Line API: each warning's advice and better phrasing are wrapped once per width and kept
-(`_body`), and a keystroke only re-wraps the short first lines. No widget is mounted or measured."""
+with the Line API: each warning's lines are wrapped once per width and kept (`_header`, `_body`), and a
+keystroke only wraps the first lines of the warnings it moved. No widget is mounted or measured."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class WarningsPanel(ScrollView, can_focus=False):
         for number, warning in enumerate(warnings):
             if number == current:
                 first = len(lines)
-            lines += _wrapped(console, _header(warning, number == current), width)
+            lines += _header(console, warning.where, warning.words, number == current, width)
             lines += _body(console, warning.kind, warning.advice, warning.better, width)
         if not warnings:
             lines = _wrapped(console, Text(clean_text), width)
@@ -91,11 +91,14 @@ class WarningsPanel(ScrollView, can_focus=False):
         return self.lines[index].apply_style(self.rich_style).crop_extend(0, width, self.rich_style)
 
 
-def _header(warning: WarningView, current: bool) -> Text:
-    text = Text("› " if current else "⚠ ", style="bold")
-    text.append(f"{warning.where} ")
-    text.append(warning.words, style=MARK)
-    return text
+@lru_cache(maxsize=512)
+def _header(console: Console, where: str, words: str, current: bool, width: int) -> tuple[Strip, ...]:
+    """Where the words are, and the words marked as in the text: a key moves only the warnings after the
+    cursor on its line, the others are drawn as before."""
+    text = Text("› " if current else "⚠ ", style=Style(bold=True))
+    text.append(f"{where} ")
+    text.append(words, style=MARK)
+    return tuple(_wrapped(console, text, width))
 
 
 def _wrapped(console: Console, text: Text, width: int, indent: int = 0) -> list[Strip]:
