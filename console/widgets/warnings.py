@@ -38,8 +38,8 @@ class WarningView:
 
 
 class WarningsPanel(ScrollView, can_focus=False):
-    """The warnings as lines: as tall as they need up to `MOST_LINES`; its height changes only when the
-    number of lines does (a warning comes or goes), never because one moved."""
+    """The warnings as lines: as tall as they need up to `MOST_LINES`, and no shorter while any is left;
+    its height changes when the text becomes clean or needs more lines, never because a warning moved."""
 
     DEFAULT_CSS = """
     WarningsPanel { height: 2; padding: 0 1; border-top: hkey $warning 60%; }
@@ -51,6 +51,8 @@ class WarningsPanel(ScrollView, can_focus=False):
         self.shown: tuple[tuple[WarningView, ...], int | None, str, int] | None = None
         """What the panel shows and at which width: the same again redraws nothing."""
         self.lines: list[Strip] = []
+        self.tallest = 0
+        """The most lines the warnings took since the text was last clean."""
 
     def show(self, warnings: list[WarningView], current: int | None, clean_text: str) -> None:
         width = max(self.scrollable_content_region.width, 10)
@@ -71,7 +73,10 @@ class WarningsPanel(ScrollView, can_focus=False):
             lines = _wrapped(console, Text(clean_text), width)
         self.lines = lines
         self.virtual_size = Size(width, len(lines))
-        height = min(len(lines), MOST_LINES) + 1  # the border
+        # While there are warnings the panel only grows: one coming and going as the agent types (or a
+        # warning's first line wrapping in two) does not move the editor's lines up and down.
+        self.tallest = max(self.tallest, len(lines)) if warnings else 0
+        height = min(max(self.tallest, len(lines)), MOST_LINES) + 1  # and the border
         if self.styles.height is None or self.styles.height.value != height:
             self.styles.height = height
         self.refresh()
