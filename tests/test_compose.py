@@ -629,6 +629,8 @@ async def test_the_panel_follows_each_key_at_once_and_takes_the_lines_it_needs(
         await pilot.pause()
         assert len(screen.findings) >= 3
         assert panel.region.height == 9  # capped: the editor keeps its room
+        assert {strip.cell_length for strip in panel.lines} == {panel.scrollable_content_region.width}  # none cut
+        assert panel.scrollable_content_region.width == 80 - 2 - 2  # padding, and the scroll bar's room
         assert screen.query_one(ReplyArea).region.height >= 10
         await pilot.press(*["backspace"] * 60)
         await pilot.pause()
