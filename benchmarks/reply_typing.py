@@ -1,21 +1,21 @@
 """A keystroke in the reply editor with a 2,000-character reply: the work from the key to the warnings shown
 again, against the same keystroke in a bare Textual TextArea, measured in the same run (samples alternate).
 
-Each sample types one letter in the middle of the text (so every phrase after it moves) and lets the app
-handle it and repaint; in the editor that includes checking the whole text for harmful phrases and marking
-them in the text (the panel under it follows when typing pauses). A second series types inside a flagged
-phrase and takes the letter back, so that a warning goes and comes back and the panel is redrawn at once.
-Textual's Pilot waits in 20 ms sleeps until the app is
-idle, so its wall time measures the Pilot: the first figures are the CPU time the process spent
-(time.process_time) from the key to the app idle again.
+Each sample types one letter at the start of a line in the middle of the text, a flagged phrase on that
+line (so that warning moves a column), and lets the app handle it and repaint; in the editor that includes
+checking the whole text for harmful phrases, marking them in the text and listing them under it. A second
+series types inside a flagged phrase and takes the letter back, so that a warning goes and comes back.
+Textual's Pilot waits in 20 ms sleeps until the app is idle, so its wall time measures the Pilot: the
+first figures are the CPU time the process spent (time.process_time) from the key to the app idle again.
 
 The key-to-frame figures are what the issue asks ("warnings update within 50 ms of a keystroke"): the wall
 clock (and CPU) from the key being posted to the app until the first frame that shows the new text, the
 marks in it and the warnings panel as they are once the app has handled the key, taken in
 `App.post_display_hook` (Textual's public hook after each frame; headless, the frame is composed from every
 changed widget's lines but not turned into escape codes). What a frame shows is the state its widgets
-were drawn from (the text, the marks, what the panel was given), recorded in the hook. `--settle S` waits S seconds more after each key, for
-anything drawn late (a timer). Quote medians, worsts and their ratio to the bare TextArea of the same run.
+were drawn from (the text, the marks, what the panel was given), recorded in the hook. `--settle S` waits
+S seconds more after each key, for anything drawn late (a timer). Quote medians, worsts and their ratio to
+the bare TextArea of the same run.
 
     python benchmarks/reply_typing.py [--keys 200] [--length 2000] [--settle 0]
 """

@@ -617,7 +617,7 @@ async def test_the_panel_follows_each_key_at_once_and_takes_the_lines_it_needs(
         assert panel.region.height == 2  # a border and "No harmful phrases found."
         await pilot.press(*"Hvala. Prema uvjetima ugovora ne.")
         await pilot.pause()
-        [finding] = screen.findings
+        assert [finding.kind for finding in screen.findings] == ["contract"]
         one = panel.region.height
         assert 3 <= one < 9 and len(panel.lines) == one - 1  # as tall as its lines, not the cap
         assert "1:8" in screen_text(app)
