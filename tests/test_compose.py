@@ -733,3 +733,65 @@ async def test_the_editor_names_the_customer_and_the_subject_while_writing(
     async with app.run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
         await wait_for(pilot, lambda: "Ana Horvat · Račun je pogrešan" in screen_text(app).splitlines()[0])
+
+
+async def test_the_panel_follows_each_key_at_once_and_takes_the_lines_it_needs(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    app = make_app(croatian_store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_editor(pilot)
+        panel = screen.query_one(WarningsPanel)
+        assert panel.region.height == 2  # a border and "No harmful phrases found."
+        await pilot.press(*"Hvala. Prema uvjetima ugovora ne.")
+        await pilot.pause()
+        assert [finding.kind for finding in screen.findings] == ["contract"]
+        one = panel.region.height
+        assert 3 <= one < 9 and len(panel.lines) == one - 1  # as tall as its lines, not the cap
+        assert "1:8" in screen_text(app)
+        await pilot.press("home", "a")  # moves the warning one column: the panel says so at once
+        await pilot.pause()
+        assert "1:9" in screen_text(app) and "1:8" not in screen_text(app)
+        assert panel.region.height == one  # a moved warning does not move the editor
+        await pilot.press("end", *" Smirite se. Nije naš problem. Dostavljač je kriv.")
+        await pilot.pause()
+        assert len(screen.findings) >= 3
+        assert panel.region.height == 9  # capped: the editor keeps its room
+        assert {strip.cell_length for strip in panel.lines} == {panel.scrollable_content_region.width}  # none cut
+        assert panel.scrollable_content_region.width == 80 - 2 - 2  # padding, and the scroll bar's room
+        assert screen.query_one(ReplyArea).region.height >= 10
+        await pilot.press(*["backspace"] * 60)
+        await pilot.pause()
+        assert screen.findings and panel.region.height == 9  # fewer warnings: it does not shrink back
+        screen.query_one(ReplyArea).clear()
+        await pilot.pause()
+        assert not screen.findings and panel.region.height == 2  # clean: the editor has its room back
+
+
+async def test_a_shops_suggestion_with_markup_and_escapes_is_shown_as_plain_text(
+    croatian_store: Store, playbooks: Playbooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = tmp_path / "shop-phrases"
+    shop.mkdir()
+    (shop / "hr.toml").write_text(
+        '[[rule]]\nid = "nasa-pravila"\nkind = "contract"\npatterns = ["naša pravila"]\n'
+        'suggestion = "[bold red]Rado[/] \\u001b]0;pwned\\u0007pomažem \\u001b[2J[link=x]odmah[/link]"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AGENT_CONSOLE_PHRASES", str(shop))
+    phrases.clear_cache()
+    app = make_app(croatian_store, playbooks)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_editor(pilot)
+            await pilot.press(*"To su naša pravila.")
+            await pilot.pause()
+            [finding] = screen.findings
+            assert "\x1b" in finding.suggestion  # the rule as the shop wrote it
+            panel_lines = [strip.text for strip in screen.query_one(WarningsPanel).lines]
+            shown = " ".join(panel_lines)
+            assert "[bold red]Rado[/] pomažem [link=x]odmah[/link]" in shown, panel_lines
+            assert "\x1b" not in shown and "\x07" not in shown and "pwned" not in shown
+            assert "[bold red]Rado[/]" in screen_text(app)
+    finally:
+        phrases.clear_cache()

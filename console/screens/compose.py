@@ -33,8 +33,6 @@ from console.widgets.warnings import WarningsPanel, WarningView
 Kind = Literal["reply", "note"]
 DRAFT_SECONDS = 1.0
 """A pause in typing this long keeps the text as a draft: a killed SSH session loses at most this much."""
-PANEL_SECONDS = 0.3
-"""A pause this long redraws the warnings whose place the typing moved."""
 
 
 class ComposeLoaded(Done[ComposeLoad], bubble=False):
@@ -87,11 +85,6 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self._draft = ""
         """The text last kept as a draft."""
         self._draft_timer: Timer | None = None
-        self._panel_timer: Timer | None = None
-        self._panel: tuple[list[WarningView], int | None] = ([], None)
-        """What the warnings panel is to show."""
-        self._found: tuple[object, ...] = ()
-        """The words and kinds of the warnings the panel shows, and which is current."""
         self._said_draft_failed = False
         self._said_missing = False
         """Missing config values are said once per editor."""
@@ -108,7 +101,6 @@ class ComposeScreen(HandOnMessages, DeskScreen):
 
     def on_mount(self) -> None:
         self._draft_timer = self.set_timer(DRAFT_SECONDS, self._keep_draft, pause=True)
-        self._panel_timer = self.set_timer(PANEL_SECONDS, self._show_panel, pause=True)
         self.language = self.desk.language
         self.query_one(ReplyArea).focus()
         self.show_again()
@@ -173,7 +165,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
 
     @on(TextArea.Changed, "#editor")
     def text_changed(self) -> None:
-        self._check(typed=True)
+        self._check()
         self._draft_soon()
 
     def _draft_soon(self) -> None:
@@ -185,11 +177,10 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         if self._draft_timer is not None:
             self._draft_timer.pause()
 
-    def _check(self, typed: bool = False) -> None:
-        """The phrases are checked and marked in the text at every change: under a millisecond on 2,000
-        characters (benchmarks/reply_typing.py). The panel is redrawn at once when a warning comes or goes;
-        when a key only moved the warnings after it (their `line:column`), it follows once typing pauses:
-        re-wrapping a panel of long advice at each keystroke would cost more than the rest together."""
+    def _check(self) -> None:
+        """The phrases are checked, marked in the text and listed under it at every change: about a
+        millisecond on 2,000 characters, and the panel re-wraps only the warnings' first lines
+        (benchmarks/reply_typing.py)."""
         area = self.query_one(ReplyArea)
         text = area.text
         self.findings = phrases.check(text, self.language) if self.complaint is not None else []
@@ -204,24 +195,11 @@ class ComposeScreen(HandOnMessages, DeskScreen):
                     where=f"{row + 1}:{column + 1}",
                     words=clean_line(finding.text),
                     kind=phrases.kind_name(finding.kind),
-                    advice=finding.advice,
-                    better=_("Better: {suggestion}").format(suggestion=finding.suggestion),
+                    advice=clean_line(finding.advice),  # a shop's own rules are text, never markup
+                    better=_("Better: {suggestion}").format(suggestion=clean_line(finding.suggestion)),
                 )
             )
-        found = (tuple((view.words, view.kind) for view in views), self.current_warning)
-        self._panel = (views, self.current_warning)
-        if typed and found == self._found and self._panel_timer is not None:
-            self._panel_timer.reset()
-            self._panel_timer.resume()
-            return
-        self._found = found
-        self._show_panel()
-
-    def _show_panel(self) -> None:
-        if self._panel_timer is not None:
-            self._panel_timer.pause()
-        views, current = self._panel
-        self.query_one(WarningsPanel).show(views, current, _("No harmful phrases found."))
+        self.query_one(WarningsPanel).show(views, self.current_warning, _("No harmful phrases found."))
 
     def action_next_warning(self) -> None:
         if not self.findings:
