@@ -646,29 +646,6 @@ async def test_a_customer_named_like_a_placeholder_is_not_taken_for_a_missing_ag
         assert not [message for message in notifications(app) if "[agent]" in message]
 
 
-async def test_a_shop_rules_suggestion_is_shown_literally_without_terminal_controls(
-    croatian_store: Store, playbooks: Playbooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shop = tmp_path / "shop"
-    shop.mkdir()
-    (shop / "hr.toml").write_text(
-        '[[rule]]\nid = "shop-zuta"\nkind = "website"\npatterns = ["zuta stranica"]\n'
-        'suggestion = "\\u001b]0;pwned\\u0007Pošaljite [b]link[/b] \\u001b[2J"\n',
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("AGENT_CONSOLE_PHRASES", str(shop))
-    phrases.clear_cache()
-    app = make_app(croatian_store, playbooks)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await open_editor(pilot)
-            await pilot.press(*"Vidi zuta stranica.")
-            await wait_for(pilot, lambda: "[b]link[/b]" in screen_text(app))
-            assert "\x1b" not in screen_text(app) and "\x07" not in screen_text(app)
-    finally:
-        phrases.clear_cache()
-
-
 async def test_once_the_draft_is_saved_as_the_reply_the_conversation_no_longer_shows_it(
     croatian_store: Store, playbooks: Playbooks, monkeypatch: pytest.MonkeyPatch
 ) -> None:
