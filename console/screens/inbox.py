@@ -45,8 +45,10 @@ __all__ = ["LOAD_IN_BACKGROUND", "InboxScreen", "column_titles"]
 class InboxScreen(DeskScreen):
     BINDINGS = [
         *CHANGE_BINDINGS,
-        Binding("slash", "query('search')", N_("Search"), show=True),
-        Binding("f,backslash", "query('filter')", N_("Filter"), show=True),
+        # Priority keys: the letters typed right after them in one burst (a fast typist, a slow link) then
+        # already find the query field focused, instead of going to the list as keys ("fHorvat" sorted by its o).
+        Binding("slash", "query('search')", N_("Search"), show=True, priority=True),
+        Binding("f,backslash", "query('filter')", N_("Filter"), show=True, priority=True),
         Binding("n", "next_match(1)", N_("Next match"), show=False),
         Binding("N", "next_match(-1)", N_("Previous match"), show=False),
         Binding("escape", "clear", N_("Clear search or filter"), show=False),
@@ -288,6 +290,11 @@ class InboxScreen(DeskScreen):
         self.notify(_("Sorted by {order}").format(order=sort_name(self.sort, self.reverse)))
 
     # Search and filter
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "query" and self.query_bar.editing:
+            return False  # in the query field `/` and `f` are letters
+        return super().check_action(action, parameters)
 
     def action_query(self, mode: str) -> None:
         self.query_bar.open(mode)
