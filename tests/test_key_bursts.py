@@ -4,13 +4,17 @@ waits for its answer). Those after `f` or `/` belong to the query field."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual import events
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 
 from console.playbooks import Playbooks
+from console.screens.complaint import ComplaintScreen
+from console.screens.compose import ComposeScreen
 from console.store import Store
-from tests.conftest import make_app, settle, wait_for
+from tests.conftest import make_app, make_complaint, settle, wait_for
 
 
 @pytest.mark.parametrize(("keys", "mode"), [("fHorvat", "filter"), ("/Horvat", "search")])
@@ -36,3 +40,22 @@ async def test_in_the_query_field_f_and_slash_are_letters(demo_store: Store, pla
         await settle(pilot)
         await pilot.press("f", *"fix/", "backslash")
         assert app.screen.query_one("#query", Input).value == "fix/\\"
+
+
+async def test_a_reply_typed_in_one_burst_after_r_is_the_reply_and_changes_nothing(
+    tmp_path: Path, playbooks: Playbooks
+) -> None:
+    store = Store(tmp_path / "desk")
+    store.add_complaints([make_complaint(1)])
+    app = make_app(store, playbooks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ComplaintScreen))
+        await settle(pilot)
+        for key in "rsorry 123":  # on the complaint `s` cycles the status and digits tick steps
+            app.post_message(events.Key("space" if key == " " else key, key))
+        await wait_for(pilot, lambda: isinstance(app.screen, ComposeScreen))
+        await wait_for(pilot, lambda: app.screen.query_one(TextArea).text == "sorry 123")
+        await settle(pilot)
+        complaint = store.complaint("T-1")
+        assert complaint.status == "open" and not complaint.ticks

@@ -42,8 +42,10 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
         *CHANGE_BINDINGS,
         Binding("escape,q", "back", N_("Back"), show=True),  # q as in mutt and aerc; ctrl+q still quits
-        Binding("r", "reply", N_("Reply"), show=True),
-        Binding("n,w", "write_note", N_("Note"), show=True),
+        # Priority keys, so that text typed right after them in one burst (a fast typist, a slow link) goes to
+        # the editor they open, not to this screen as keys.
+        Binding("r", "reply", N_("Reply"), show=True, priority=True),
+        Binding("n,w", "write_note", N_("Note"), show=True, priority=True),
         Binding("c", "copy_reply", N_("Copy a reply"), show=False),
         Binding("f", "reply_to_file", N_("Save a reply to a file"), show=False),
         Binding("h", "history", N_("History"), show=False),

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Literal
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
@@ -112,6 +112,14 @@ class ComposeScreen(HandOnMessages, DeskScreen):
             ComposeLoadFailed,
             group="compose-load",
         )
+
+    def on_key(self, event: events.Key) -> None:
+        """Letters typed in the same burst as the key that opened the editor reach the screen before its
+        text area has the focus (the area takes its own and stops them): they are the text's first letters."""
+        if event.is_printable and event.character is not None:
+            event.stop()
+            event.prevent_default()
+            self.query_one(ReplyArea).insert(event.character)
 
     def on_compose_loaded(self, message: ComposeLoaded) -> None:
         load = message.result
