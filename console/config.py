@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -138,6 +137,8 @@ def _table(path: Path, document: Mapping[str, Any], name: str) -> Mapping[str, A
 
 def parse_config(path: Path, payload: bytes) -> Config:
     """The settings in `payload`, the contents of `path`; ConfigError for anything unknown or malformed."""
+    import tomllib  # only when there is a config file: most desks start without one
+
     try:
         document = tomllib.loads(payload.decode("utf-8"))
     except UnicodeDecodeError:

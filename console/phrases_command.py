@@ -10,12 +10,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from console import i18n
-from console.phrases import Finding, PhraseFileError, check, kind_name
 from console.safe_text import clean_line, json_escaped, visible
 from console.text_input import UnreadableText, read_text
+
+if TYPE_CHECKING:  # the rules are compiled only for a check, not for every start of the app
+    from console.phrases import Finding
 
 COMMAND = "phrases"
 EXIT_FLAGGED = 1
@@ -62,6 +64,8 @@ def register(command: Callable[[str, str], _Command]) -> None:
 def run(arguments: argparse.Namespace, language: str, warning: str | None) -> int:
     """Check the text and print the findings; `warning` is set when `--lang` named no known language (the
     language is then English, which is not what was asked for)."""
+    from console.phrases import PhraseFileError, check
+
     try:
         if warning is not None:
             requested = clean_line(getattr(arguments, "lang", ""))
@@ -86,6 +90,8 @@ def position(text: str, offset: int) -> tuple[int, int]:
 
 def as_text(text: str, findings: Sequence[Finding]) -> str:
     """One line per finding: where, the words, the kind, why, and a better phrasing."""
+    from console.phrases import kind_name
+
     lines = []
     for finding in findings:
         line, column = position(text, finding.start)

@@ -9,8 +9,6 @@ from typing import Any, Protocol
 
 from console import i18n
 from console.i18n import LANGUAGES, language_in_ui
-from console.phrases import PhraseFileError, check
-from console.phrases_command import as_text
 from console.safe_text import clean, clean_line, visible
 from console.store import Reply, Store
 from console.text_input import UnreadableText, read_text
@@ -63,6 +61,9 @@ def run_reply(store: Store, agent: str, arguments: argparse.Namespace) -> int:
 def warn_about_harmful_phrases(text: str, language: str) -> None:
     """The phrase checker's warnings, on stderr as `phrases check` words them: the reply is stored all the
     same (a warning never blocks a reply), and a broken rule file only costs the warnings."""
+    from console.phrases import PhraseFileError, check  # compiled for a reply, not for every start
+    from console.phrases_command import as_text
+
     try:
         findings = check(text, language)
     except PhraseFileError as error:
