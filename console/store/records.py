@@ -44,6 +44,17 @@ class Tick(NamedTuple):
     at: datetime
 
 
+class Attachment(NamedTuple):
+    """A file that came with a customer's mail, kept in the desk by its content (`digest`)."""
+
+    name: str
+    """The file name the mail gave, cleaned: no folders, no control characters ("" when it gave none)."""
+    content_type: str
+    size: int
+    digest: str
+    """The SHA-256 of its bytes (hex): the desk keeps one copy per content."""
+
+
 class Complaint(NamedTuple):
     id: str
     received: datetime
@@ -61,7 +72,15 @@ class Complaint(NamedTuple):
     playbook: str | None = None
     ticks: Mapping[str, Tick] = MappingProxyType({})  # read-only: one empty mapping does for all
     first_response_at: datetime | None = None
-    """When the first reply to the customer was stored (None: not answered yet); set with that reply."""
+    """When the first reply to the customer was stored (None: not answered yet); set with that reply. A later
+    message from the customer clears it: a reply is owed again (see `clock_from`)."""
+    message_id: str = ""
+    """The Message-ID of the mail the complaint came in (without <>), "" when it did not come by mail."""
+    attachments: tuple[Attachment, ...] = ()
+    """The files that came with that mail."""
+    clock_from: datetime | None = None
+    """When the customer's latest message that is owed a reply came: the first-response clock runs from here
+    (None: from `received`)."""
 
     @staticmethod
     def tick_key(playbook: str, step: str) -> str:
@@ -97,6 +116,31 @@ class Reply(NamedTuple):
     language: str
     author: str
     at: datetime
+
+
+class CustomerMessage(NamedTuple):
+    """A later message from the customer in a complaint's conversation (a mail answering ours, say); only
+    ever added, like notes and replies."""
+
+    id: str
+    """Its Message-ID (without <>): the key, so importing the same mail twice adds it once."""
+    complaint_id: str
+    text: str
+    at: datetime
+    subject: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+class Delivery(NamedTuple):
+    """A reply sent to the customer by mail: which reply, under which Message-ID, when, and how."""
+
+    reply_id: str
+    complaint_id: str
+    message_id: str
+    """The Message-ID the sent mail carried (without <>); a customer's answer to it finds the complaint."""
+    at: datetime
+    via: str
+    """How it left, for people: "smtp mail.example.com:587" or "sendmail /usr/bin/msmtp"."""
 
 
 class Draft(NamedTuple):
