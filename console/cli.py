@@ -16,7 +16,8 @@ from typing import Any, NamedTuple, Protocol
 from console import i18n, labels, phrases_command
 from console.collector import Pause
 from console.config import Config, ConfigError, load_config
-from console.importing import ImportFileError, read_complaints
+from console.import_options import FIELDS_EPILOG, add_arguments, fields_help, read_options
+from console.importing import ImportFileError, read_files
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
 from console.response_clock import DEFAULT_TARGETS, targets_for
@@ -75,6 +76,13 @@ class _HelpFormatter(argparse.HelpFormatter):
         prefix: str | None = None,
     ) -> None:
         super().add_usage(usage, actions, groups, i18n._("usage: ") if prefix is None else prefix)
+
+
+class _ImportHelpFormatter(argparse.RawDescriptionHelpFormatter, _HelpFormatter):
+    """`import --help` ends with the fields it takes: made when shown, as they name the playbooks' kinds."""
+
+    def add_text(self, text: str | None) -> None:
+        super().add_text(fields_help(load_playbooks().kinds()) if text == FIELDS_EPILOG else text)
 
 
 class _Arguments(Protocol):
@@ -160,6 +168,8 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = command("import", _("import complaints from JSON, JSON Lines or CSV"))
     importer.arguments.add_argument("files", nargs="+", type=Path, metavar=file_metavar, help=_("the files to import"))
+    add_arguments(importer.options)
+    importer.parser.formatter_class, importer.parser.epilog = _ImportHelpFormatter, FIELDS_EPILOG
 
     lister = command("list", _("list complaints"))
     lister.options.add_argument("--format", choices=("table", "json", "csv"), default="table", help=_("output format"))
@@ -269,15 +279,13 @@ def _write(text: str, output: Path | None, inert: bool = False) -> None:
         raise UserError(i18n._("cannot write {path}: {problem}").format(path=output, problem=error.strerror)) from None
 
 
-def _import(store: Store, playbooks: Playbooks, files: Sequence[Path]) -> int:
-    complaints = []
-    first_in: dict[str, Path] = {}
-    for path in files:  # every file is read and checked before anything is stored
-        for complaint in read_complaints(path, playbooks.kinds()):
-            if first_in.setdefault(complaint.id, path) != path:
-                problem = i18n._("id {id} is also in {path}").format(id=repr(complaint.id), path=first_in[complaint.id])
-                raise ImportFileError(path, None, problem)
-            complaints.append(complaint._replace(playbook=playbooks.for_kind(complaint.kind).id))
+def _import(store: Store, playbooks: Playbooks, arguments: argparse.Namespace) -> int:
+    kinds = playbooks.kinds()
+    options = read_options(arguments.map, arguments.default, arguments.date_format, kinds)
+    complaints = [  # every file is read and checked before anything is stored
+        complaint._replace(playbook=playbooks.for_kind(complaint.kind).id)
+        for complaint in read_files(arguments.files, kinds, options)
+    ]
     result = store.add_complaints(complaints)
     added = i18n.ngettext("Imported {count} new complaint.", "Imported {count} new complaints.", result.added)
     present = i18n.ngettext("{count} was already present.", "{count} were already present.", result.already_present)
@@ -482,7 +490,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     if command in ("check", "backup", "seed"):
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
-        return _import(store, playbooks, arguments.files)
+        return _import(store, playbooks, arguments)
     targets = targets_for(config.response_targets)
     if command == "set":
         return _set(store, playbooks, agent, arguments, targets)

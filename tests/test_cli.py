@@ -91,9 +91,11 @@ def test_json_array_and_json_lines_import(desk: Path, tmp_path: Path, capsys: py
         ("bad.csv", HEADER.replace(",body", "") + ROWS[0], "header lacks column body"),
         ("bad.csv", HEADER + ROWS[0] + ROWS[0], "line 3: id 'A-1' already used at line 2"),
         ("bad.csv", HEADER + ROWS[0].replace(",fi,", ",sv,"), "line 2: language 'sv'"),
-        ("bad.json", '[{"id": "X"}, 3]', "record 1: missing received"),
+        ("bad.json", '[{"id": "X"}]', "record 1: missing received"),
+        ("bad.json", '[3]', "record 1: a record must be an object"),
         ("bad.json", '[\n{"id": 1,\n', "line 3: not valid JSON"),
-        ("bad.jsonl", '{"id": "X"}\n{oops}\n', "line 1: missing received"),
+        ("bad.jsonl", '{"id": "X"}\n', "line 1: missing received"),
+        ("bad.jsonl", '\n{oops}\n', "line 2: not valid JSON"),
         ("empty.json", "  \n", "is empty"),
         (
             "far.json",
@@ -112,11 +114,11 @@ def test_json_array_and_json_lines_import(desk: Path, tmp_path: Path, capsys: py
 def test_a_malformed_file_is_rejected_whole_with_one_line(
     desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, where: str
 ) -> None:
-    good = write(tmp_path, "good.csv", HEADER + ROWS[0])
+    good = write(tmp_path, "good.csv", HEADER + ROWS[0].replace("A-1", "G-1"))
     bad = write(tmp_path, name, text)
     status, out, err = run(capsys, "import", str(good), str(bad))
     assert status == 2
-    assert err.count("\n") == 1 and name in err and where in err, err
+    assert err.count("\n") == 1 and name in err and where in err and "nothing was imported" in err, err
     assert "Traceback" not in err
     _, out, _ = run(capsys, "list", "--format", "json")
     assert json.loads(out) == []  # not even the good file was imported

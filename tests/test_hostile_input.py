@@ -96,7 +96,7 @@ def test_deep_nesting_in_an_import_is_one_line_naming_file_and_record(
     lines.write_text(f"{good}\n{DEEP}\n", encoding="utf-8")
     for path, where in ((array, "record 3"), (lines, "line 2")):
         status, _out, err = run(capsys, "import", str(path))
-        assert status == 2 and err == f"agent-console: {path}: {where}: nested too deeply\n"
+        assert status == 2 and err == f"agent-console: {path}: {where}: nested too deeply (nothing was imported)\n"
     assert not Store(desk).complaints()
 
 
@@ -221,7 +221,7 @@ def test_an_id_in_two_import_files_is_one_line_and_nothing_is_stored(
     two = tmp_path / "two.csv"
     two.write_text(HEADER + "D-1,2026-11-21T08:00:00Z,B,b@example.com,web,fi,t,c,\n", encoding="utf-8")
     status, _out, err = run(capsys, "import", str(one), str(two))
-    assert status == 2 and err == f"agent-console: {two}: id 'D-1' is also in {one}\n"
+    assert status == 2 and err == f"agent-console: {two}: id 'D-1' is also in {one} (nothing was imported)\n"
     assert not Store(desk).complaints()
 
 
