@@ -34,7 +34,7 @@ TEXT_LANGUAGE = ("reply",)
 OPTIONS_WITH_VALUES = ("--data-dir", "--lang", "--agent", "--config")
 EXIT_CLOSED_PIPE = 141
 """The reader of stdout left (`| head`): what a shell reports for a process ended by SIGPIPE."""
-EXPORT_FORMATS = ("json", "csv")
+EXPORT_FORMATS = ("json", "csv", "mbox")
 """As `exports.EXPORT_FORMATS` (a test keeps them equal): the TUI starts without importing the exporters."""
 TUI_LOCK_TIMEOUT_SECONDS = 3.0
 """An agent at the screen would rather read "locked, try again" than watch a frozen screen for long."""
@@ -280,6 +280,11 @@ def _write(text: str, output: Path | None, inert: bool = False) -> None:
 
 
 def _import(store: Store, playbooks: Playbooks, arguments: argparse.Namespace) -> int:
+    from console.desk_import import import_desk, is_desk_document
+
+    if any(is_desk_document(path) for path in arguments.files):
+        import_desk(store, playbooks, arguments.files)
+        return 0
     kinds = playbooks.kinds()
     options = read_options(arguments.map, arguments.default, arguments.date_format, kinds)
     complaints = [  # every file is read and checked before anything is stored
@@ -528,8 +533,16 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         print(i18n._("Note added to {id} by {agent}.").format(id=note.complaint_id, agent=note.author))
         return 0
     # export: the parser knows no other command
-    exported = export_complaints(store, playbooks, store.complaints(), arguments.format, targets=targets)
-    _write(exported, arguments.output)
+    if arguments.format == "json":
+        from console.desk_export import export_desk
+
+        _write(export_desk(store), arguments.output)
+    elif arguments.format == "mbox":
+        from console.mbox_export import export_mbox
+
+        _write(export_mbox(store, config), arguments.output)
+    else:
+        _write(export_complaints(store, playbooks, store.complaints(), "csv", targets=targets), arguments.output)
     return 0
 
 

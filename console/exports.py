@@ -19,7 +19,9 @@ from console.safe_text import clean, clean_line, json_escaped, spreadsheet_cell
 from console.store import Change, Complaint, Note, Reply, Store
 from console.store.records import utc_now
 
-EXPORT_FORMATS = ("json", "csv")
+EXPORT_FORMATS = ("json", "csv", "mbox")
+"""`export`'s: json is the lossless document (console/desk_export.py), mbox the conversations as mail
+(console/mbox_export.py), csv a row per complaint from here."""
 CSV_COLUMNS = (
     "id",
     "received",

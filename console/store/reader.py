@@ -236,3 +236,15 @@ class DeskReader:
         path = self.layout.history(number)
         documents = self.log("history", number).search(Query().complaint_id == complaint_id)
         return sorted((read_change(path, document) for document in documents), key=lambda change: change.at)
+
+    def history_by_complaint(self) -> dict[str, list[Change]]:
+        """Every change, grouped by complaint, oldest first (one pass for an export)."""
+        grouped: dict[str, list[Change]] = {}
+        for number in self.layout.shard_numbers():
+            path = self.layout.history(number)
+            for document in self.log("history", number).all():
+                change = read_change(path, document)
+                grouped.setdefault(change.complaint_id, []).append(change)
+        for changes in grouped.values():
+            changes.sort(key=lambda change: change.at)
+        return grouped

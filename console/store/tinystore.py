@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -83,6 +83,7 @@ from console.store.records import (
     utc_now,
 )
 from console.store.replies import add_reply
+from console.store.restore_records import ComplaintRecords, RestoreResult, restore_records
 from console.store.transaction import Transaction
 
 __all__ = ["DATA_FOLDERS", "LOG_TABLES", "SCHEMA_VERSION", "Layout", "Store", "Transaction"]
@@ -335,6 +336,11 @@ class Store(DeskReader):
         transaction.flush(journal=False)  # an import killed part way is completed instead (`importing`)
         self._routes.update(shard_of)
         transaction.set_meta(importing=False)
+
+    def restore_records(self, records: Sequence[ComplaintRecords]) -> RestoreResult:
+        """Write whole records (a lossless export's) as they were, in one transaction; complaints whose id
+        is stored already are skipped and named (see `restore_records`)."""
+        return restore_records(self, records)
 
     def add_history(self, changes: Iterable[Change]) -> None:
         """Add changes made elsewhere to their complaints' history (a migration brings the old desk's)."""

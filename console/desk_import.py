@@ -1,0 +1,161 @@
+"""Importing a lossless export (console/desk_export.py): every record checked before anything is stored
+(every problem named, the first twenty shown), then written as it was, in one transaction; complaints
+whose id the desk holds already are skipped and named, never merged."""
+
+from __future__ import annotations
+
+import json
+import re
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from console.desk_export import FORMAT, LISTS, VERSION
+from console.i18n import LANGUAGES, _, ngettext
+from console.importing import ImportFileError, ImportProblems
+from console.playbooks import Playbooks
+from console.record_json import from_plain
+from console.safe_text import clean_line
+from console.store import CHANNELS, PRIORITIES, STATUSES, Complaint, Store
+from console.store.records import FIELDS_WITH_HISTORY
+from console.store.restore_records import ComplaintRecords, RestoreResult
+
+_HEAD = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"agent-console"')
+_LIST_KINDS = {name: typing.get_type_hints(ComplaintRecords)[name] for name in LISTS}
+
+
+def is_desk_document(path: Path) -> bool:
+    """Whether `path` starts as an export of `export --format json` does (anything else: a plain import)."""
+    try:
+        with path.open("rb") as file:
+            return _HEAD.match(file.read(4096)) is not None
+    except OSError:
+        return False
+
+
+def _complaint_problems(complaint: Complaint, where: str, playbooks: Playbooks) -> list[str]:
+    """What a complaint's fields hold that no desk stores."""
+    problems = []
+    allowed = {
+        "status": STATUSES,
+        "priority": PRIORITIES,
+        "channel": CHANNELS,
+        "language": LANGUAGES,
+        "kind": playbooks.kinds(),
+    }
+    for name, values in allowed.items():
+        if getattr(complaint, name) not in values:
+            problems.append(
+                _("{where}: {field} {value} is not one of {allowed}").format(
+                    where=where, field=name, value=repr(getattr(complaint, name)), allowed=", ".join(values)
+                )
+            )
+    if not complaint.id or clean_line(complaint.id) != complaint.id:
+        problems.append(_("{where}: id {id} is empty or holds control characters").format(where=where, id=ascii(complaint.id)))
+    if complaint.playbook is not None and complaint.playbook not in playbooks:
+        problems.append(_("{where}: no playbook {id}").format(where=where, id=repr(complaint.playbook)))
+    for key, tick in complaint.ticks.items():
+        if key != Complaint.tick_key(tick.playbook, tick.step):
+            problems.append(_("{where}: tick {key} is not its step's").format(where=where, key=repr(key)))
+    return problems
+
+
+def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -> ComplaintRecords | None:
+    where = f"complaints[{index}]"
+    if not isinstance(data, dict):
+        problems.append(_("{where}: is not an object").format(where=where))
+        return None
+    fields = {name: value for name, value in data.items() if name not in LISTS}
+    found = len(problems)
+    complaint = from_plain(Complaint, fields, where, problems)
+    lists: dict[str, tuple[Any, ...]] = {}
+    for name in LISTS:
+        lists[name] = from_plain(_LIST_KINDS[name], data.get(name, []), f"{where}.{name}", problems) or ()
+    if complaint is None or len(problems) > found:
+        return None
+    problems.extend(_complaint_problems(complaint, where, playbooks))
+    for name, items in lists.items():
+        for number, item in enumerate(items):
+            if item.complaint_id != complaint.id:
+                problems.append(
+                    _("{where}: belongs to {id}, not to its complaint").format(
+                        where=f"{where}.{name}[{number}]", id=repr(item.complaint_id)
+                    )
+                )
+    for number, change in enumerate(lists.get("history", ())):
+        if change.field not in (*FIELDS_WITH_HISTORY, "step"):
+            problems.append(_("{where}: no such field").format(where=f"{where}.history[{number}].field"))
+    return ComplaintRecords(complaint, **lists)
+
+
+def _unique(records: Sequence[ComplaintRecords], problems: list[str]) -> None:
+    """Ids given twice: a complaint's, a note's, a reply's."""
+    seen: dict[tuple[str, str], str] = {}
+    for index, bundle in enumerate(records):
+        owned = [("complaints", bundle.complaint.id, f"complaints[{index}]")]
+        for name in ("notes", "replies"):
+            owned.extend((name, item.id, f"complaints[{index}].{name}[{n}]") for n, item in enumerate(getattr(bundle, name)))
+        for kind, record_id, where in owned:
+            first = seen.setdefault((kind, record_id), where)
+            if first != where:
+                problems.append(_("{where}: id {id} is also at {first}").format(where=where, id=repr(record_id), first=first))
+
+
+def read_desk_document(path: Path, playbooks: Playbooks) -> list[ComplaintRecords]:
+    """The records of an export, checked whole (ImportProblems names every problem; nothing is stored)."""
+    def fail(problems: list[str]) -> ImportProblems:
+        return ImportProblems([ImportFileError(path, None, problem) for problem in problems])
+
+    try:
+        document = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except OSError as error:
+        raise fail([_("cannot be read: {problem}").format(problem=error.strerror)]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise fail([_("is not a whole agent-console export (not valid JSON)")]) from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise fail([_("is not an agent-console export")])
+    if document.get("version") != VERSION:
+        problem = _("is an export of version {version}; this agent-console reads version {known}")
+        raise fail([problem.format(version=repr(document.get("version")), known=VERSION)])
+    problems: list[str] = []
+    unknown = sorted(set(document) - {"format", "version", "complaints"})
+    if unknown:
+        problems.append(_("unknown fields {names}").format(names=", ".join(unknown)))
+    complaints = document.get("complaints")
+    if not isinstance(complaints, list):
+        raise fail([*problems, _("complaints: is not a list")])
+    records = [_records(index, data, playbooks, problems) for index, data in enumerate(complaints)]
+    whole = [bundle for bundle in records if bundle is not None]
+    _unique(whole, problems)
+    if problems:
+        raise fail(problems)
+    return whole
+
+
+def import_desk(store: Store, playbooks: Playbooks, paths: Sequence[Path]) -> RestoreResult:
+    """Restore the export at `paths` (one file, given alone) and say what was restored and skipped."""
+    if len(paths) != 1:
+        raise ImportProblems([ImportFileError(paths[0], None, _("an agent-console export is imported on its own"))])
+    records = read_desk_document(paths[0], playbooks)
+    result = store.restore_records(records)
+    restored = [bundle for bundle in records if bundle.complaint.id not in set(result.skipped)]
+    counts = {name: sum(len(getattr(bundle, name)) for bundle in restored) for name in LISTS}
+    notes = ngettext("{count} note", "{count} notes", counts["notes"]).format(count=counts["notes"])
+    replies = ngettext("{count} reply", "{count} replies", counts["replies"]).format(count=counts["replies"])
+    history = ngettext("{count} change", "{count} changes", counts["history"]).format(count=counts["history"])
+    restored_text = ngettext(
+        "Restored {count} complaint with {notes}, {replies} and {history} of history.",
+        "Restored {count} complaints with {notes}, {replies} and {history} of history.",
+        result.restored,
+    )
+    print(restored_text.format(count=result.restored, notes=notes, replies=replies, history=history))
+    if result.skipped:
+        skipped = ngettext(
+            "Skipped {count} complaint the desk holds already (kept as stored, nothing added to it): {ids}",
+            "Skipped {count} complaints the desk holds already (kept as stored, nothing added to them): {ids}",
+            len(result.skipped),
+        )
+        ids = ", ".join(clean_line(complaint_id) for complaint_id in result.skipped)
+        print(skipped.format(count=len(result.skipped), ids=ids))
+    return result

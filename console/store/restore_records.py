@@ -1,0 +1,87 @@
+"""A desk's records whole, by complaint: read for a lossless export, and written back into a desk as they
+were (ticks, history and times not stamped anew), all in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from console.store.documents import change_document, message_document, note_document, state_document
+from console.store.layout import SCHEMA_VERSION, SHARD_SIZE, bucket_of
+from console.store.records import Change, Complaint, Note, Reply
+from console.store.replies import reply_document
+
+if TYPE_CHECKING:
+    from console.store.reader import DeskReader
+    from console.store.tinystore import Store
+    from console.store.transaction import Transaction
+
+
+class ComplaintRecords(NamedTuple):
+    """A complaint and everything kept about it. Each field after `complaint` is a list of records whose
+    `complaint_id` is the complaint's: a kind of record added here is exported and restored with it."""
+
+    complaint: Complaint
+    notes: tuple[Note, ...] = ()
+    replies: tuple[Reply, ...] = ()
+    history: tuple[Change, ...] = ()
+
+
+class RestoreResult(NamedTuple):
+    restored: int
+    skipped: tuple[str, ...]
+    """Ids the desk holds already: those complaints were left as stored, nothing of the file's added."""
+
+
+def every_record(desk: DeskReader) -> list[ComplaintRecords]:
+    """Every complaint with its records, by id; each kind of record oldest first, as the desk gives it."""
+    notes, replies, history = desk.notes_by_complaint(), desk.replies_by_complaint(), desk.history_by_complaint()
+    return [
+        ComplaintRecords(
+            complaint,
+            tuple(notes.get(complaint.id, ())),
+            tuple(replies.get(complaint.id, ())),
+            tuple(history.get(complaint.id, ())),
+        )
+        for complaint in sorted(desk.complaints(), key=lambda complaint: complaint.id)
+    ]
+
+
+def restore_records(store: Store, records: Sequence[ComplaintRecords]) -> RestoreResult:
+    """Write `records` into the desk in one transaction (all or nothing, through the journal); a
+    complaint whose id the desk holds is skipped with all its records and named in the result."""
+    with store.transaction() as transaction:
+        present: list[str] = []
+        fresh_ids = {c.id for c in store._sort_known([r.complaint for r in records], present, [])}
+        fresh = [r for r in records if r.complaint.id in fresh_ids]
+        if fresh:
+            shard_of = _place(store, transaction, fresh)
+    if fresh:
+        store._routes.update(shard_of)
+    return RestoreResult(len(fresh), tuple(present))
+
+
+def _place(store: Store, transaction: Transaction, records: list[ComplaintRecords]) -> dict[str, int]:
+    meta = transaction.table(store.layout.meta, "meta")
+    placed = int(transaction.meta().get("placed", 0))
+    if meta.all():
+        meta.update({"placed": placed + len(records)})
+    else:
+        meta.insert({"schema": SCHEMA_VERSION, "placed": len(records), "importing": False})
+    shard_of = {r.complaint.id: (placed + offset) // SHARD_SIZE for offset, r in enumerate(records)}
+    by_shard: dict[int, list[ComplaintRecords]] = {}
+    by_bucket: dict[int, list[str]] = {}
+    for r in records:
+        by_shard.setdefault(shard_of[r.complaint.id], []).append(r)
+        by_bucket.setdefault(bucket_of(r.complaint.id), []).append(r.complaint.id)
+    for number, group in by_shard.items():  # a table written once per batch: inserting one by one is n²
+        complaints = [r.complaint for r in group]
+        transaction.table(store.layout.messages(number), "messages").insert_multiple(map(message_document, complaints))
+        transaction.shard(number).insert_multiple(map(state_document, complaints))
+        transaction.log("notes", number).insert_multiple(note_document(n) for r in group for n in r.notes)
+        transaction.log("replies", number).insert_multiple(reply_document(p) for r in group for p in r.replies)
+        transaction.history(number).insert_multiple(change_document(c) for r in group for c in r.history)
+    for bucket, ids in by_bucket.items():
+        routes = transaction.table(store.layout.route(bucket), "routes")
+        routes.insert_multiple({"id": complaint_id, "shard": shard_of[complaint_id]} for complaint_id in ids)
+    return shard_of
