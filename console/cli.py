@@ -540,7 +540,7 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     elif arguments.format == "mbox":
         from console.mbox_export import export_mbox
 
-        _write(export_mbox(store, config), arguments.output)
+        _write(export_mbox(store), arguments.output)
     else:
         _write(export_complaints(store, playbooks, store.complaints(), "csv", targets=targets), arguments.output)
     return 0
