@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -25,7 +25,7 @@ from console.importing import (
 
 FIELDS_EPILOG = "\0fields"
 """The import command's epilog, replaced by `fields_help` when the help is shown (it names the kinds)."""
-_SAMPLE = datetime(2026, 11, 30, 13, 45, 10)
+_SAMPLE = datetime(2026, 11, 30, 13, 45, 10, tzinfo=UTC)
 HELP_WIDTH = 79
 
 
