@@ -72,21 +72,21 @@ def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -
     lists: dict[str, tuple[Any, ...]] = {}
     for name in LISTS:
         lists[name] = from_plain(_LIST_KINDS[name], data.get(name, []), f"{where}.{name}", problems) or ()
-    if complaint is None or len(problems) > found:
+    if complaint is None:
         return None
     problems.extend(_complaint_problems(complaint, where, playbooks))
     for name, items in lists.items():
         for number, item in enumerate(items):
-            if item.complaint_id != complaint.id:
+            if item is not None and item.complaint_id != complaint.id:
                 problems.append(
                     _("{where}: belongs to {id}, not to its complaint").format(
                         where=f"{where}.{name}[{number}]", id=repr(item.complaint_id)
                     )
                 )
-    for number, change in enumerate(lists.get("history", ())):
-        if change.field not in (*FIELDS_WITH_HISTORY, "step"):
+    for number, change in enumerate(lists["history"]):
+        if change is not None and change.field not in (*FIELDS_WITH_HISTORY, "step"):
             problems.append(_("{where}: no such field").format(where=f"{where}.history[{number}].field"))
-    return ComplaintRecords(complaint, **lists)
+    return None if len(problems) > found else ComplaintRecords(complaint, **lists)
 
 
 def _unique(records: Sequence[ComplaintRecords], problems: list[str]) -> None:

@@ -171,7 +171,7 @@ def test_export_to_a_file_in_both_formats(desk: Path, tmp_path: Path, capsys: py
     run(capsys, "note", "A-1", "first note")
     run(capsys, "export", "--format", "json", "-o", str(tmp_path / "out.json"))
     exported = json.loads((tmp_path / "out.json").read_text("utf-8"))
-    assert {record["id"]: len(record["notes"]) for record in exported} == {"A-1": 1, "A-2": 0}
+    assert {record["id"]: len(record["notes"]) for record in exported["complaints"]} == {"A-1": 1, "A-2": 0}
     run(capsys, "export", "--format", "csv", "-o", str(tmp_path / "out.csv"))
     rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
     assert {row["id"]: row["notes"] for row in rows} == {"A-1": "1", "A-2": "0"}

@@ -96,7 +96,7 @@ def test_show_and_export_carry_replies_and_list_the_first_response_clock(
         ("Hvala na strpljenju.", "hr", "ana")
     ]
     assert shown["first_response_at"] == shown["replies"][0]["at"]
-    exported = {c["id"]: c for c in json.loads(run_cli(capsys, "export", "--format", "json")[1])}
+    exported = {c["id"]: c for c in json.loads(run_cli(capsys, "export", "--format", "json")[1])["complaints"]}
     assert [r["text"] for r in exported["T-1"]["replies"]] == ["Hvala na strpljenju."]
     assert exported["T-2"]["replies"] == []
     listed = {c["id"]: c for c in json.loads(run_cli(capsys, "list", "--format", "json")[1])}
