@@ -4,6 +4,7 @@ desk's order, no time of the export inside; exporting a restored desk gives the 
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -26,10 +27,17 @@ def complaint_document(records: ComplaintRecords) -> dict[str, Any]:
 
 
 def desk_document(store: Store) -> dict[str, Any]:
+    """The desk as one document; the files that came with mail under "attachments", base64 by their
+    digest (each once, however many mails brought it)."""
+    records = every_record(store)
+    files = {attachment.digest: attachment for bundle in records for attachment in bundle.attachments()}
     return {
         "format": FORMAT,
         "version": VERSION,
-        "complaints": [complaint_document(records) for records in every_record(store)],
+        "complaints": [complaint_document(bundle) for bundle in records],
+        "attachments": {
+            digest: base64.b64encode(store.attachment_bytes(files[digest])).decode("ascii") for digest in sorted(files)
+        },
     }
 
 

@@ -4,6 +4,9 @@ whose id the desk holds already are skipped and named, never merged."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import re
 import typing
@@ -90,20 +93,58 @@ def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -
 
 
 def _unique(records: Sequence[ComplaintRecords], problems: list[str]) -> None:
-    """Ids given twice: a complaint's, a note's, a reply's."""
+    """Ids given twice: a complaint's, a note's, a reply's, a mail's Message-ID."""
     seen: dict[tuple[str, str], str] = {}
     for index, bundle in enumerate(records):
         owned = [("complaints", bundle.complaint.id, f"complaints[{index}]")]
+        if bundle.complaint.message_id:
+            owned.append(("mail", bundle.complaint.message_id, f"complaints[{index}].message_id"))
         for name in ("notes", "replies"):
             owned.extend((name, item.id, f"complaints[{index}].{name}[{n}]") for n, item in enumerate(getattr(bundle, name)))
+        owned.extend(
+            ("mail", item.id, f"complaints[{index}].customer_messages[{n}]")
+            for n, item in enumerate(bundle.customer_messages)
+        )
         for kind, record_id, where in owned:
             first = seen.setdefault((kind, record_id), where)
             if first != where:
                 problems.append(_("{where}: id {id} is also at {first}").format(where=where, id=repr(record_id), first=first))
 
 
-def read_desk_document(path: Path, playbooks: Playbooks) -> list[ComplaintRecords]:
-    """The records of an export, checked whole (ImportProblems names every problem; nothing is stored)."""
+def _files(data: Any, records: Sequence[ComplaintRecords], problems: list[str]) -> list[bytes]:
+    """The bytes of every file the records name, each checked against its digest and size."""
+    if not isinstance(data, dict):
+        problems.append(_("attachments: is not an object"))
+        return []
+    named: dict[str, set[int]] = {}  # digest -> the sizes the mails give it
+    for bundle in records:
+        for attachment in bundle.attachments():
+            named.setdefault(attachment.digest, set()).add(attachment.size)
+    files = []
+    for digest, text in data.items():
+        where = f"attachments.{digest}"
+        try:
+            content = base64.b64decode(text, validate=True) if isinstance(text, str) else None
+        except (binascii.Error, ValueError):
+            content = None
+        if content is None:
+            problems.append(_("{where}: is not base64").format(where=where))
+        elif hashlib.sha256(content).hexdigest() != digest:
+            problems.append(_("{where}: the bytes do not match their digest").format(where=where))
+        elif digest not in named:
+            problems.append(_("{where}: no mail names this file").format(where=where))
+        elif named[digest] != {len(content)}:
+            problems.append(_("{where}: the bytes are not the size given").format(where=where))
+        else:
+            files.append(content)
+    for digest in sorted(named.keys() - data.keys()):
+        problems.append(_("attachments: lacks the file {digest}").format(digest=digest))
+    return files
+
+
+def read_desk_document(path: Path, playbooks: Playbooks) -> tuple[list[ComplaintRecords], list[bytes]]:
+    """The records of an export and the files of their mail, checked whole (ImportProblems names every
+    problem; nothing is stored)."""
     def fail(problems: list[str]) -> ImportProblems:
         return ImportProblems([ImportFileError(path, None, problem) for problem in problems])
 
@@ -119,7 +160,7 @@ def read_desk_document(path: Path, playbooks: Playbooks) -> list[ComplaintRecord
         problem = _("is an export of version {version}; this agent-console reads version {known}")
         raise fail([problem.format(version=repr(document.get("version")), known=VERSION)])
     problems: list[str] = []
-    unknown = sorted(set(document) - {"format", "version", "complaints"})
+    unknown = sorted(set(document) - {"format", "version", "complaints", "attachments"})
     if unknown:
         problems.append(_("unknown fields {names}").format(names=", ".join(unknown)))
     complaints = document.get("complaints")
@@ -128,17 +169,18 @@ def read_desk_document(path: Path, playbooks: Playbooks) -> list[ComplaintRecord
     records = [_records(index, data, playbooks, problems) for index, data in enumerate(complaints)]
     whole = [bundle for bundle in records if bundle is not None]
     _unique(whole, problems)
+    files = _files(document.get("attachments", {}), whole, problems)
     if problems:
         raise fail(problems)
-    return whole
+    return whole, files
 
 
 def import_desk(store: Store, playbooks: Playbooks, paths: Sequence[Path]) -> RestoreResult:
     """Restore the export at `paths` (one file, given alone) and say what was restored and skipped."""
     if len(paths) != 1:
         raise ImportProblems([ImportFileError(paths[0], None, _("an agent-console export is imported on its own"))])
-    records = read_desk_document(paths[0], playbooks)
-    result = store.restore_records(records)
+    records, files = read_desk_document(paths[0], playbooks)
+    result = store.restore_records(records, files)
     restored = [bundle for bundle in records if bundle.complaint.id not in set(result.skipped)]
     counts = {name: sum(len(getattr(bundle, name)) for bundle in restored) for name in LISTS}
     notes = ngettext("{count} note", "{count} notes", counts["notes"]).format(count=counts["notes"])

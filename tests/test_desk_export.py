@@ -10,7 +10,7 @@ import pytest
 
 from console.desk_export import LISTS
 from console.record_json import from_plain, to_plain
-from console.store import Attachment, Change, Complaint, Note, Reply, Store
+from console.store import Attachment, Change, Complaint, CustomerMessage, Note, Reply, Store
 from tests.conftest import make_complaint, run_cli
 
 
@@ -30,6 +30,13 @@ def lived_in(tmp_path: Path) -> Store:
     store.add_note("T-2", "ivo", "asked for a photo \x1b[2J")
     store.add_reply("T-1", "Hvala na strpljenju.", "hr", "ana")
     store.add_reply("T-1", "Paketti lähti tänään.", "fi", "mari")
+    photo, receipt = b"\x89PNG\r\n\x1a\n broken cup", b"%PDF-1.4 receipt"
+    files = [Attachment(name, kind, len(data), store.keep_attachment(data))
+             for name, kind, data in (("cup.png", "image/png", photo), ("receipt.pdf", "application/pdf", receipt))]  # fmt: skip
+    store.add_mail([make_complaint(4, id="M-4", message_id="m4@customer.example", attachments=(files[0],))], [])
+    store.add_reply("M-4", "Please send the receipt.", "en", "ana")
+    store.add_mail([], [CustomerMessage("f4@customer.example", "M-4", "Here it is.", datetime.now(UTC), "Re: x",
+                                        (files[1], files[0]))])  # fmt: skip
     return store
 
 
@@ -46,14 +53,21 @@ def test_export_then_import_into_an_empty_desk_then_export_gives_the_same_docume
     again = tmp_path / "again"
     status, out, err = run_cli(capsys, "--data-dir", str(again), "import", str(tmp_path / "first.json"))
     assert (status, err) == (0, "")
-    assert out == "Restored 3 complaints with 2 notes, 2 replies and 4 changes of history.\n"
+    assert out == "Restored 4 complaints with 2 notes, 3 replies and 4 changes of history.\n"
     assert export(capsys, again, tmp_path / "second.json") == first
     restored = Store(again)
     assert restored.complaints() == lived_in.complaints()  # ticks with by/at, assignee, first response: as they were
-    for complaint_id in ("T-1", "T-2", "T-3"):
+    for complaint_id in ("T-1", "T-2", "T-3", "M-4"):
         assert restored.notes(complaint_id) == lived_in.notes(complaint_id)
         assert restored.replies(complaint_id) == lived_in.replies(complaint_id)
         assert restored.history(complaint_id) == lived_in.history(complaint_id)
+        assert restored.customer_messages(complaint_id) == lived_in.customer_messages(complaint_id)
+    mail = restored.complaint("M-4")
+    assert mail.clock_from is not None and mail.status == "open"  # the follow-up restarted the clock: kept
+    assert [restored.attachment_bytes(a) for a in restored.customer_messages("M-4")[0].attachments] == [
+        b"%PDF-1.4 receipt", b"\x89PNG\r\n\x1a\n broken cup"]
+    assert restored.known_message_ids(["m4@customer.example", "f4@customer.example"]) == {
+        "m4@customer.example": "M-4", "f4@customer.example": "M-4"}  # fmt: skip
     assert run_cli(capsys, "--data-dir", str(again), "check")[0] == 0
 
 
@@ -64,7 +78,7 @@ def test_the_document_carries_every_field_of_every_record(
     assert (document["format"], document["version"]) == ("agent-console", 1)
     assert not set(Complaint._fields) & set(LISTS)
     by_id = {c["id"]: c for c in document["complaints"]}
-    assert list(by_id) == ["T-1", "T-2", "T-3"]  # by id: the same desk gives the same document
+    assert list(by_id) == ["M-4", "T-1", "T-2", "T-3"]  # by id: the same desk gives the same document
     one = by_id["T-1"]
     assert list(one) == [*Complaint._fields, *LISTS]
     assert one["ticks"]["cancellation/apologise"]["by"] == "ana"
@@ -73,6 +87,9 @@ def test_the_document_carries_every_field_of_every_record(
     assert [list(reply) for reply in one["replies"]] == [list(Reply._fields)] * 2
     assert {tuple(change) for change in one["history"]} == {Change._fields}
     assert [(c["field"], c["new"]) for c in by_id["T-2"]["history"]] == [("status", "waiting"), ("playbook", "complaint")]
+    assert list(by_id["M-4"]["customer_messages"][0]) == list(CustomerMessage._fields)
+    assert [a["name"] for a in by_id["M-4"]["customer_messages"][0]["attachments"]] == ["receipt.pdf", "cup.png"]
+    assert len(document["attachments"]) == 2  # each file once, by its digest
     assert by_id["T-3"]["body"].startswith("=cmd|")  # JSON keeps it as it came; CSV is what neutralises
     text = (tmp_path / "out.json").read_text("utf-8")
     assert "\x1b" not in text and "\u2028" not in text  # escaped in the file, the same text once read
@@ -111,27 +128,33 @@ def test_into_a_desk_that_holds_some_of_the_ids_those_are_skipped_and_named(
     other.add_complaints([make_complaint(2, subject="Ours, not the file's")])
     status, out, _err = run_cli(capsys, "--data-dir", str(other.directory), "import", str(tmp_path / "out.json"))
     assert status == 0
-    assert "Restored 2 complaints with 1 note, 2 replies and 2 changes of history." in out
+    assert "Restored 3 complaints with 1 note, 3 replies and 2 changes of history." in out
     assert "Skipped 1 complaint the desk holds already (kept as stored, nothing added to it): T-2" in out
     assert other.complaint("T-2").subject == "Ours, not the file's" and other.notes("T-2") == []
     assert other.complaint("T-1") == lived_in.complaint("T-1")
 
 
-TAMPERINGS: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [
+TAMPERINGS: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [  # complaints by id: M-4, T-1, T-2, T-3
     ("version", lambda d: d.update(version=2), "is an export of version 2; this agent-console reads version 1"),
-    ("status", lambda d: d["complaints"][0].update(status="closed"), "complaints[0]: status 'closed' is not one of"),
-    ("naive time", lambda d: d["complaints"][1].update(received="2026-11-30T00:00:00"),
-     "complaints[1].received: '2026-11-30T00:00:00' is not an ISO 8601 time with an offset"),
-    ("note elsewhere", lambda d: d["complaints"][0]["notes"][0].update(complaint_id="T-9"),
-     "complaints[0].notes[0]: belongs to 'T-9', not to its complaint"),
-    ("unknown field", lambda d: d["complaints"][2].update(secret="x"), "complaints[2]: unknown fields secret"),
-    ("missing field", lambda d: d["complaints"][2].pop("customer_name"), "complaints[2]: lacks customer_name"),
-    ("number", lambda d: d["complaints"][0]["replies"][1].update(text=3), "complaints[0].replies[1].text: is not text"),
-    ("tick", lambda d: d["complaints"][0]["ticks"]["cancellation/apologise"].update(step="other"),
-     "complaints[0]: tick 'cancellation/apologise' is not its step's"),
-    ("same id", lambda d: d["complaints"][2].update(id="T-1"), "complaints[2]: id 'T-1' is also at complaints[0]"),
-    ("history field", lambda d: d["complaints"][1]["history"][0].update(field="body"),
-     "complaints[1].history[0].field: no such field"),
+    ("status", lambda d: d["complaints"][1].update(status="closed"), "complaints[1]: status 'closed' is not one of"),
+    ("naive time", lambda d: d["complaints"][2].update(received="2026-11-30T00:00:00"),
+     "complaints[2].received: '2026-11-30T00:00:00' is not an ISO 8601 time with an offset"),
+    ("note elsewhere", lambda d: d["complaints"][1]["notes"][0].update(complaint_id="T-9"),
+     "complaints[1].notes[0]: belongs to 'T-9', not to its complaint"),
+    ("unknown field", lambda d: d["complaints"][3].update(secret="x"), "complaints[3]: unknown fields secret"),
+    ("missing field", lambda d: d["complaints"][3].pop("customer_name"), "complaints[3]: lacks customer_name"),
+    ("number", lambda d: d["complaints"][1]["replies"][1].update(text=3), "complaints[1].replies[1].text: is not text"),
+    ("tick", lambda d: d["complaints"][1]["ticks"]["cancellation/apologise"].update(step="other"),
+     "complaints[1]: tick 'cancellation/apologise' is not its step's"),
+    ("same id", lambda d: d["complaints"][3].update(id="T-1"), "complaints[3]: id 'T-1' is also at complaints[1]"),
+    ("history field", lambda d: d["complaints"][2]["history"][0].update(field="body"),
+     "complaints[2].history[0].field: no such field"),
+    ("file bytes", lambda d: d["attachments"].update({k: "QUJD" for k in list(d["attachments"])[:1]}),
+     "the bytes do not match their digest"),
+    ("file gone", lambda d: d["attachments"].pop(list(d["attachments"])[0]), "attachments: lacks the file"),
+    ("file size", lambda d: d["complaints"][0]["attachments"][0].update(size=1), "the bytes are not the size given"),
+    ("follow-up twice", lambda d: d["complaints"][0]["customer_messages"].append(d["complaints"][0]["customer_messages"][0]),
+     "complaints[0].customer_messages[1]: id 'f4@customer.example' is also at complaints[0].customer_messages[0]"),
 ]  # fmt: skip
 
 
@@ -147,7 +170,7 @@ def test_a_tampered_document_is_one_line_a_problem_and_nothing_is_stored(
     fresh = tmp_path / "fresh"
     status, out, err = run_cli(capsys, "--data-dir", str(fresh), "import", str(tampered))
     assert (status, out) == (2, "") and err.count("\n") == 1, err
-    assert f"{tampered}: {said}" in err and "nothing was imported" in err
+    assert f"agent-console: {tampered}: " in err and said in err and "nothing was imported" in err
     assert Store(fresh).complaints() == []
 
 

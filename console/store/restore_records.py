@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from console.store.documents import change_document, message_document, note_document, state_document
 from console.store.layout import SCHEMA_VERSION, SHARD_SIZE, bucket_of
-from console.store.records import Change, Complaint, Note, Reply
+from console.store.mail import TABLE as FOLLOWUPS
+from console.store.mail import MailIndex, customer_message_document
+from console.store.records import Attachment, Change, Complaint, CustomerMessage, Note, Reply
 from console.store.replies import reply_document
 
 if TYPE_CHECKING:
@@ -25,6 +27,15 @@ class ComplaintRecords(NamedTuple):
     notes: tuple[Note, ...] = ()
     replies: tuple[Reply, ...] = ()
     history: tuple[Change, ...] = ()
+    customer_messages: tuple[CustomerMessage, ...] = ()
+
+    def attachments(self) -> list[Attachment]:
+        """The files of the complaint's mail and of the customer's later messages."""
+        return [*self.complaint.attachments, *(a for message in self.customer_messages for a in message.attachments)]
+
+    def message_ids(self) -> list[str]:
+        """The Message-IDs of the customer's mails: the complaint's (if it came by mail) and the later ones."""
+        return [i for i in (self.complaint.message_id, *(m.id for m in self.customer_messages)) if i]
 
 
 class RestoreResult(NamedTuple):
@@ -36,26 +47,39 @@ class RestoreResult(NamedTuple):
 def every_record(desk: DeskReader) -> list[ComplaintRecords]:
     """Every complaint with its records, by id; each kind of record oldest first, as the desk gives it."""
     notes, replies, history = desk.notes_by_complaint(), desk.replies_by_complaint(), desk.history_by_complaint()
+    messages = desk.customer_messages_by_complaint()
     return [
         ComplaintRecords(
             complaint,
             tuple(notes.get(complaint.id, ())),
             tuple(replies.get(complaint.id, ())),
             tuple(history.get(complaint.id, ())),
+            tuple(messages.get(complaint.id, ())),
         )
         for complaint in sorted(desk.complaints(), key=lambda complaint: complaint.id)
     ]
 
 
-def restore_records(store: Store, records: Sequence[ComplaintRecords]) -> RestoreResult:
-    """Write `records` into the desk in one transaction (all or nothing, through the journal); a
-    complaint whose id the desk holds is skipped with all its records and named in the result."""
+def restore_records(
+    store: Store, records: Sequence[ComplaintRecords], attachments: Sequence[bytes] = ()
+) -> RestoreResult:
+    """Write `records` into the desk in one transaction (all or nothing, through the journal), the files
+    of their mail (`attachments`) kept first; a complaint whose id, or one of whose mails, the desk holds
+    is skipped with all its records and named in the result."""
+    for data in attachments:  # kept once per content: a failed restore leaves only unreferenced copies
+        store.keep_attachment(data)
     with store.transaction() as transaction:
         present: list[str] = []
         fresh_ids = {c.id for c in store._sort_known([r.complaint for r in records], present, [])}
+        index = MailIndex(transaction)
+        for r in records:
+            if r.complaint.id in fresh_ids and any(index.get(message_id) for message_id in r.message_ids()):
+                fresh_ids.discard(r.complaint.id)
+                present.append(r.complaint.id)
         fresh = [r for r in records if r.complaint.id in fresh_ids]
         if fresh:
             shard_of = _place(store, transaction, fresh)
+            index.add({message_id: r.complaint.id for r in fresh for message_id in r.message_ids()})
     if fresh:
         store._routes.update(shard_of)
     return RestoreResult(len(fresh), tuple(present))
@@ -81,6 +105,9 @@ def _place(store: Store, transaction: Transaction, records: list[ComplaintRecord
         transaction.log("notes", number).insert_multiple(note_document(n) for r in group for n in r.notes)
         transaction.log("replies", number).insert_multiple(reply_document(p) for r in group for p in r.replies)
         transaction.history(number).insert_multiple(change_document(c) for r in group for c in r.history)
+        transaction.log(FOLLOWUPS, number).insert_multiple(
+            customer_message_document(m) for r in group for m in r.customer_messages
+        )
     for bucket, ids in by_bucket.items():
         routes = transaction.table(store.layout.route(bucket), "routes")
         routes.insert_multiple({"id": complaint_id, "shard": shard_of[complaint_id]} for complaint_id in ids)

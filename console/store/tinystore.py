@@ -354,10 +354,10 @@ class Store(DeskReader):
         self._routes.update(shard_of)
         transaction.set_meta(importing=False)
 
-    def restore_records(self, records: Sequence[ComplaintRecords]) -> RestoreResult:
-        """Write whole records (a lossless export's) as they were, in one transaction; complaints whose id
-        is stored already are skipped and named (see `restore_records`)."""
-        return restore_records(self, records)
+    def restore_records(self, records: Sequence[ComplaintRecords], attachments: Sequence[bytes] = ()) -> RestoreResult:
+        """Write whole records (a lossless export's) as they were, in one transaction, with the files of
+        their mail; complaints the desk holds already are skipped and named (see `restore_records`)."""
+        return restore_records(self, records, attachments)
 
     def add_history(self, changes: Iterable[Change]) -> None:
         """Add changes made elsewhere to their complaints' history (a migration brings the old desk's)."""
