@@ -9,6 +9,7 @@ file starts "From " but the separators and every mbox reader (mboxo or mboxrd) g
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 import re
 import tempfile
@@ -18,11 +19,12 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote
 
 from console.safe_text import clean_line
-from console.store import Complaint, Store
+from console.store import Attachment, Complaint, Store
 from console.store.restore_records import ComplaintRecords, every_record
 
 SHOP_ADDRESS = "desk@agent-console.invalid"
@@ -41,6 +43,7 @@ class Mail(NamedTuple):
     subject: str
     text: str
     language: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _address(name: str, email: str) -> Address:
@@ -72,8 +75,13 @@ def conversation(records: ComplaintRecords, shop: str) -> list[Mail]:
     customer = _address(complaint.customer_name, complaint.customer_email)
     mails = [
         Mail(complaint.received, complaint_message_id(complaint), customer, _address("", shop), complaint.subject,
-             complaint.body, complaint.language),
+             complaint.body, complaint.language, complaint.attachments),
     ]  # fmt: skip
+    for message in records.customer_messages:
+        mails.append(
+            Mail(message.at, message.id, customer, _address("", shop), message.subject or _re(complaint.subject),
+                 message.text, complaint.language, message.attachments)
+        )  # fmt: skip
     for reply in records.replies:
         mails.append(
             Mail(reply.at, reply_message_id(reply.id, shop), _address(reply.author, shop), customer,
@@ -83,7 +91,10 @@ def conversation(records: ComplaintRecords, shop: str) -> list[Mail]:
     return mails
 
 
-def mail_message(mail: Mail, earlier: list[str], complaint_id: str) -> EmailMessage:
+def mail_message(
+    mail: Mail, earlier: list[str], complaint_id: str, file: Callable[[Attachment], bytes]
+) -> EmailMessage:
+    """The mail of `mail`, answering the last of `earlier` (Message-IDs), with its files' bytes from `file`."""
     message = EmailMessage()
     message["From"] = mail.sender
     message["To"] = mail.recipient
@@ -99,6 +110,15 @@ def mail_message(mail: Mail, earlier: list[str], complaint_id: str) -> EmailMess
         message.set_payload(_FROM_LINE.sub("=46rom ", str(message.get_payload())))
     else:
         message.set_content(mail.text)
+    for attachment in mail.attachments:
+        maintype, _slash, subtype = attachment.content_type.partition("/")
+        if not (maintype and subtype) or maintype == "multipart":
+            maintype, subtype = "application", "octet-stream"
+        message.add_attachment(
+            file(attachment), maintype=maintype, subtype=subtype, filename=clean_line(attachment.name) or None
+        )
+    if mail.attachments:  # the same desk gives the same file: no random boundary
+        message.set_boundary(f"=_{hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]}")
     message["Content-Language"] = mail.language  # after the content: setting it clears Content-* headers
     return message
 
@@ -112,7 +132,9 @@ def export_mbox(store: Store, shop: str = SHOP_ADDRESS) -> str:
             for records in every_record(store):
                 earlier: list[str] = []
                 for mail in conversation(records, shop):
-                    entry = mailbox.mboxMessage(mail_message(mail, earlier, records.complaint.id))
+                    entry = mailbox.mboxMessage(
+                        mail_message(mail, earlier, records.complaint.id, store.attachment_bytes)
+                    )
                     entry.set_from(mail.sender.addr_spec.replace(" ", "") or "-", time.gmtime(mail.at.timestamp()))
                     box.add(entry)
                     earlier.append(mail.message_id)
