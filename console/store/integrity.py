@@ -35,6 +35,8 @@ from console.store.documents import (
     record,
     recorded_length,
 )
+from console.store.deliveries import TABLE as DELIVERIES
+from console.store.deliveries import delivery_record
 from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
 from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
@@ -92,6 +94,7 @@ def _check(store: Store) -> Report:
             unreadable.add(number)
             _check_notes(store, number, None, report)
             _check_replies(store, number, None, report)
+            _check_deliveries(store, number, None, report)
             continue
         messages = _tables(layout.messages(number), report) or {}
         message_of = {m.get("id"): m for m in messages.get("messages", {}).values()}
@@ -121,6 +124,7 @@ def _check(store: Store) -> Report:
             report.notices.append(f"{error}; it is made again from its shard")
         _check_notes(store, number, homes, report)
         _check_replies(store, number, homes, report)
+        _check_deliveries(store, number, homes, report)
     report.complaints = len(homes)
     for number in layout.numbers("messages", ".json"):
         if number not in unreadable and file_key(layout.shard(number)) is None:
@@ -205,6 +209,11 @@ def _check_replies(store: Store, number: int, homes: dict[str, int] | None, repo
     report.replies += _check_log(store.layout.log(REPLIES, number), "reply", reply_fields, number, homes, report)
 
 
+def _check_deliveries(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
+    path = store.layout.log(DELIVERIES, number)
+    _check_log(path, "delivery", delivery_record, number, homes, report)
+
+
 def _check_log(
     path: Path,
     kind: str,
@@ -213,7 +222,7 @@ def _check_log(
     homes: dict[str, int] | None,
     report: Report,
 ) -> int:
-    """Check a notes or replies log: every line one of `kind`, of a complaint of its shard. Returns how many."""
+    """Check a notes, replies or deliveries log: every line one of `kind`, of a complaint of its shard. Returns how many."""
     try:
         raw = read_bytes(path)
         if raw is None:

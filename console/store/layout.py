@@ -21,7 +21,7 @@ LOCK_TIMEOUT_SECONDS = 10.0
 IMPORT_BATCH = 1024
 """Complaints stored per transaction by an import: well under a second of the lock (four shards, their
 messages and inbox files, the routes)."""
-LOG_TABLES = ("notes", "history", "replies")
+LOG_TABLES = ("notes", "history", "replies", "deliveries")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
 DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
 HISTORY_LENGTH = "lengths"

@@ -11,6 +11,7 @@ Layout (schema 4), every TinyDB file written whole and atomically, every log app
     notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
     history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
     replies/NNNNN.jsonl      the shard's replies to customers, likewise (see `replies`)
+    deliveries/NNNNN.jsonl   the tries at sending those replies by mail, likewise (see `deliveries`)
     drafts/AGENT.json        each agent's unsaved replies and notes (see `drafts`; not the desk's data)
     routes/XX.json           which shard holds a complaint id, by a hash of the id
     journal                  while a change of several files is written: what they held (see `journal`)
@@ -48,6 +49,7 @@ from console.store.documents import (
     read_note,
     state_document,
 )
+from console.store import deliveries
 from console.store.drafts import Drafts
 from console.store.errors import StoreError, StoreTooNew
 from console.store.files import dump_json, parse_tables, read_bytes, unavailable
@@ -74,6 +76,7 @@ from console.store.records import (
     FIELDS_WITH_HISTORY,
     Change,
     Complaint,
+    Delivery,
     Draft,
     ImportResult,
     Note,
@@ -257,6 +260,18 @@ class Store(DeskReader):
     ) -> Reply:  # fmt: skip
         """Store a reply (see `replies.add_reply`: a retry with its id stores nothing twice)."""
         return add_reply(self, complaint_id, text, language, author, reply_id, at)
+
+    def begin_sending(
+        self, reply_id: str, complaint_id: str, message_id: str, by: str, again: bool = False
+    ) -> deliveries.SendClaim:  # fmt: skip
+        """Claim a reply's sending, or refuse (see `deliveries.begin_sending`: never sent twice)."""
+        return deliveries.begin_sending(self, reply_id, complaint_id, message_id, by, again)
+
+    def finish_sending(self, claim: deliveries.SendClaim, via: str, at: datetime) -> Delivery:
+        return deliveries.finish_sending(self, claim, via, at)
+
+    def abandon_sending(self, claim: deliveries.SendClaim, problem: str, uncertain: bool = False) -> None:
+        deliveries.abandon_sending(self, claim, problem, uncertain)
 
     def drafts(self, author: str) -> dict[tuple[str, str], Draft]:
         """The agent's unsaved replies and notes by (complaint id, kind). A damaged drafts file is moved
