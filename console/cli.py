@@ -20,8 +20,8 @@ from console.importing import ImportFileError, read_complaints
 from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
 from console.response_clock import DEFAULT_TARGETS, targets_for
-from console.send_command import CannotSend, add_send_arguments, run_send
 from console.safe_text import clean_line, visible
+from console.send_command import CannotSend, add_send_arguments, run_send
 from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
 from console.store.records import utc_now

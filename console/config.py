@@ -186,7 +186,7 @@ def _mail(path: Path, table: Mapping[str, Any]) -> MailConfig | None:
     if sendmail and any(key in table for key in _SMTP_KEYS):
         raise ConfigError(path, _("mail.sendmail: give either sendmail or smtp_host and its keys, not both"))
     if not sendmail and host is None:
-        raise ConfigError(path, _("mail.smtp_host: missing (or give sendmail, a command such as \"msmtp -t\")"))
+        raise ConfigError(path, _('mail.smtp_host: missing (or give sendmail, a command such as "msmtp -t")'))
     security = _text(path, table, "security", "mail") or "starttls"
     if security not in SECURITY:
         raise ConfigError(

@@ -62,14 +62,18 @@ def password(command: tuple[str, ...], timeout: float) -> str:
     except FileNotFoundError:
         raise SendFailed(_("password_command: no program {program}").format(program=clean_line(command[0]))) from None
     except subprocess.TimeoutExpired:
-        raise SendFailed(_("password_command gave no password within {seconds} s").format(seconds=int(timeout))) from None
+        raise SendFailed(
+            _("password_command gave no password within {seconds} s").format(seconds=int(timeout))
+        ) from None
     except OSError as error:
         raise SendFailed(_("password_command cannot be run: {problem}").format(problem=error.strerror)) from None
     lines = done.stdout.decode("utf-8", "replace").splitlines()
     if done.returncode != 0 or not lines or not lines[0]:
         problem = _first_line(done.stderr) or _("no password printed")
         raise SendFailed(
-            _("password_command failed (exit status {status}): {problem}").format(status=done.returncode, problem=problem)
+            _("password_command failed (exit status {status}): {problem}").format(
+                status=done.returncode, problem=problem
+            )
         )
     return lines[0]
 
@@ -179,7 +183,9 @@ def _sendmail(message: EmailMessage, command: tuple[str, ...], timeout: float) -
             _("{program} did not finish within {seconds} s").format(program=program, seconds=int(timeout)), True
         ) from None
     except OSError as error:
-        raise SendFailed(_("{program} cannot be run: {problem}").format(program=program, problem=error.strerror)) from None
+        raise SendFailed(
+            _("{program} cannot be run: {problem}").format(program=program, problem=error.strerror)
+        ) from None
     if done.returncode != 0:
         problem = _first_line(done.stderr) or _first_line(done.stdout) or _("no message")
         raise SendFailed(

@@ -35,12 +35,13 @@ def add_send_arguments(options: _Arguments, arguments: _Arguments) -> None:
 
 def run_send(store: Store, config: Config, agent: str, arguments: argparse.Namespace) -> int:
     """Send and print a line per reply: 0 when every reply is sent, 1 when one is not."""
-    from console.sending import UnsendableReply, send_unsent  # smtplib, ssl and email only when mail is sent
+    from console.mail_out import UnsendableReply  # smtplib, ssl and email only when mail is sent
+    from console.sending import send_unsent
 
     if config.mail is None:
         path = config.path or config_path()
         raise CannotSend(
-            i18n._("no [mail] table in {path}: say there how replies leave (see README, \"Sending replies\")").format(
+            i18n._('no [mail] table in {path}: say there how replies leave (see README, "Sending replies")').format(
                 path=clean_line(str(path))
             )
         )

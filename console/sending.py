@@ -59,7 +59,7 @@ def send_reply(
         recipient = customer_address(complaint)
         sender = with_agent_name(parse_address(mail.sender), agent_name)
         we_said = [(d.at, d.message_id) for d in store.deliveries(complaint.id)]
-        customer_said = [(m.at, m.id) for m in _customer_messages(store, complaint.id)]
+        customer_said = _customer_messages(store, complaint.id)
         mid = message_id(reply.id, sender)
         claim = store.begin_sending(reply.id, complaint.id, mid, agent, again)
     except UnsendableReply as error:
@@ -120,4 +120,3 @@ def send_unsent(
     for reply in chosen:
         outcomes.append(send_reply(store, mail, complaint, reply, agent, agent_name, now, again))
     return outcomes
-

@@ -99,6 +99,7 @@ def test_a_refused_recipient_is_one_line_and_the_reply_stays_unsent_until_sent_o
     assert len(desk.deliveries("T-1")) == 1
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_a_refused_login_is_one_line(desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     keeper = Keeper()
     secret = tmp_path / "secret"
@@ -113,7 +114,9 @@ def test_a_refused_login_is_one_line(desk: Store, tmp_path: Path, capsys: pytest
     assert keeper.received == [] and desk.send_states("T-1")["a1b2c3"].state == "failed"
 
 
-def test_a_failing_password_command_is_one_line(desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_failing_password_command_is_one_line(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     extra = 'username = "pomoc"\npassword_command = "sh -c \'echo gpg: decryption failed >&2; exit 2\'"\n'
     with smtp_server(Keeper()) as port:
         status, out, _err = send(capsys, mail_config(tmp_path, port, extra))
@@ -123,7 +126,9 @@ def test_a_failing_password_command_is_one_line(desk: Store, tmp_path: Path, cap
     ]
 
 
-def test_a_server_that_never_answers_is_one_line(desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_server_that_never_answers_is_one_line(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with silent_server() as port:
         status, out, _err = send(capsys, mail_config(tmp_path, port, "timeout = 1\n"))
     assert status == 1
@@ -156,7 +161,7 @@ def test_starttls_asked_of_a_server_without_it_is_one_line(
 def test_sendmail_gets_the_mail_on_its_stdin(desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     caught = tmp_path / "caught.eml"
     script = tmp_path / "fake-sendmail"
-    script.write_text(f"#!/bin/sh\n[ \"$1\" = -t ] || exit 64\ncat > {caught}\n", encoding="utf-8")
+    script.write_text(f'#!/bin/sh\n[ "$1" = -t ] || exit 64\ncat > {caught}\n', encoding="utf-8")
     script.chmod(0o755)
     config = tmp_path / "config.toml"
     config.write_text(f'[mail]\nfrom = "pomoc@trgovina.example"\nsendmail = "{script} -t"\n', encoding="utf-8")
@@ -252,7 +257,9 @@ def test_two_processes_sending_at_once_send_once(desk: Store, tmp_path: Path) ->
         environment = {**os.environ, "AGENT_CONSOLE_DATA": str(desk.directory), "LANGUAGE": "en"}
         command = [sys.executable, "-m", "console", "--config", str(config), "send", "T-1"]
         runs = [
-            subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+            subprocess.Popen(
+                command, env=environment, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent
+            )
             for _ in range(4)
         ]
         outputs = [run.communicate(timeout=60)[0] for run in runs]

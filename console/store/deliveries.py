@@ -82,9 +82,7 @@ class SendClaim:
     """The try's lock file."""
 
 
-def delivery_document(
-    claim: SendClaim, state: str, at: datetime, via: str = "", problem: str = ""
-) -> dict[str, Any]:
+def delivery_document(claim: SendClaim, state: str, at: datetime, via: str = "", problem: str = "") -> dict[str, Any]:
     return {
         "reply_id": claim.reply_id,
         "complaint_id": claim.complaint_id,

@@ -27,6 +27,8 @@ from console.store.atomic import (
     open_regular,
     read_regular,
 )
+from console.store.deliveries import TABLE as DELIVERIES
+from console.store.deliveries import delivery_record
 from console.store.documents import (
     change_record,
     checked_summary,
@@ -35,8 +37,6 @@ from console.store.documents import (
     record,
     recorded_length,
 )
-from console.store.deliveries import TABLE as DELIVERIES
-from console.store.deliveries import delivery_record
 from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
 from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
@@ -222,7 +222,8 @@ def _check_log(
     homes: dict[str, int] | None,
     report: Report,
 ) -> int:
-    """Check a notes, replies or deliveries log: every line one of `kind`, of a complaint of its shard. Returns how many."""
+    """Check a notes, replies or deliveries log: every line one of `kind`, of a complaint of its shard.
+    Returns how many."""
     try:
         raw = read_bytes(path)
         if raw is None:

@@ -12,6 +12,7 @@ from tinydb.table import Table
 
 from console.collector import paused
 from console.store.atomic import file_mode, make_data_dir
+from console.store.deliveries import SendState, deliveries_by_complaint, deliveries_of, send_states
 from console.store.documents import (
     checked_summary,
     complaint_record,
@@ -25,7 +26,6 @@ from console.store.errors import StoreCorrupt, StoreOpenToAll, UnknownComplaint
 from console.store.files import AppendOnlyStorage, parse_json, parse_tables, read_bytes, unavailable
 from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_key
-from console.store.deliveries import SendState, deliveries_by_complaint, deliveries_of, send_states
 from console.store.records import Change, Complaint, Delivery, Note, Reply
 from console.store.replies import replies_by_complaint, replies_of
 

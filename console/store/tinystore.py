@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 
 from tinydb import Query
 
+from console.store import deliveries
 from console.store.atomic import UnsafeFile, make_folder, open_regular, remove_orphans, write_atomically
 from console.store.documents import (
     change_document,
@@ -49,7 +50,6 @@ from console.store.documents import (
     read_note,
     state_document,
 )
-from console.store import deliveries
 from console.store.drafts import Drafts
 from console.store.errors import StoreError, StoreTooNew
 from console.store.files import dump_json, parse_tables, read_bytes, unavailable
