@@ -93,8 +93,8 @@ def reply_mail(
     if answered is not None:
         mail["In-Reply-To"] = f"<{answered}>"
         mail["References"] = " ".join(f"<{mid}>" for mid in references)
-    mail["Content-Language"] = reply.language
     mail.set_content(reply.text.replace("\r\n", "\n").replace("\r", "\n"), charset="utf-8")  # ends in \n
+    mail["Content-Language"] = reply.language  # after: set_content clears the Content-* headers
     return mail
 
 

@@ -59,7 +59,7 @@ def send_reply(
         recipient = customer_address(complaint)
         sender = with_agent_name(parse_address(mail.sender), agent_name)
         we_said = [(d.at, d.message_id) for d in store.deliveries(complaint.id)]
-        customer_said = _customer_messages(store, complaint.id)
+        customer_said = [(message.at, message.id) for message in store.customer_messages(complaint.id)]
         mid = message_id(reply.id, sender)
         claim = store.begin_sending(reply.id, complaint.id, mid, agent, again)
     except UnsendableReply as error:
@@ -90,14 +90,6 @@ def send_reply(
         raise
     store.finish_sending(claim, via, now())
     return SendOutcome(reply.id, True, _("{reply}: sent to {address}").format(reply=name, address=recipient.addr_spec))
-
-
-def _customer_messages(store: Store, complaint_id: str) -> list[tuple[datetime, str]]:
-    """The customer's later messages (when, Message-ID): none until the desk keeps them (helper mailstore)."""
-    messages = getattr(store, "customer_messages", None)
-    if messages is None:
-        return []
-    return [(message.at, message.id) for message in messages(complaint_id)]
 
 
 def send_unsent(

@@ -1,7 +1,8 @@
 """Replies sent by mail: an append-only log per shard (`deliveries/NNNNN.jsonl`), like the replies', of each
 try's steps. A try begins ("sending"), then ends "sent", "failed" (nothing left: it may be tried again) or
 "uncertain" (the connection broke once the server had the whole mail). The last entry of a reply says where
-it stands.
+it stands. A try's Message-ID goes into the Message-ID index (`mail`) when it begins: from then on the mail
+may be out, and the customer's answer to it finds the complaint.
 
 Never sent twice: a try is begun under the desk's lock, and while it runs its sender holds an flock on a
 file of its own, `deliveries/.<try>.sending`. A "sending" entry whose file nobody holds is a try whose
@@ -25,6 +26,7 @@ from console.store.atomic import open_regular
 from console.store.documents import parse_time, record
 from console.store.errors import StoreError
 from console.store.files import unavailable
+from console.store.mail import index_message_ids
 from console.store.records import Delivery, utc_now
 
 if TYPE_CHECKING:
@@ -182,6 +184,7 @@ def begin_sending(
                     _lock_path(store, entries[-1]["attempt"]).unlink(missing_ok=True)
             claim = _claim(store, reply_id, complaint_id, message_id, by, attempt)
             log.insert(delivery_document(claim, "sending", utc_now()))
+            index_message_ids(transaction, {message_id: complaint_id})  # from now on the mail may be out
     except BaseException:
         if claim is not None:
             _release(claim)
@@ -213,6 +216,7 @@ def finish_sending(store: Store, claim: SendClaim, via: str, at: datetime) -> De
         with store.transaction() as transaction:
             number = store.shard_of(claim.complaint_id)
             transaction.log(TABLE, number).insert(delivery_document(claim, "sent", at, via=via))
+            index_message_ids(transaction, {claim.message_id: claim.complaint_id})  # indexed at begin: kept
     except BaseException:
         _release(claim, remove=False)
         raise
