@@ -55,7 +55,9 @@ def _complaint_problems(complaint: Complaint, where: str, playbooks: Playbooks) 
                 )
             )
     if not complaint.id or clean_line(complaint.id) != complaint.id:
-        problems.append(_("{where}: id {id} is empty or holds control characters").format(where=where, id=ascii(complaint.id)))
+        problems.append(
+            _("{where}: id {id} is empty or holds control characters").format(where=where, id=ascii(complaint.id))
+        )
     if complaint.playbook is not None and complaint.playbook not in playbooks:
         problems.append(_("{where}: no playbook {id}").format(where=where, id=repr(complaint.playbook)))
     for key, tick in complaint.ticks.items():
@@ -86,6 +88,12 @@ def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -
                         where=f"{where}.{name}[{number}]", id=repr(item.complaint_id)
                     )
                 )
+    replies = {reply.id for reply in lists["replies"] if reply is not None}
+    for number, delivery in enumerate(lists["deliveries"]):
+        if delivery is not None and delivery.reply_id not in replies:
+            problems.append(_("{where}: no reply {id} to the complaint").format(
+                where=f"{where}.deliveries[{number}]", id=repr(delivery.reply_id)
+            ))  # fmt: skip
     for number, change in enumerate(lists["history"]):
         if change is not None and change.field not in (*FIELDS_WITH_HISTORY, "step"):
             problems.append(_("{where}: no such field").format(where=f"{where}.history[{number}].field"))
@@ -100,19 +108,29 @@ def _unique(records: Sequence[ComplaintRecords], problems: list[str]) -> None:
         if bundle.complaint.message_id:
             owned.append(("mail", bundle.complaint.message_id, f"complaints[{index}].message_id"))
         for name in ("notes", "replies"):
-            owned.extend((name, item.id, f"complaints[{index}].{name}[{n}]") for n, item in enumerate(getattr(bundle, name)))
+            owned.extend(
+                (name, item.id, f"complaints[{index}].{name}[{n}]") for n, item in enumerate(getattr(bundle, name))
+            )
         owned.extend(
             ("mail", item.id, f"complaints[{index}].customer_messages[{n}]")
             for n, item in enumerate(bundle.customer_messages)
         )
+        owned.extend(
+            ("mail", item.message_id, f"complaints[{index}].deliveries[{n}].message_id")
+            for n, item in enumerate(bundle.deliveries)
+        )
         for kind, record_id, where in owned:
             first = seen.setdefault((kind, record_id), where)
             if first != where:
-                problems.append(_("{where}: id {id} is also at {first}").format(where=where, id=repr(record_id), first=first))
+                problems.append(
+                    _("{where}: id {id} is also at {first}").format(where=where, id=repr(record_id), first=first)
+                )
 
 
 def _files(data: Any, records: Sequence[ComplaintRecords], problems: list[str]) -> list[bytes]:
-    """The bytes of every file the records name, each checked against its digest and size."""
+    """The bytes of every file the records name, each checked against its digest and size (whether a
+    mail names each file is asked only of records found whole)."""
+    whole = not problems
     if not isinstance(data, dict):
         problems.append(_("attachments: is not an object"))
         return []
@@ -131,13 +149,13 @@ def _files(data: Any, records: Sequence[ComplaintRecords], problems: list[str]) 
             problems.append(_("{where}: is not base64").format(where=where))
         elif hashlib.sha256(content).hexdigest() != digest:
             problems.append(_("{where}: the bytes do not match their digest").format(where=where))
-        elif digest not in named:
+        elif digest not in named and whole:
             problems.append(_("{where}: no mail names this file").format(where=where))
-        elif named[digest] != {len(content)}:
+        elif digest in named and named[digest] != {len(content)}:
             problems.append(_("{where}: the bytes are not the size given").format(where=where))
         else:
             files.append(content)
-    for digest in sorted(named.keys() - data.keys()):
+    for digest in sorted(named.keys() - data.keys() if whole else ()):
         problems.append(_("attachments: lacks the file {digest}").format(digest=digest))
     return files
 
@@ -145,6 +163,7 @@ def _files(data: Any, records: Sequence[ComplaintRecords], problems: list[str]) 
 def read_desk_document(path: Path, playbooks: Playbooks) -> tuple[list[ComplaintRecords], list[bytes]]:
     """The records of an export and the files of their mail, checked whole (ImportProblems names every
     problem; nothing is stored)."""
+
     def fail(problems: list[str]) -> ImportProblems:
         return ImportProblems([ImportFileError(path, None, problem) for problem in problems])
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from console.i18n import _
 from console.importing import (
+    ERRORS_SHOWN,
     FIELDS,
     OPTIONAL,
     REQUIRED,
-    ERRORS_SHOWN,
     SUBJECT_LENGTH,
     ImportFileError,
     ImportOptions,
@@ -83,9 +83,7 @@ def _pairs(option: str, values: Sequence[str], separator: str | None) -> list[tu
             if not item.strip() and separator:
                 continue
             if not equals or not left.strip() or not right.strip():
-                raise ImportOptionError(
-                    _("{option} {given}: write NAME=VALUE").format(option=option, given=repr(item))
-                )
+                raise ImportOptionError(_("{option} {given}: write NAME=VALUE").format(option=option, given=repr(item)))
             pairs.append((item, left.strip(), right.strip()))
     return pairs
 
@@ -96,9 +94,7 @@ def _columns(values: Sequence[str]) -> dict[str, str]:
         field = _known_field("--map", item, name)
         key = column_key(column)
         if key in columns or field in columns.values():
-            raise ImportOptionError(
-                _("--map {given}: that column or field is mapped twice").format(given=repr(item))
-            )
+            raise ImportOptionError(_("--map {given}: that column or field is mapped twice").format(given=repr(item)))
         columns[key] = field
     return columns
 
@@ -125,8 +121,10 @@ def _defaults(values: Sequence[str], kinds: tuple[str, ...], date_formats: tuple
     for item, name, value in _pairs("--default", values, None):
         field = _known_field("--default", item, name)
         if field == "id" or field in defaults:
-            problem = _("--default {given}: every complaint needs its own id") if field == "id" else _(
-                "--default {given}: that field has a value already"
+            problem = (
+                _("--default {given}: every complaint needs its own id")
+                if field == "id"
+                else _("--default {given}: that field has a value already")
             )
             raise ImportOptionError(problem.format(given=repr(item)))
         try:
@@ -189,6 +187,4 @@ def fields_help(kinds: tuple[str, ...]) -> str:
 
 
 def _described(name: str, about: str, width: int) -> str:
-    return textwrap.fill(
-        about, HELP_WIDTH, initial_indent=f"  {name:<{width - 2}}", subsequent_indent=" " * width
-    )
+    return textwrap.fill(about, HELP_WIDTH, initial_indent=f"  {name:<{width - 2}}", subsequent_indent=" " * width)

@@ -345,9 +345,13 @@ def _csv_records(path: Path, text: str, options: ImportOptions) -> Iterator[_Par
                 continue  # a blank line
             if len(row) != len(names):
                 more = len(row) > len(names)
-                yield _Parsed(_line(start), None, _("more values than columns") if more else _("fewer values than columns"))
+                yield _Parsed(
+                    _line(start), None, _("more values than columns") if more else _("fewer values than columns")
+                )
                 continue
-            yield _Parsed(_line(start), {name: from_spreadsheet_cell(value) for name, value in zip(names, row)})
+            yield _Parsed(
+                _line(start), {name: from_spreadsheet_cell(value) for name, value in zip(names, row, strict=True)}
+            )
     except csv.Error as error:
         raise ImportFileError(path, _line(start), _("not valid CSV: {problem}").format(problem=error)) from None
 

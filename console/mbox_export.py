@@ -14,12 +14,12 @@ import mailbox
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import quote
 

@@ -11,6 +11,7 @@ import pytest
 from console.desk_export import LISTS
 from console.record_json import from_plain, to_plain
 from console.store import Attachment, Change, Complaint, CustomerMessage, Note, Reply, Store
+from console.store.deliveries import ReplyAlreadySent
 from tests.conftest import make_complaint, run_cli
 
 
@@ -31,10 +32,14 @@ def lived_in(tmp_path: Path) -> Store:
     store.add_reply("T-1", "Hvala na strpljenju.", "hr", "ana")
     store.add_reply("T-1", "Paketti lähti tänään.", "fi", "mari")
     photo, receipt = b"\x89PNG\r\n\x1a\n broken cup", b"%PDF-1.4 receipt"
-    files = [Attachment(name, kind, len(data), store.keep_attachment(data))
-             for name, kind, data in (("cup.png", "image/png", photo), ("receipt.pdf", "application/pdf", receipt))]  # fmt: skip
+    files = [
+        Attachment(name, kind, len(data), store.keep_attachment(data))
+        for name, kind, data in (("cup.png", "image/png", photo), ("receipt.pdf", "application/pdf", receipt))
+    ]
     store.add_mail([make_complaint(4, id="M-4", message_id="m4@customer.example", attachments=(files[0],))], [])
-    store.add_reply("M-4", "Please send the receipt.", "en", "ana")
+    asked = store.add_reply("M-4", "Please send the receipt.", "en", "ana")
+    claim = store.begin_sending(asked.id, "M-4", f"{asked.id}@shop.example", "ana")
+    store.finish_sending(claim, "smtp mail.shop.example:587", datetime.now(UTC))
     store.add_mail([], [CustomerMessage("f4@customer.example", "M-4", "Here it is.", datetime.now(UTC), "Re: x",
                                         (files[1], files[0]))])  # fmt: skip
     return store
@@ -62,12 +67,19 @@ def test_export_then_import_into_an_empty_desk_then_export_gives_the_same_docume
         assert restored.replies(complaint_id) == lived_in.replies(complaint_id)
         assert restored.history(complaint_id) == lived_in.history(complaint_id)
         assert restored.customer_messages(complaint_id) == lived_in.customer_messages(complaint_id)
+        assert restored.deliveries(complaint_id) == lived_in.deliveries(complaint_id)
+    assert len(restored.deliveries("M-4")) == 1
     mail = restored.complaint("M-4")
     assert mail.clock_from is not None and mail.status == "open"  # the follow-up restarted the clock: kept
     assert [restored.attachment_bytes(a) for a in restored.customer_messages("M-4")[0].attachments] == [
-        b"%PDF-1.4 receipt", b"\x89PNG\r\n\x1a\n broken cup"]
-    assert restored.known_message_ids(["m4@customer.example", "f4@customer.example"]) == {
-        "m4@customer.example": "M-4", "f4@customer.example": "M-4"}  # fmt: skip
+        b"%PDF-1.4 receipt",
+        b"\x89PNG\r\n\x1a\n broken cup",
+    ]
+    sent = restored.deliveries("M-4")[0].message_id
+    assert restored.known_message_ids(["m4@customer.example", "f4@customer.example", sent]) == {
+        "m4@customer.example": "M-4", "f4@customer.example": "M-4", sent: "M-4"}  # fmt: skip
+    with pytest.raises(ReplyAlreadySent):  # sent before the export: never sent again after it
+        restored.begin_sending(restored.deliveries("M-4")[0].reply_id, "M-4", sent, "ana")
     assert run_cli(capsys, "--data-dir", str(again), "check")[0] == 0
 
 
@@ -86,7 +98,8 @@ def test_the_document_carries_every_field_of_every_record(
     assert [list(note) for note in one["notes"]] == [list(Note._fields)]
     assert [list(reply) for reply in one["replies"]] == [list(Reply._fields)] * 2
     assert {tuple(change) for change in one["history"]} == {Change._fields}
-    assert [(c["field"], c["new"]) for c in by_id["T-2"]["history"]] == [("status", "waiting"), ("playbook", "complaint")]
+    changes = [(c["field"], c["new"]) for c in by_id["T-2"]["history"]]
+    assert changes == [("status", "waiting"), ("playbook", "complaint")]
     assert list(by_id["M-4"]["customer_messages"][0]) == list(CustomerMessage._fields)
     assert [a["name"] for a in by_id["M-4"]["customer_messages"][0]["attachments"]] == ["receipt.pdf", "cup.png"]
     assert len(document["attachments"]) == 2  # each file once, by its digest
@@ -95,8 +108,11 @@ def test_the_document_carries_every_field_of_every_record(
     assert "\x1b" not in text and "\u2028" not in text  # escaped in the file, the same text once read
 
 
-def test_exporting_twice_gives_the_same_bytes(lived_in: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert export(capsys, lived_in.directory, tmp_path / "a.json") == export(capsys, lived_in.directory, tmp_path / "b.json")
+def test_exporting_twice_gives_the_same_bytes(
+    lived_in: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = export(capsys, lived_in.directory, tmp_path / "a.json")
+    assert export(capsys, lived_in.directory, tmp_path / "b.json") == first
 
 
 class LaterRecord(NamedTuple):
@@ -151,9 +167,11 @@ TAMPERINGS: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [  # com
      "complaints[2].history[0].field: no such field"),
     ("file bytes", lambda d: d["attachments"].update({k: "QUJD" for k in list(d["attachments"])[:1]}),
      "the bytes do not match their digest"),
-    ("file gone", lambda d: d["attachments"].pop(list(d["attachments"])[0]), "attachments: lacks the file"),
+    ("file gone", lambda d: d["attachments"].pop(next(iter(d["attachments"]))), "attachments: lacks the file"),
     ("file size", lambda d: d["complaints"][0]["attachments"][0].update(size=1), "the bytes are not the size given"),
-    ("follow-up twice", lambda d: d["complaints"][0]["customer_messages"].append(d["complaints"][0]["customer_messages"][0]),
+    ("delivery of no reply", lambda d: d["complaints"][0]["deliveries"][0].update(reply_id="r-9"),
+     "complaints[0].deliveries[0]: no reply 'r-9' to the complaint"),
+    ("follow-up twice", lambda d: d["complaints"][0]["customer_messages"].append(d["complaints"][0]["customer_messages"][0]),  # noqa: E501
      "complaints[0].customer_messages[1]: id 'f4@customer.example' is also at complaints[0].customer_messages[0]"),
 ]  # fmt: skip
 
@@ -178,7 +196,7 @@ def test_every_problem_of_a_tampered_document_is_listed(
     lived_in: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = json.loads(export(capsys, lived_in.directory, tmp_path / "out.json"))
-    for name, change, _said in TAMPERINGS[1:8]:
+    for _name, change, _said in TAMPERINGS[1:8]:
         change(document)
     (tmp_path / "t.json").write_text(json.dumps(document), encoding="utf-8")
     status, _out, err = run_cli(capsys, "--data-dir", str(tmp_path / "fresh"), "import", str(tmp_path / "t.json"))

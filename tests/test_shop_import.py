@@ -11,7 +11,7 @@ from tests.conftest import run_cli
 
 WEBSHOP = (
     "Order,Date,Name,Email,Message\n"
-    "10023,30.11.2026,Aino Aalto,aino@example.fi,\"Kahvikuppi tuli rikki, sirpaleina koko laatikko, ja toivon "
+    '10023,30.11.2026,Aino Aalto,aino@example.fi,"Kahvikuppi tuli rikki, sirpaleina koko laatikko, ja toivon '
     'hyvitystä pian.\nTilausnumero on sama kuin viestissä."\n'
     "10024,01.12.2026,Mari Mets,mari@example.ee,Väärä koko.\n"
 )
@@ -114,7 +114,9 @@ def test_more_than_twenty_problems_show_twenty_and_how_many_more(
     assert status == 2 and lines[0] == "agent-console: 26 problems, nothing was imported:"
     assert len(lines) == 1 + ERRORS_SHOWN + 1 and lines[-1] == "  … and 6 more"
     assert lines[1].endswith("line 6: received 'bad' does not match --date-format %d.%m.%Y")
-    assert lines[ERRORS_SHOWN].endswith(f"line {5 * ERRORS_SHOWN + 1}: received 'bad' does not match --date-format %d.%m.%Y")
+    assert lines[ERRORS_SHOWN].endswith(
+        f"line {5 * ERRORS_SHOWN + 1}: received 'bad' does not match --date-format %d.%m.%Y"
+    )
     assert not Store(desk).complaints()
 
 
@@ -164,7 +166,9 @@ def test_an_option_that_cannot_be_used_is_one_line_before_any_file_is_read(
     assert (status, out) == (2, "") and err.count("\n") == 1 and said in err, err
 
 
-def test_a_mapped_column_the_header_lacks_is_named(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_mapped_column_the_header_lacks_is_named(
+    desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     orders = write(tmp_path / "orders.csv", WEBSHOP)
     options = [option.replace("Message=body", "Mesage=body") for option in WEBSHOP_OPTIONS]
     status, _out, err = run_cli(capsys, "import", str(orders), *options)
@@ -184,7 +188,9 @@ def test_several_date_formats_are_tried_in_order_and_an_offset_is_kept(
 
 
 def test_a_default_fills_only_empty_values(desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = "Order,Date,Name,Email,Message,channel\n1,30.11.2026,A,a@example.fi,hi,phone\n2,30.11.2026,B,b@example.fi,hi,\n"
+    text = (
+        "Order,Date,Name,Email,Message,channel\n1,30.11.2026,A,a@example.fi,hi,phone\n2,30.11.2026,B,b@example.fi,hi,\n"
+    )
     status, _out, err = run_cli(capsys, "import", str(write(tmp_path / "o.csv", text)), *WEBSHOP_OPTIONS)
     assert (status, err) == (0, "")
     store = Store(desk)

@@ -4,13 +4,16 @@ were (ticks, history and times not stamped anew), all in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from console.store.deliveries import TABLE as DELIVERIES
+from console.store.deliveries import SendClaim, delivery_document
 from console.store.documents import change_document, message_document, note_document, state_document
 from console.store.layout import SCHEMA_VERSION, SHARD_SIZE, bucket_of
 from console.store.mail import TABLE as FOLLOWUPS
 from console.store.mail import MailIndex, customer_message_document
-from console.store.records import Attachment, Change, Complaint, CustomerMessage, Note, Reply
+from console.store.records import Attachment, Change, Complaint, CustomerMessage, Delivery, Note, Reply
 from console.store.replies import reply_document
 
 if TYPE_CHECKING:
@@ -28,14 +31,22 @@ class ComplaintRecords(NamedTuple):
     replies: tuple[Reply, ...] = ()
     history: tuple[Change, ...] = ()
     customer_messages: tuple[CustomerMessage, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+    """The replies sent by mail (a try that failed is not carried: it may simply be tried again)."""
 
     def attachments(self) -> list[Attachment]:
         """The files of the complaint's mail and of the customer's later messages."""
         return [*self.complaint.attachments, *(a for message in self.customer_messages for a in message.attachments)]
 
     def message_ids(self) -> list[str]:
-        """The Message-IDs of the customer's mails: the complaint's (if it came by mail) and the later ones."""
-        return [i for i in (self.complaint.message_id, *(m.id for m in self.customer_messages)) if i]
+        """The Message-IDs of the conversation's mails: the complaint's (if it came by mail), the customer's
+        later ones and those of the replies sent."""
+        mails = (
+            self.complaint.message_id,
+            *(m.id for m in self.customer_messages),
+            *(d.message_id for d in self.deliveries),
+        )
+        return [message_id for message_id in mails if message_id]
 
 
 class RestoreResult(NamedTuple):
@@ -47,7 +58,7 @@ class RestoreResult(NamedTuple):
 def every_record(desk: DeskReader) -> list[ComplaintRecords]:
     """Every complaint with its records, by id; each kind of record oldest first, as the desk gives it."""
     notes, replies, history = desk.notes_by_complaint(), desk.replies_by_complaint(), desk.history_by_complaint()
-    messages = desk.customer_messages_by_complaint()
+    messages, sent = desk.customer_messages_by_complaint(), desk.deliveries_by_complaint()
     return [
         ComplaintRecords(
             complaint,
@@ -55,6 +66,7 @@ def every_record(desk: DeskReader) -> list[ComplaintRecords]:
             tuple(replies.get(complaint.id, ())),
             tuple(history.get(complaint.id, ())),
             tuple(messages.get(complaint.id, ())),
+            tuple(sent.get(complaint.id, ())),
         )
         for complaint in sorted(desk.complaints(), key=lambda complaint: complaint.id)
     ]
@@ -108,7 +120,15 @@ def _place(store: Store, transaction: Transaction, records: list[ComplaintRecord
         transaction.log(FOLLOWUPS, number).insert_multiple(
             customer_message_document(m) for r in group for m in r.customer_messages
         )
+        transaction.log(DELIVERIES, number).insert_multiple(_sent(d) for r in group for d in r.deliveries)
     for bucket, ids in by_bucket.items():
         routes = transaction.table(store.layout.route(bucket), "routes")
         routes.insert_multiple({"id": complaint_id, "shard": shard_of[complaint_id]} for complaint_id in ids)
     return shard_of
+
+
+def _sent(delivery: Delivery) -> dict[str, object]:
+    """A delivery's log entry: its try's one step, "sent" (who sent it is not part of a Delivery)."""
+    attempt = f"restored-{delivery.reply_id}"
+    claim = SendClaim(delivery.reply_id, delivery.complaint_id, delivery.message_id, "", attempt, -1, Path())
+    return delivery_document(claim, "sent", delivery.at, via=delivery.via)
