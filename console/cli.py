@@ -544,9 +544,9 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
 
         _write(export_desk(store), arguments.output)
     elif arguments.format == "mbox":
-        from console.mbox_export import export_mbox
+        from console.mbox_export import export_mbox, shop_address
 
-        _write(export_mbox(store), arguments.output)
+        _write(export_mbox(store, shop_address(config)), arguments.output)
     else:
         _write(export_complaints(store, playbooks, store.complaints(), "csv", targets=targets), arguments.output)
     return 0

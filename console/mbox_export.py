@@ -23,12 +23,14 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
+from console.config import Config
+from console.mail_out import MailAddressError, message_id, parse_address, reply_subject
 from console.safe_text import clean_line
 from console.store import Attachment, Complaint, Store
 from console.store.restore_records import ComplaintRecords, every_record
 
-SHOP_ADDRESS = "desk@agent-console.invalid"
-"""The shop's address when the config names none (.invalid: never deliverable, RFC 2606)."""
+SHOP = Address(display_name="", username="desk", domain="agent-console.invalid")
+"""The shop's address when the config has no `[mail] from` (.invalid: never deliverable, RFC 2606)."""
 ID_DOMAIN = "agent-console.invalid"
 _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
 
@@ -38,12 +40,13 @@ class Mail(NamedTuple):
 
     at: datetime
     message_id: str
-    sender: Address
-    recipient: Address
+    from_customer: bool
     subject: str
     text: str
     language: str
     attachments: tuple[Attachment, ...] = ()
+    author: str = ""
+    """The agent who wrote a reply (shown as the name on the shop's address)."""
 
 
 def _address(name: str, email: str) -> Address:
@@ -60,51 +63,46 @@ def complaint_message_id(complaint: Complaint) -> str:
     return f"{quote(complaint.id, safe='').replace('.', '%2E')}.complaint@{ID_DOMAIN}"
 
 
-def reply_message_id(reply_id: str, shop: str) -> str:
-    """A reply's Message-ID as the sender makes it (stable across retries): its id at the shop's domain."""
-    return f"{reply_id}@{shop.rpartition('@')[2] or ID_DOMAIN}"
-
-
-def _re(subject: str) -> str:
-    return subject if subject.lower().startswith("re:") else f"Re: {subject}"
-
-
-def conversation(records: ComplaintRecords, shop: str) -> list[Mail]:
-    """The complaint's messages, in the order they came and went."""
+def conversation(records: ComplaintRecords, shop: Address) -> list[Mail]:
+    """The complaint's messages in the order they came and went: a reply sent by mail under the Message-ID
+    and at the time it was sent, one not sent under the Message-ID sending would give it."""
     complaint = records.complaint
-    customer = _address(complaint.customer_name, complaint.customer_email)
     mails = [
-        Mail(complaint.received, complaint_message_id(complaint), customer, _address("", shop), complaint.subject,
-             complaint.body, complaint.language, complaint.attachments),
+        Mail(complaint.received, complaint_message_id(complaint), True, complaint.subject, complaint.body,
+             complaint.language, complaint.attachments),
     ]  # fmt: skip
     for message in records.customer_messages:
-        mails.append(
-            Mail(message.at, message.id, customer, _address("", shop), message.subject or _re(complaint.subject),
-                 message.text, complaint.language, message.attachments)
-        )  # fmt: skip
+        subject = message.subject or reply_subject(complaint.subject, complaint.id)
+        mails.append(Mail(message.at, message.id, True, subject, message.text, complaint.language, message.attachments))
+    sent = {delivery.reply_id: delivery for delivery in records.deliveries}
     for reply in records.replies:
+        delivery = sent.get(reply.id)
         mails.append(
-            Mail(reply.at, reply_message_id(reply.id, shop), _address(reply.author, shop), customer,
-                 _re(complaint.subject), reply.text, reply.language)
+            Mail(delivery.at if delivery else reply.at, delivery.message_id if delivery else message_id(reply.id, shop),
+                 False, reply_subject(complaint.subject, complaint.id), reply.text, reply.language, author=reply.author)
         )  # fmt: skip
     mails[1:] = sorted(mails[1:], key=lambda mail: mail.at)
     return mails
 
 
 def mail_message(
-    mail: Mail, earlier: list[str], complaint_id: str, file: Callable[[Attachment], bytes]
+    mail: Mail, earlier: list[Mail], complaint: Complaint, shop: Address, file: Callable[[Attachment], bytes]
 ) -> EmailMessage:
-    """The mail of `mail`, answering the last of `earlier` (Message-IDs), with its files' bytes from `file`."""
+    """The mail of `mail`, answering the latest of `earlier` from the other side (else the latest), with its
+    files' bytes from `file`."""
+    customer = _address(complaint.customer_name, complaint.customer_email)
+    agent = Address(display_name=clean_line(mail.author), username=shop.username, domain=shop.domain)
     message = EmailMessage()
-    message["From"] = mail.sender
-    message["To"] = mail.recipient
+    message["From"] = customer if mail.from_customer else agent
+    message["To"] = shop if mail.from_customer else customer
     message["Subject"] = clean_line(mail.subject)
     message["Date"] = format_datetime(mail.at)
     message["Message-ID"] = f"<{mail.message_id}>"
     if earlier:
-        message["In-Reply-To"] = f"<{earlier[-1]}>"
-        message["References"] = " ".join(f"<{message_id}>" for message_id in earlier)
-    message["X-Complaint-Id"] = clean_line(complaint_id)
+        answered = next((m for m in reversed(earlier) if m.from_customer != mail.from_customer), earlier[-1])
+        message["In-Reply-To"] = f"<{answered.message_id}>"
+        message["References"] = " ".join(f"<{m.message_id}>" for m in earlier)
+    message["X-Complaint-Id"] = clean_line(complaint.id)
     if _FROM_LINE.search(mail.text):
         message.set_content(mail.text, cte="quoted-printable")
         message.set_payload(_FROM_LINE.sub("=46rom ", str(message.get_payload())))
@@ -123,22 +121,32 @@ def mail_message(
     return message
 
 
-def export_mbox(store: Store, shop: str = SHOP_ADDRESS) -> str:
-    """Every conversation of the desk as one mbox file's text."""
+def export_mbox(store: Store, shop: Address = SHOP) -> str:
+    """Every conversation of the desk as one mbox file's text; the shop's mail from `shop`."""
     with tempfile.TemporaryDirectory(prefix="agent-console-mbox-") as folder:
         path = Path(folder) / "export.mbox"
         box = mailbox.mbox(path, create=True)
         try:
             for records in every_record(store):
-                earlier: list[str] = []
+                earlier: list[Mail] = []
                 for mail in conversation(records, shop):
-                    entry = mailbox.mboxMessage(
-                        mail_message(mail, earlier, records.complaint.id, store.attachment_bytes)
-                    )
-                    entry.set_from(mail.sender.addr_spec.replace(" ", "") or "-", time.gmtime(mail.at.timestamp()))
+                    message = mail_message(mail, earlier, records.complaint, shop, store.attachment_bytes)
+                    entry = mailbox.mboxMessage(message)
+                    sender = message["From"].addresses[0].addr_spec
+                    entry.set_from(sender.replace(" ", "") or "-", time.gmtime(mail.at.timestamp()))
                     box.add(entry)
-                    earlier.append(mail.message_id)
+                    earlier.append(mail)
             box.flush()
         finally:
             box.close()
         return path.read_bytes().decode("utf-8")
+
+
+def shop_address(config: Config) -> Address:
+    """The shop's address from the config's `[mail] from`, else SHOP."""
+    if config.mail is None:
+        return SHOP
+    try:
+        return parse_address(config.mail.sender, "")
+    except MailAddressError:
+        return SHOP
