@@ -105,17 +105,36 @@ def is_mail(path: Path) -> bool:
     return is_maildir(path) or is_mbox(path)
 
 
-def raw_messages(path: Path) -> Iterator[tuple[Position, bytes]]:
-    """Every message of the mbox file or Maildir folder at `path`, as its bytes, in mailbox order."""
-    if is_maildir(path):
-        for number, (name, file) in enumerate(maildir_files(path), start=1):
+class Mailbox:
+    """The messages of an mbox file or a Maildir folder, counted when opened, read one by one (as bytes, in
+    mailbox order) when iterated."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if is_maildir(path):
+            self._files: list[tuple[str, Path]] | None = maildir_files(path)
+            self._lines: list[int] = []
+        elif is_mbox(path):
+            self._files, self._lines = None, _from_line_numbers(path)
+        else:
+            raise NotMail(_("{path}: neither an mbox file nor a Maildir folder").format(path=path))
+
+    def __len__(self) -> int:
+        return len(self._lines) if self._files is None else len(self._files)
+
+    def __iter__(self) -> Iterator[tuple[Position, bytes]]:
+        if self._files is None:
+            yield from _mbox_messages(self.path, self._lines)
+            return
+        for number, (name, file) in enumerate(self._files, start=1):
             data = read_maildir_file(file)
             if data is not None:
                 yield Position(number, file=name), data
-        return
-    if not is_mbox(path):
-        raise NotMail(_("{path}: neither an mbox file nor a Maildir folder").format(path=path))
-    yield from _mbox_messages(path)
+
+
+def raw_messages(path: Path) -> Mailbox:
+    """The mbox file or Maildir folder at `path` (NotMail when it is neither)."""
+    return Mailbox(path)
 
 
 def maildir_files(path: Path) -> list[tuple[str, Path]]:
@@ -151,10 +170,9 @@ def read_maildir_file(file: Path) -> bytes | None:
         return opened.read()
 
 
-def _mbox_messages(path: Path) -> Iterator[tuple[Position, bytes]]:
+def _mbox_messages(path: Path, lines: list[int]) -> Iterator[tuple[Position, bytes]]:
     import mailbox
 
-    lines = _from_line_numbers(path)
     box = mailbox.mbox(path, create=False)
     try:
         for number, key in enumerate(box.iterkeys(), start=1):
