@@ -98,7 +98,7 @@ def complaint_json(
 def clock_json(complaint: Complaint, now: datetime, targets: Mapping[str, timedelta]) -> dict[str, Any]:
     """The first-response clock of a complaint (console/response_clock.py): when the first reply is or was
     due, when it came (null: not yet), and whether it is overdue at `now`."""
-    due = first_response_due(complaint.received, complaint.priority, targets)
+    due = first_response_due(complaint.clock_start, complaint.priority, targets)
     first = complaint.first_response_at
     return {
         "first_response_due": due.isoformat(),

@@ -27,7 +27,7 @@ from console.views import due_cutoffs
 
 ROWS = 200
 """Rows kept: a screen's worth on any terminal, and some paging."""
-FORMAT = 3
+FORMAT = 4
 FOLDER = "cache"
 
 
@@ -104,6 +104,7 @@ def _pending(index: InboxIndex, now: datetime, targets: Mapping[str, timedelta])
     (UTC ISO text, which sorts by time), sorted: those past their target at the next start are overdue then.
     At most the last target's worth of complaints per priority."""
     received = index.text["received"]
+    restarted = index.text["clock_from"]
     replied = index.text["first_response"]
     statuses = index.categories["status"]
     running = statuses.code_of("open")
@@ -112,9 +113,11 @@ def _pending(index: InboxIndex, now: datetime, targets: Mapping[str, timedelta])
     pending: dict[str, list[str]] = {}
     for code, cutoff in cutoffs.items():
         pending[str(priorities.values[ord(code) - CODE_BASE])] = sorted(
-            when
-            for when, status, priority, first in zip(received, statuses.codes, priorities.codes, replied, strict=True)
-            if priority == code and status == running and not first and when >= cutoff
+            since or when
+            for when, since, status, priority, first in zip(
+                received, restarted, statuses.codes, priorities.codes, replied, strict=True
+            )
+            if priority == code and status == running and not first and (since or when) >= cutoff
         )
     return pending
 

@@ -70,8 +70,10 @@ def due_cutoffs(index: InboxIndex, now: datetime, targets: Mapping[str, timedelt
 
 def overdue_rows(index: InboxIndex, now: datetime, targets: Mapping[str, timedelta] = DEFAULT_TARGETS) -> set[int]:
     """Rows overdue for their first reply (`response_clock.is_overdue`): open (neither resolved nor waiting
-    on the customer), no reply yet, and received longer ago than their priority's target."""
+    on the customer), no reply yet, and its clock started (`Summary.clock_start`) longer ago than their
+    priority's target."""
     received = index.text["received"]
+    restarted = index.text["clock_from"]
     replied = index.text["first_response"]
     statuses = index.categories["status"].codes
     running = index.categories["status"].code_of("open")
@@ -81,19 +83,19 @@ def overdue_rows(index: InboxIndex, now: datetime, targets: Mapping[str, timedel
     return {
         row
         for row, (status, code) in enumerate(zip(statuses, index.categories["priority"].codes, strict=True))
-        if status == running and not replied[row] and received[row] < cutoffs[code]
+        if status == running and not replied[row] and (restarted[row] or received[row]) < cutoffs[code]
     }
 
 
 def first_response_cell(
-    received: str, priority: str, status: str, first_response: str, now: datetime, targets: Mapping[str, timedelta]
+    clock_start: str, priority: str, status: str, first_response: str, now: datetime, targets: Mapping[str, timedelta]
 ) -> tuple[str, bool]:
     """The inbox's cell for a complaint's first-response clock, and whether it is overdue: the time left
     ("2 hr", "2 t", "2 h"), or how long overdue behind a "!" ("!3 hr"), a mark that reads without colour
     too; empty while the clock does not run (answered, waiting on the customer, resolved)."""
     if status != "open" or first_response:
         return "", False
-    due = first_response_due(datetime.fromisoformat(received), priority, targets)
+    due = first_response_due(datetime.fromisoformat(clock_start), priority, targets)
     if now > due:
         return "!" + format_age(due, now), True
     return format_age(now, due), False

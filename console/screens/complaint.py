@@ -317,7 +317,7 @@ def first_response(complaint: Complaint, now: datetime, targets: Mapping[str, ti
     """The first-response clock where the agent answers, in words (they read without colour), and whether
     it is overdue: the time left, how long overdue, or how long the first reply took; empty while nothing
     is owed (waiting on the customer, resolved)."""
-    received, first = complaint.received, complaint.first_response_at
+    received, first = complaint.clock_start, complaint.first_response_at
     if first is not None:
         return _("first reply after {took}").format(took=format_age(received, first)), False
     if complaint.status in CLOCK_STOPPED:

@@ -33,7 +33,7 @@ def inbox_row(
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     done = complaint.done_count(playbook.id, playbook.step_ids())
     due, late = first_response_cell(
-        complaint.received, complaint.priority, complaint.status, complaint.first_response, now, targets
+        complaint.clock_start, complaint.priority, complaint.status, complaint.first_response, now, targets
     )
     return InboxRow(
         id=complaint.id,

@@ -12,7 +12,10 @@ from typing import Any
 from console.store.errors import StoreCorrupt
 from console.store.files import parse_tables
 from console.store.layout import CUSTOMER_FIELDS, HISTORY_LENGTH, MESSAGE_FIELDS, STATE_FIELDS, TEXT_FIELDS
-from console.store.records import CHANNELS, PRIORITIES, STATUSES, Change, Complaint, Note, Tick
+from console.store.records import CHANNELS, PRIORITIES, STATUSES, Attachment, Change, Complaint, Note, Tick
+
+DIGEST_LENGTH = 64
+"""A SHA-256 digest in hex: what names a kept attachment."""
 
 
 def parse_time(value: str) -> datetime:
@@ -31,6 +34,8 @@ def state_document(complaint: Complaint) -> dict[str, Any]:
     document["received"] = utc_text(complaint.received)
     if complaint.first_response_at is not None:
         document["first_response_at"] = utc_text(complaint.first_response_at)
+    if complaint.clock_from is not None:
+        document["clock_from"] = utc_text(complaint.clock_from)
     document["ticks"] = {
         key: {"playbook": tick.playbook, "step": tick.step, "by": tick.by, "at": utc_text(tick.at)}
         for key, tick in complaint.ticks.items()
@@ -39,7 +44,36 @@ def state_document(complaint: Complaint) -> dict[str, Any]:
 
 
 def message_document(complaint: Complaint) -> dict[str, Any]:
-    return {"id": complaint.id, **{name: getattr(complaint, name) for name in MESSAGE_FIELDS}}
+    """What the customer wrote; a mail's Message-ID and attachments only when it has them (most have not)."""
+    document = {"id": complaint.id, **{name: getattr(complaint, name) for name in MESSAGE_FIELDS}}
+    if complaint.message_id:
+        document["message_id"] = complaint.message_id
+    if complaint.attachments:
+        document["attachments"] = attachments_document(complaint.attachments)
+    return document
+
+
+def attachments_document(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    return [attachment._asdict() for attachment in attachments]
+
+
+def attachments_record(value: object) -> tuple[Attachment, ...]:
+    """Stored attachments, checked: a digest that is not 64 hex digits could name any file."""
+    if not isinstance(value, list | tuple):
+        raise ValueError("attachments is not a list")
+    found = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("an attachment is not a table")
+        name, content_type, size, digest = (item.get(key) for key in Attachment._fields)
+        if not (isinstance(name, str) and isinstance(content_type, str) and isinstance(digest, str)):
+            raise ValueError("an attachment's name, type and digest are not text")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError("an attachment's size is not a number")
+        if len(digest) != DIGEST_LENGTH or digest.strip("0123456789abcdef"):
+            raise ValueError(f"{digest!r} is not a SHA-256 digest")
+        found.append(Attachment(name, content_type, size, digest))
+    return tuple(found)
 
 
 def checked_state(document: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +93,8 @@ def complaint_record(document: dict[str, Any], message: dict[str, Any] | None) -
     values["received"] = parse_time(values["received"])
     first = document.get("first_response_at")
     values["first_response_at"] = None if first is None else parse_time(first)
+    clock = document.get("clock_from")
+    values["clock_from"] = None if clock is None else parse_time(clock)
     values["ticks"] = MappingProxyType(
         {
             key: Tick(tick["playbook"], tick["step"], tick["by"], parse_time(tick["at"]))
@@ -70,6 +106,11 @@ def complaint_record(document: dict[str, Any], message: dict[str, Any] | None) -
         if not isinstance(value, str):
             raise ValueError(f"{name} is not text")
         values[name] = value
+    message_id = (message or {}).get("message_id", "")
+    if not isinstance(message_id, str):
+        raise ValueError("message_id is not text")
+    values["message_id"] = message_id
+    values["attachments"] = attachments_record((message or {}).get("attachments", []))
     return Complaint(**values)
 
 
@@ -77,8 +118,9 @@ def checked_summary(document: dict[str, Any]) -> dict[str, Any]:
     """A state document fit for the inbox, or an error saying what is wrong with it."""
     checked_state(document)
     parse_time(document["received"])
-    if document.get("first_response_at") is not None:
-        parse_time(document["first_response_at"])
+    for name in ("first_response_at", "clock_from"):
+        if document.get(name) is not None:
+            parse_time(document[name])
     for name in ("assignee", "playbook"):
         if not isinstance(document.get(name), str | None):
             raise ValueError(f"{name} is not text")

@@ -1,8 +1,8 @@
 """What the inbox needs of every complaint, kept by column so that 100k complaints load in a fraction of a
 second and take little memory.
 
-Text that differs per complaint (id, received, customer, subject, ticked steps, when it was first replied to)
-is a list per column.
+Text that differs per complaint (id, received, customer, subject, ticked steps, when it was first replied to,
+when its first-response clock restarted) is a list per column.
 Values that repeat (status, priority, channel, language, kind, assignee, playbook) are *categories*: a
 short list of the distinct values and one string holding a code character per complaint, so a column of
 100k is one string, and counting or filtering it runs in C (`str.count`, `str.translate`). Rows are made
@@ -19,7 +19,7 @@ from typing import Any
 
 from console.store.records import Summary
 
-TEXT_COLUMNS = ("id", "received", "customer_name", "subject", "ticked", "first_response")
+TEXT_COLUMNS = ("id", "received", "customer_name", "subject", "ticked", "first_response", "clock_from")
 CATEGORY_COLUMNS = ("channel", "language", "kind", "status", "priority", "assignee", "playbook")
 HAYSTACK = "-haystack"
 """Where a shard's folded search text is kept, inside its parsed inbox file (never written to disk)."""
@@ -78,6 +78,7 @@ def encode_shard(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "subject": [d["subject"] for d in documents],
         "ticked": [" ".join(sorted(d["ticks"])) for d in documents],
         "first_response": [d.get("first_response_at") or "" for d in documents],
+        "clock_from": [d.get("clock_from") or "" for d in documents],
     }
     categories = {}
     for name in CATEGORY_COLUMNS:

@@ -38,7 +38,23 @@ from console.store.documents import (
 from console.store.errors import StoreCorrupt, StoreError, StoreUnavailable, StoreUnsafe
 from console.store.files import Tables, parse_json, parse_log, parse_tables, read_bytes, unavailable
 from console.store.index import encode_shard
-from console.store.layout import DATA_FOLDERS, LOG_TABLES, META_FILE, ROUTE_BUCKETS, Layout, bucket_of, file_key
+from console.store.layout import (
+    ATTACHMENTS,
+    DATA_FOLDERS,
+    LOG_TABLES,
+    META_FILE,
+    ROUTE_BUCKETS,
+    Layout,
+    bucket_of,
+    file_key,
+)
+from console.store.mail_integrity import (
+    attachment_names,
+    check_attachments,
+    check_followups,
+    check_mail_ids,
+    mail_file_name,
+)
 from console.store.replies import TABLE as REPLIES
 from console.store.replies import reply_fields
 from console.store.tinystore import Store
@@ -52,6 +68,8 @@ class Report:
     complaints: int = 0
     notes: int = 0
     replies: int = 0
+    customer_messages: int = 0
+    attachments: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
@@ -84,6 +102,7 @@ def _check(store: Store) -> Report:
             report.notices.append(f"{layout.meta}: an import was interrupted; the next change completes it")
     _check_entries(store, report)
     homes: dict[str, int] = {}
+    digests: set[str] = set()  # of the files mails name
     unreadable: set[int] = set()  # named once; routes and notes into it are not blamed as well
     for number in layout.shard_numbers():
         shard = layout.shard(number)
@@ -92,6 +111,7 @@ def _check(store: Store) -> Report:
             unreadable.add(number)
             _check_notes(store, number, None, report)
             _check_replies(store, number, None, report)
+            check_followups(store, number, None, report, digests)
             continue
         messages = _tables(layout.messages(number), report) or {}
         message_of = {m.get("id"): m for m in messages.get("messages", {}).values()}
@@ -106,6 +126,7 @@ def _check(store: Store) -> Report:
             if complaint.id in homes:
                 report.problems.append(f"{shard}: complaint {complaint.id!r} is also in shard {homes[complaint.id]}")
             homes[complaint.id] = number
+            digests.update(attachment.digest for attachment in complaint.attachments)
             if complaint.id not in message_of:
                 report.problems.append(f"{layout.messages(number)}: the message of {complaint.id!r} is missing")
         _check_history(store, number, homes, report, recorded_length(tables))
@@ -121,7 +142,10 @@ def _check(store: Store) -> Report:
             report.notices.append(f"{error}; it is made again from its shard")
         _check_notes(store, number, homes, report)
         _check_replies(store, number, homes, report)
+        check_followups(store, number, homes, report, digests)
     report.complaints = len(homes)
+    check_mail_ids(store, homes, report)
+    check_attachments(store, digests, report)
     for number in layout.numbers("messages", ".json"):
         if number not in unreadable and file_key(layout.shard(number)) is None:
             messages = _tables(layout.messages(number), report) or {}
@@ -302,11 +326,16 @@ def _snapshot(directory: Path, snapshot: Path) -> list[tuple[str, Path, int]]:
         if folder not in map(lambda path: path.name, unsafe) and (directory / folder).is_dir():
             names.extend(f"{folder}/{name}" for name in sorted(os.listdir(directory / folder)) if name[0] != ".")
     unsafe.extend(directory / name for name in names if _not_a(stat.S_ISREG, directory / name))
+    attachments, refused = attachment_names(directory)
+    unsafe.extend(refused)
     if unsafe:
         raise StoreUnsafe(*unsafe)
     members = []
     for folder in DATA_FOLDERS:
         (snapshot / folder).mkdir()
+    for folder in sorted({str(Path(name).parent) for name in attachments}):
+        (snapshot / folder).mkdir(parents=True, exist_ok=True)
+    names.extend(attachments)
     for name in names:
         source, copy = directory / name, snapshot / name
         try:
@@ -353,10 +382,12 @@ def _pack(members: list[tuple[str, Path, int]], target: Path) -> None:
 MEMBER_LIMIT = 64 << 20
 """The largest file a backup may hold. A seeded desk's largest file (a shard of 256 complaints with their
 history) is about 200 KB; a messages file of 256 long customer letters stays well below this."""
-TOTAL_LIMIT = 2 << 30
-"""All files together: a seeded desk of 100k complaints is about 165 MB."""
-MEMBERS_LIMIT = 20_000
-"""A desk of 100k complaints is about 1,700 files (391 shards, each with its inbox, messages and notes)."""
+TOTAL_LIMIT = 16 << 30
+"""All files together: a seeded desk of 100k complaints is about 165 MB; the files that came with mail
+(a few 100 KB each, now and then) may add some gigabytes."""
+MEMBERS_LIMIT = 200_000
+"""A desk of 100k complaints is about 1,700 files (391 shards, each with its inbox, messages and notes), and one
+more per distinct file that came with mail."""
 _NAME = re.compile(
     r"store\.json|shards/(\d+)(?:\.inbox)?\.json|messages/(\d+)\.json|[a-z]+/(\d+)\.jsonl|routes/[0-9a-f]{2}\.json"
 )
@@ -364,6 +395,8 @@ _NAME = re.compile(
 
 def desk_file_name(name: str) -> bool:
     """Whether `name` is one a desk's own files have (as `Layout` writes them): nothing else is restored."""
+    if mail_file_name(name):
+        return True
     match = _NAME.fullmatch(name)
     if match is None:
         return False
@@ -455,7 +488,10 @@ def _unpack(archive: Path, scratch: Path, mode: int) -> None:
 
 
 def _write_new(path: Path, payload: bytes, mode: int) -> None:
-    """A file that must not exist yet (O_EXCL), in a folder of the desk's own, durably."""
+    """A file that must not exist yet (O_EXCL), in a folder of the desk's own (an attachment's two deep),
+    durably."""
+    if path.parent.parent.name == ATTACHMENTS:
+        make_folder(path.parent.parent, 0o2770 if mode == SHARED_FILE else 0o700)
     make_folder(path.parent, 0o2770 if mode == SHARED_FILE else 0o700)
     descriptor = open_regular(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(descriptor, "wb") as file:

@@ -33,7 +33,7 @@ class Journal:
         self.path = directory / JOURNAL_FILE
         self.mode = mode
         self._data_file = re.compile(
-            rf"(shards|messages|routes)/[0-9a-f]{{2,5}}\.json|({'|'.join(logs)})/[0-9]{{5}}\.jsonl"
+            rf"(shards|messages|routes|mailids)/[0-9a-f]{{2,5}}\.json|({'|'.join(logs)})/[0-9]{{5}}\.jsonl"
         )
         """What a journal may name: the files a change replaces or appends to (relative to the desk)."""
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from console.store.files import unavailable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SHARD_SIZE = 256
 ROUTE_BUCKETS = 64
 META_FILE = "store.json"
@@ -21,9 +21,14 @@ LOCK_TIMEOUT_SECONDS = 10.0
 IMPORT_BATCH = 1024
 """Complaints stored per transaction by an import: well under a second of the lock (four shards, their
 messages and inbox files, the routes)."""
-LOG_TABLES = ("notes", "history", "replies")
+LOG_TABLES = ("notes", "history", "replies", "followups")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
-DATA_FOLDERS = ("shards", "messages", "routes", *LOG_TABLES)
+MAIL_IDS = "mailids"
+"""The Message-ID index: which complaint each Message-ID belongs to, bucketed by a hash of the id."""
+ATTACHMENTS = "attachments"
+"""The files that came with mail, one per content: attachments/<digest[:2]>/<digest> (not a data folder of
+TinyDB files: `check`, `backup` and `restore` know it by name)."""
+DATA_FOLDERS = ("shards", "messages", "routes", MAIL_IDS, *LOG_TABLES)
 HISTORY_LENGTH = "lengths"
 """The shard's table that records how long its history log is (see `Transaction.flush`)."""
 STATE_FIELDS = ("id", "received", "customer_name", "channel", "language", "subject", "kind", "priority", "status")
@@ -84,6 +89,13 @@ class Layout:
 
     def route(self, bucket: int) -> Path:
         return self.directory / "routes" / f"{bucket:02x}.json"
+
+    def mail_ids(self, bucket: int) -> Path:
+        """The Message-ID index's file for `bucket` (see `bucket_of`)."""
+        return self.directory / MAIL_IDS / f"{bucket:02x}.json"
+
+    def attachment(self, digest: str) -> Path:
+        return self.directory / ATTACHMENTS / digest[:2] / digest
 
     def shard_numbers(self) -> list[int]:
         """The shards present on disk, in order."""

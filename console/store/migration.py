@@ -1,4 +1,4 @@
-"""From older layouts to the current one (schema 4), using the store's own API.
+"""From older layouts to the current one (schema 5), using the store's own API.
 
 - Schema 1 (the first release: everything in one `desk.json`): the old file is read, checked and placed
   in the current layout with its notes and history; only once everything is written is it renamed to
@@ -12,6 +12,11 @@
   inbox file is made again with the column of first replies (derived data, so a kill part way only means
   doing it again), and the schema says 4: an older agent-console would not know a journal or a backup
   that names a replies log, so it refuses the desk with one line instead.
+
+- Schema 4 (before mail): nothing to move either; the follow-ups logs, the Message-ID index and the
+  attachments begin with the first mail. The inbox files are made again with the column of restarted
+  clocks, and the schema says 5, so an older agent-console, which would leave the new files out of its
+  backups and miss a restarted clock, refuses the desk.
 
 While a migration is under way `store.json` already says the current schema (with `migrating`), so an older
 agent-console sharing the desk refuses it with one line rather than writing the old layout into it.
@@ -48,8 +53,8 @@ def migrate(store: Store) -> None:
         migrating = meta.get("migrating")
         if (not meta and (store.directory / V1_FILE).exists()) or migrating in (True, 1):
             _from_v1(store)
-        elif meta.get("schema") in (2, 3) or migrating in (2, 3):
-            if meta.get("schema") in (2, 3):
+        elif meta.get("schema") in (2, 3, 4) or migrating in (2, 3, 4):
+            if meta.get("schema") in (2, 3, 4):
                 _set_meta(store, schema=SCHEMA_VERSION, migrating=meta["schema"])
             if meta.get("schema") == 2 or migrating == 2:
                 _from_v2(store)

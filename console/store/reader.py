@@ -3,7 +3,7 @@ old or new, never half written; files read for many records are parsed again onl
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from console.store.errors import StoreCorrupt, StoreOpenToAll, UnknownComplaint
 from console.store.files import AppendOnlyStorage, parse_json, parse_tables, read_bytes, unavailable
 from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_key
-from console.store.records import Change, Complaint, Note, Reply
+from console.store.mail import attachment_bytes, customer_messages_by_complaint, customer_messages_of, known_message_ids
+from console.store.records import Attachment, Change, Complaint, CustomerMessage, Note, Reply
 from console.store.replies import replies_by_complaint, replies_of
 
 
@@ -213,6 +214,22 @@ class DeskReader:
     def replies(self, complaint_id: str) -> list[Reply]:
         """The complaint's replies to the customer, oldest first."""
         return replies_of(self, complaint_id)
+
+    def customer_messages(self, complaint_id: str) -> list[CustomerMessage]:
+        """The customer's later messages in the complaint's conversation, oldest first."""
+        return customer_messages_of(self, complaint_id)
+
+    def customer_messages_by_complaint(self) -> dict[str, list[CustomerMessage]]:
+        """Every later message from a customer, grouped by complaint, oldest first (for an export)."""
+        return customer_messages_by_complaint(self)
+
+    def known_message_ids(self, ids: Iterable[str]) -> dict[str, str]:
+        """Of these Message-IDs, those the desk knows -> the complaint each belongs to (one call per batch)."""
+        return known_message_ids(self, ids)
+
+    def attachment_bytes(self, attachment: Attachment) -> bytes:
+        """The kept bytes of a mail's file, checked against its digest (StoreCorrupt: gone or different)."""
+        return attachment_bytes(self, attachment)
 
     def replies_by_complaint(self) -> dict[str, list[Reply]]:
         """Every reply, grouped by complaint, oldest first (one pass for an export)."""

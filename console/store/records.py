@@ -82,6 +82,11 @@ class Complaint(NamedTuple):
     """When the customer's latest message that is owed a reply came: the first-response clock runs from here
     (None: from `received`)."""
 
+    @property
+    def clock_start(self) -> datetime:
+        """Where the first-response clock runs from: the customer's latest message owed a reply."""
+        return self.clock_from or self.received
+
     @staticmethod
     def tick_key(playbook: str, step: str) -> str:
         return f"{playbook}/{step}"
@@ -172,6 +177,16 @@ class ImportResult(NamedTuple):
     """Ids already present whose stored content differs from the imported one (kept as stored)."""
 
 
+class MailResult(NamedTuple):
+    """What `Store.add_mail` did: complaints added, customer messages joined to their conversation, mails
+    (complaints or messages) that were there already, and the complaints it reopened."""
+
+    added: int
+    joined: int
+    already_present: int
+    reopened: tuple[str, ...] = ()
+
+
 class Summary(NamedTuple):
     """A complaint as the inbox shows it: no message body, no contact details, `received` as UTC ISO text
     (which sorts by time) and the keys of ticked steps as one space-separated text."""
@@ -190,6 +205,14 @@ class Summary(NamedTuple):
     ticked: str
     first_response: str
     """When the first reply was stored (UTC ISO text), "" when none was."""
+    clock_from: str = ""
+    """When the first-response clock restarted (a customer's later message; UTC ISO text), "" when it runs
+    from `received`."""
+
+    @property
+    def clock_start(self) -> str:
+        """Where the first-response clock runs from (UTC ISO text)."""
+        return self.clock_from or self.received
 
     @property
     def received_at(self) -> datetime:

@@ -32,11 +32,11 @@ def reply_fields(document: Mapping[str, Any]) -> Reply:
         raise ValueError(f"a reply needs {', '.join(REPLY_FIELDS)} as text")
     return Reply(
         document["id"], document["complaint_id"], document["text"], document["language"], document["author"],
-        _shown_time(document["at"]),
+        shown_time(document["at"]),
     )  # fmt: skip
 
 
-def _shown_time(value: object) -> datetime:
+def shown_time(value: object) -> datetime:
     """A reply's time, one that every time zone can show: "9999-12-31T23:00-05:00" passes the last day
     Python holds once in UTC, and a hand-edited log line with it crashed `show` instead of being damage."""
     moment = parse_time(str(value))

@@ -1,7 +1,7 @@
 """The only module that works with TinyDB tables: a desk in one data directory, made to scale and to be
 shared.
 
-Layout (schema 4), every TinyDB file written whole and atomically, every log append-only:
+Layout (schema 5), every TinyDB file written whole and atomically, every log append-only:
 
     store.json               meta: schema version, complaints placed so far, an import under way
     shards/NNNNN.json        up to 256 complaints: status, priority, assignee, playbook, ticks
@@ -13,6 +13,9 @@ Layout (schema 4), every TinyDB file written whole and atomically, every log app
     replies/NNNNN.jsonl      the shard's replies to customers, likewise (see `replies`)
     drafts/AGENT.json        each agent's unsaved replies and notes (see `drafts`; not the desk's data)
     routes/XX.json           which shard holds a complaint id, by a hash of the id
+    followups/NNNNN.jsonl    the customers' later messages (mail answering ours), likewise (see `mail`)
+    mailids/XX.json          which complaint a Message-ID belongs to, by a hash of the id (see `mail`)
+    attachments/XX/DIGEST    the files that came with mail, one per content (see `mail`)
     journal                  while a change of several files is written: what they held (see `journal`)
     presence/                who has which complaint open (see `presence`)
 
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +40,7 @@ from typing import Any, TypeVar
 
 from tinydb import Query
 
+from console.store import mail
 from console.store.atomic import UnsafeFile, make_folder, open_regular, remove_orphans, write_atomically
 from console.store.documents import (
     change_document,
@@ -74,8 +78,10 @@ from console.store.records import (
     FIELDS_WITH_HISTORY,
     Change,
     Complaint,
+    CustomerMessage,
     Draft,
     ImportResult,
+    MailResult,
     Note,
     Reply,
     new_note_id,
@@ -125,8 +131,8 @@ class Store(DeskReader):
     def _open(self) -> None:
         meta = self._meta() or {}
         version = meta.get("schema", SCHEMA_VERSION)
-        old = (not meta and (self.directory / V1_FILE).exists()) or version in (2, 3) or meta.get("migrating")
-        if old and version in (2, 3, SCHEMA_VERSION):
+        old = (not meta and (self.directory / V1_FILE).exists()) or version in (2, 3, 4) or meta.get("migrating")
+        if old and version in (2, 3, 4, SCHEMA_VERSION):
             from console.store.migration import migrate
 
             migrate(self)
@@ -192,7 +198,8 @@ class Store(DeskReader):
             table = transaction.table(self.layout.route(bucket), "routes")
             known = {row["id"] for row in table.all()}
             table.insert_multiple({"id": cid, "shard": shard} for cid, shard in ids.items() if cid not in known)
-        transaction.flush(lambda path: path.parent.name == "routes")
+        mail.index_placed(transaction)
+        transaction.flush(lambda path: path.parent.name in ("routes", "mailids"))
         transaction.set_meta(importing=False)
 
     def _drop_orphan_messages(self, transaction: Transaction) -> None:
@@ -257,6 +264,16 @@ class Store(DeskReader):
     ) -> Reply:  # fmt: skip
         """Store a reply (see `replies.add_reply`: a retry with its id stores nothing twice)."""
         return add_reply(self, complaint_id, text, language, author, reply_id, at)
+
+    def add_mail(
+        self, complaints: Sequence[Complaint], messages: Sequence[CustomerMessage], by: str = "mail"
+    ) -> MailResult:
+        """New complaints from mail and the customers' later messages, in one transaction (see `mail.add_mail`)."""
+        return mail.add_mail(self, complaints, messages, by)
+
+    def keep_attachment(self, data: bytes) -> str:
+        """Keep a file that came with mail; its digest (see `mail.keep_attachment`). Needs no lock."""
+        return mail.keep_attachment(self, data)
 
     def drafts(self, author: str) -> dict[tuple[str, str], Draft]:
         """The agent's unsaved replies and notes by (complaint id, kind). A damaged drafts file is moved
