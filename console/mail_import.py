@@ -137,12 +137,14 @@ class MailImporter:
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         skipped: list[Skipped] = []
         for item in fresh:
+            root = _root(item.keys.message_id, parent_of)
             try:
-                record = read_message(item.raw, item.position, self.default_language)
+                record = read_message(
+                    item.raw, item.position, self.default_language, detect=root == item.keys.message_id
+                )
             except BrokenMail as problem:
                 skipped.append(Skipped(item.position, str(problem)))
                 continue
-            root = _root(record.message_id, parent_of)
             if root == record.message_id:
                 complaints.append(self._complaint(record))
             elif root in known:
@@ -164,6 +166,12 @@ class MailImporter:
         result = self.store.add_mail(complaints, messages, by=self.by)
         return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
 
+    def _language(self, record: MailRecord) -> str:
+        """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""
+        from console.language_detection import detect_language
+
+        return detect_language(f"{record.subject}\n{record.body}") or self.default_language
+
     def _attachments(self, record: MailRecord) -> tuple[Attachment, ...]:
         return tuple(
             Attachment(item.name, item.content_type, len(item.data), self.store.keep_attachment(item.data))
@@ -177,7 +185,7 @@ class MailImporter:
             customer_name=record.name,
             customer_email=record.email,
             channel="email",
-            language=record.language,
+            language=record.language or self._language(record),
             subject=record.subject,
             body=record.body,
             kind=MAIL_KIND,

@@ -78,6 +78,7 @@ class MailRecord(NamedTuple):
     subject: str
     received: datetime
     language: str
+    """fi, et, hr or en; "" when not looked for."""
     body: str
     attachments: tuple[MailAttachment, ...]
 
@@ -375,18 +376,19 @@ def _first_line(text: str) -> str:
     return next((line.strip()[:120] for line in text.splitlines() if line.strip()), "")
 
 
-def read_message(raw: bytes, position: Position, default_language: str = "en") -> MailRecord:
+def read_message(raw: bytes, position: Position, default_language: str = "en", detect: bool = True) -> MailRecord:
     """The record of one raw message; BrokenMail when it is not readable mail (no sender, nothing in it, a
-    structure the parser cannot follow). `default_language` when the mail neither states nor shows one."""
+    structure the parser cannot follow). `default_language` when the mail neither states nor shows one; not
+    looked for (`detect=False`) where it is not wanted, as in a follow-up, which takes its complaint's."""
     try:
-        return _read(raw, position, default_language)
+        return _read(raw, position, default_language if detect else None)
     except BrokenMail:
         raise
     except PARSE_FAILURES as error:
         raise BrokenMail(_("cannot be read as mail: {problem}").format(problem=clean_line(str(error)))) from None
 
 
-def _read(raw: bytes, position: Position, default_language: str) -> MailRecord:
+def _read(raw: bytes, position: Position, default_language: str | None) -> MailRecord:
     message = email.message_from_bytes(raw, policy=_POLICY)
     name, address = _sender(message)
     leaves = list(_leaves(message))
@@ -396,8 +398,8 @@ def _read(raw: bytes, position: Position, default_language: str) -> MailRecord:
     subject = clean_line(_header(message, "Subject"))
     if not (subject or body.strip() or attachments):
         raise BrokenMail(_("nothing in it: no subject, no text, no attachment"))
-    language = _stated_language(message, body_part)
-    if language is None:
+    language = _stated_language(message, body_part) or ""
+    if not language and default_language is not None:
         from console.language_detection import detect_language
 
         language = detect_language(f"{subject}\n{body}") or default_language
