@@ -167,8 +167,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title=_("commands"), dest="command", metavar=_("COMMAND"))
 
-    importer = command("import", _("import complaints from JSON, JSON Lines or CSV"))
+    importer = command("import", _("import complaints from JSON, JSON Lines, CSV or mail (mbox, Maildir)"))
     importer.arguments.add_argument("files", nargs="+", type=Path, metavar=file_metavar, help=_("the files to import"))
+    importer.options.add_argument(
+        "--watch", action="store_true", help=_("keep importing the mail that arrives in the Maildir folder FILE")
+    )
     add_arguments(importer.options)
     importer.parser.formatter_class, importer.parser.epilog = _ImportHelpFormatter, FIELDS_EPILOG
 
@@ -499,6 +502,10 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     if command in ("check", "backup", "seed"):
         return {"check": _check, "backup": _backup, "seed": _seed}[command](store, arguments, playbooks)
     if command == "import":
+        from console import mail_import
+
+        if mail_import.wants_mail(arguments):
+            return mail_import.run(store, playbooks, arguments)
         return _import(store, playbooks, arguments)
     targets = targets_for(config.response_targets)
     if command == "set":

@@ -1,0 +1,154 @@
+"""Importing a mailbox against what Python takes just to parse it, in the same run.
+
+An mbox of N messages is written (the demo complaints' texts in their charsets: ISO-8859-15 Finnish,
+Windows-1250 Croatian, Windows-1257 Estonian, UTF-8 English; every seventh HTML only, every fifth a reply to
+an earlier one, one in a hundred with an attachment). Then, each in a process of its own:
+  (a) parse only: `mailbox.mbox` and `email` with the default policy read every message and its body;
+  (b) `agent-console import` of it into an empty desk;
+  (c) the same import again (it adds nothing).
+Targets (issue 14): (b) at most 1.5 × (a); (c) no slower than (b).
+
+    python benchmarks/mail_import.py [--count 10000] [--runs 1] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from email.header import Header
+from email.utils import format_datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHARSETS = {"fi": "iso-8859-15", "hr": "windows-1250", "et": "windows-1257", "en": "utf-8"}
+PARSE_ONLY = """
+import email, mailbox, sys
+from email import policy
+box = mailbox.mbox(sys.argv[1], create=False)
+count = 0
+for key in box.iterkeys():
+    message = email.message_from_bytes(box.get_bytes(key), policy=policy.default)
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is not None:
+        body.get_content()
+    count += 1
+print(count)
+"""
+
+
+def _texts() -> list[tuple[str, str, str, str]]:
+    records = json.loads((ROOT / "data" / "demo" / "complaints.json").read_text("utf-8"))
+    return [(r["customer_name"], r["language"], r["subject"], r["body"]) for r in records]
+
+
+def _charset(wanted: str, *texts: str) -> str:
+    """The language's legacy charset where it holds every letter (a dash or a quote may not fit), else UTF-8."""
+    try:
+        for text in texts:
+            text.encode(wanted)
+    except UnicodeEncodeError:
+        return "utf-8"
+    return wanted
+
+
+def _message(number: int, rng: random.Random, texts: list[tuple[str, str, str, str]], when: datetime) -> bytes:
+    name, language, subject, body = texts[number % len(texts)]
+    charset = _charset(CHARSETS[language], name, subject, body)
+    headers = [
+        f"From: {Header(name, charset).encode()} <customer{number}@example.com>",
+        f"Subject: {Header(f'{subject} #{number}', charset).encode()}",
+        f"Date: {format_datetime(when)}",
+        f"Message-ID: <bench-{number}@example.com>",
+        "MIME-Version: 1.0",
+    ]
+    if number % 5 == 4 and number > 10:
+        parent = rng.randrange(0, number - 1)
+        headers += [f"In-Reply-To: <bench-{parent}@example.com>", f"References: <bench-{parent}@example.com>"]
+    encoded_body = body.encode(charset)
+    if number % 7 == 3:
+        html = "<html><body>" + "".join(f"<p>{line}</p>" for line in body.split("\n") if line) + "</body></html>"
+        part = f"Content-Type: text/html; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n".encode()
+        part += html.encode(charset)
+    else:
+        part = f"Content-Type: text/plain; charset={charset}\nContent-Transfer-Encoding: 8bit\n\n".encode()
+        part += encoded_body
+    if number % 100 == 50:
+        attachment = base64.encodebytes(rng.randbytes(3000))
+        headers.append('Content-Type: multipart/mixed; boundary="b"')
+        return (
+            "\n".join(headers).encode()
+            + b"\n\n--b\n"
+            + part
+            + b"\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"receipt.pdf\"\n"
+            + b"Content-Transfer-Encoding: base64\n\n"
+            + attachment
+            + b"--b--\n"
+        )
+    return "\n".join(headers).encode() + b"\n" + part + b"\n"
+
+
+def write_mbox(path: Path, count: int) -> None:
+    rng = random.Random(14)
+    texts = _texts()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    with path.open("wb") as file:
+        for number in range(count):
+            when = start + timedelta(minutes=3 * number)
+            file.write(f"From customer{number}@example.com {when.strftime('%a %b %d %H:%M:%S %Y')}\n".encode())
+            for line in _message(number, rng, texts, when).splitlines(keepends=True):
+                file.write(b">" + line if line.startswith(b"From ") else line)
+            file.write(b"\n")
+
+
+def timed(*command: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *command],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LANGUAGE": "en"},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - start, done.stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=1, help="the best of RUNS for each figure")
+    parser.add_argument("--keep", type=Path, help="write the mbox and desks here and keep them")
+    arguments = parser.parse_args()
+    folder = arguments.keep or Path(tempfile.mkdtemp(prefix="mail-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    mbox = folder / "bench.mbox"
+    write_mbox(mbox, arguments.count)
+    print(f"{arguments.count} messages, {mbox.stat().st_size / 1e6:.1f} MB")
+    parse, first, again = [], [], []
+    summary = ""
+    for run in range(arguments.runs):
+        seconds, parsed = timed("-c", PARSE_ONLY, str(mbox))
+        assert int(parsed) == arguments.count, parsed
+        parse.append(seconds)
+        desk = folder / f"desk-{run}"
+        seconds, summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
+        first.append(seconds)
+        seconds, again_summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
+        again.append(seconds)
+        print(f"run {run + 1}: {summary}\n       again: {again_summary}")
+    a, b, c = min(parse), min(first), min(again)
+    print(f"(a) parse only (mailbox + email, default policy): {a:.2f} s")
+    print(f"(b) agent-console import into an empty desk:      {b:.2f} s  = {b / a:.2f} x (a)  (target <= 1.5)")
+    print(f"(c) the same import again:                        {c:.2f} s  = {c / b:.2f} x (b)  (target <= 1)")
+
+
+if __name__ == "__main__":
+    main()

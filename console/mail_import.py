@@ -1,0 +1,307 @@
+"""`agent-console import` of mail: an mbox file or a Maildir folder into the desk, and `--watch MAILDIR`.
+
+The Message-ID is the key. A message the desk knows (as a complaint, a customer's follow-up or a reply it
+sent) is counted and left; a message that answers a known one (In-Reply-To / References) joins that
+complaint's conversation; any other becomes a complaint "M-…" on the email channel. A broken message is
+named by its position and skipped; the rest is imported. Messages are taken BATCH at a time: their keys are
+read from the raw header blocks, looked up in one call, and only the new ones are parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from console.i18n import _, match_language, ngettext
+from console.importing import ImportFileError
+from console.mail_reader import (
+    BrokenMail,
+    MailRecord,
+    MessageKeys,
+    NotMail,
+    Position,
+    is_mail,
+    message_keys,
+    raw_messages,
+    read_message,
+)
+from console.safe_text import clean_line
+from console.store import Attachment, Complaint, CustomerMessage
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+
+    from console.playbooks import Playbooks
+    from console.store import Store
+
+BATCH = 1000
+"""Messages looked up, parsed and stored together: one lookup and one transaction (two with threads) each."""
+SKIPPED_SHOWN = 20
+PROGRESS_FROM = 200
+"""A progress bar for mailboxes at least this big (and only on a terminal)."""
+MAIL_KIND = "complaint"
+
+
+class MailImportError(ImportFileError):
+    """A path or option of a mail import that cannot be used: one line (shown as an import error is)."""
+
+    def __init__(self, message: str) -> None:
+        ValueError.__init__(self, message)
+
+
+class Skipped(NamedTuple):
+    position: Position
+    problem: str
+
+
+class MailImportResult(NamedTuple):
+    added: int = 0
+    joined: int = 0
+    already_present: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    reopened: tuple[str, ...] = ()
+
+    def plus(self, other: MailImportResult) -> MailImportResult:
+        """Both results together (counts added, lists joined)."""
+        return MailImportResult(
+            self.added + other.added,
+            self.joined + other.joined,
+            self.already_present + other.already_present,
+            self.skipped + other.skipped,
+            self.reopened + other.reopened,
+        )
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.added or self.joined or self.skipped)
+
+
+def mail_complaint_id(message_id: str) -> str:
+    """A mail complaint's id: "M-" and ten letters or digits of its Message-ID's SHA-256 (CONTRACTS)."""
+    digest = hashlib.sha256(message_id.encode("utf-8")).digest()
+    return "M-" + base64.b32encode(digest).decode("ascii")[:10].upper()
+
+
+class _Pending(NamedTuple):
+    position: Position
+    raw: bytes
+    keys: MessageKeys
+
+
+class MailImporter:
+    """Imports batches of raw messages into one desk."""
+
+    def __init__(self, store: Store, playbook: str, default_language: str = "en", by: str = "mail") -> None:
+        self.store = store
+        self.playbook = playbook
+        self.default_language = default_language
+        self.by = by
+
+    def import_messages(
+        self, messages: Iterable[tuple[Position, bytes]], advance: Callable[[int], None] = lambda _count: None
+    ) -> MailImportResult:
+        """Every message, BATCH at a time; `advance(n)` after each batch."""
+        result = MailImportResult()
+        iterator = iter(messages)
+        seen: set[str] = set()  # Message-IDs met in this import: a mailbox may hold one twice
+        while batch := list(islice(iterator, BATCH)):
+            result = result.plus(self._import_batch(batch, seen))
+            advance(len(batch))
+        return result
+
+    def _import_batch(self, batch: list[tuple[Position, bytes]], seen: set[str]) -> MailImportResult:
+        pending = [_Pending(position, raw, message_keys(raw)) for position, raw in batch]
+        asked = {pending.keys.message_id for pending in pending}
+        asked.update(parent for item in pending for parent in item.keys.parents)
+        known = self.store.known_message_ids(asked)
+        fresh: list[_Pending] = []
+        present = 0
+        for item in pending:
+            if item.keys.message_id in known or item.keys.message_id in seen:
+                present += 1
+            else:
+                seen.add(item.keys.message_id)
+                fresh.append(item)
+        here = {item.keys.message_id: item for item in fresh}
+        parent_of = {
+            item.keys.message_id: next((p for p in item.keys.parents if p in known or p in here), None)
+            for item in fresh
+        }
+        complaints: list[Complaint] = []
+        messages: list[CustomerMessage] = []
+        later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
+        skipped: list[Skipped] = []
+        for item in fresh:
+            root = _root(item.keys.message_id, parent_of)
+            try:
+                record = read_message(
+                    item.raw, item.position, self.default_language, detect=root == item.keys.message_id
+                )
+            except BrokenMail as problem:
+                skipped.append(Skipped(item.position, str(problem)))
+                continue
+            if root == record.message_id:
+                complaints.append(self._complaint(record))
+            elif root in known:
+                messages.append(self._message(record, known[root]))
+            else:
+                later.append((record, root))
+        result = self.store.add_mail(complaints, messages, by=self.by)
+        total = MailImportResult(result.added, result.joined, present + result.already_present, (), result.reopened)
+        if later:
+            total = total.plus(self._join_later(later))
+        return total._replace(skipped=tuple(skipped))
+
+    def _join_later(self, later: list[tuple[MailRecord, str]]) -> MailImportResult:
+        """Follow-ups of complaints stored a moment ago: their ids as stored (one may have taken "-2"). A
+        follow-up whose first message was broken becomes a complaint of its own."""
+        stored = self.store.known_message_ids({root for _record, root in later})
+        complaints = [self._complaint(record) for record, root in later if root not in stored]
+        messages = [self._message(record, stored[root]) for record, root in later if root in stored]
+        result = self.store.add_mail(complaints, messages, by=self.by)
+        return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
+
+    def _language(self, record: MailRecord) -> str:
+        """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""
+        from console.language_detection import detect_language
+
+        return detect_language(f"{record.subject}\n{record.body}") or self.default_language
+
+    def _attachments(self, record: MailRecord) -> tuple[Attachment, ...]:
+        return tuple(
+            Attachment(item.name, item.content_type, len(item.data), self.store.keep_attachment(item.data))
+            for item in record.attachments
+        )
+
+    def _complaint(self, record: MailRecord) -> Complaint:
+        return Complaint(
+            id=mail_complaint_id(record.message_id),
+            received=record.received,
+            customer_name=record.name,
+            customer_email=record.email,
+            channel="email",
+            language=record.language or self._language(record),
+            subject=record.subject,
+            body=record.body,
+            kind=MAIL_KIND,
+            playbook=self.playbook,
+            message_id=record.message_id,
+            attachments=self._attachments(record),
+        )
+
+    def _message(self, record: MailRecord, complaint_id: str) -> CustomerMessage:
+        return CustomerMessage(
+            id=record.message_id,
+            complaint_id=complaint_id,
+            text=record.body,
+            at=record.received,
+            subject=record.subject,
+            attachments=self._attachments(record),
+        )
+
+
+def _root(message_id: str, parent_of: dict[str, str | None]) -> str:
+    """The first message of `message_id`'s thread as far as this batch and the desk know it: the message itself
+    when it answers nothing known, a known Message-ID, or a new message of this batch."""
+    current, visited = message_id, {message_id}
+    while (parent := parent_of.get(current)) is not None and parent not in visited:
+        visited.add(parent)
+        current = parent
+    return current
+
+
+# The command line
+
+
+def default_language(defaults: Sequence[str]) -> str:
+    """The language for mail that neither states nor shows one: `--default language=…`, else English."""
+    for item in defaults:
+        name, _equals, value = item.partition("=")
+        if name.strip().lower() in ("language", "lang"):
+            language = match_language(value.strip())
+            if language is None:
+                raise MailImportError(
+                    _("--default {given}: the language must be fi, et, hr or en").format(given=repr(item))
+                )
+            return language
+    return "en"
+
+
+def wants_mail(arguments: Namespace) -> bool:
+    """Whether `import` was given mail (an mbox file or a Maildir folder) or `--watch`."""
+    return bool(getattr(arguments, "watch", False)) or any(is_mail(path) for path in arguments.files)
+
+
+def run(store: Store, playbooks: Playbooks, arguments: Namespace) -> int:
+    """`import` of mail paths, or `import --watch MAILDIR`: the summary on stdout, skipped messages on stderr."""
+    paths: list[Path] = arguments.files
+    not_mail = [path for path in paths if not is_mail(path)]
+    if not_mail:
+        problem = _("{path}: neither an mbox file nor a Maildir folder (import mail and JSON or CSV files apart)")
+        raise MailImportError(problem.format(path=not_mail[0]))
+    importer = MailImporter(
+        store, playbooks.for_kind(MAIL_KIND).id, default_language(getattr(arguments, "default", None) or ())
+    )
+    if getattr(arguments, "watch", False):
+        from console.mail_watch import watch
+
+        return watch(importer, paths)
+    total = MailImportResult()
+    for path in paths:
+        result = _import_path(importer, path)
+        report_skipped(path, result.skipped)
+        total = total.plus(result)
+    print(summary(total))
+    if total.reopened:
+        print(reopened_line(total.reopened))
+    return 0
+
+
+def _import_path(importer: MailImporter, path: Path) -> MailImportResult:
+    try:
+        mailbox = raw_messages(path)
+    except (NotMail, OSError) as error:
+        raise MailImportError(str(error) if isinstance(error, NotMail) else f"{path}: {error.strerror}") from None
+    if len(mailbox) < PROGRESS_FROM or not sys.stderr.isatty():
+        return importer.import_messages(mailbox)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(_("Importing mail"), total=len(mailbox))
+        return importer.import_messages(mailbox, lambda count: progress.advance(task, count))
+
+
+def summary(result: MailImportResult) -> str:
+    """One line: what was added, joined, already there and skipped."""
+    parts = (
+        ngettext("Imported {count} new complaint from mail", "Imported {count} new complaints from mail", result.added),
+        ngettext("{count} follow-up joined its complaint", "{count} follow-ups joined their complaints", result.joined),
+        ngettext("{count} was already present", "{count} were already present", result.already_present),
+        ngettext("{count} skipped.", "{count} skipped.", len(result.skipped)),
+    )
+    counts = (result.added, result.joined, result.already_present, len(result.skipped))
+    return ", ".join(part.format(count=count) for part, count in zip(parts, counts, strict=True))
+
+
+def report_skipped(path: Path, skipped: Sequence[Skipped]) -> None:
+    """Each skipped message on stderr, by its position (the first SKIPPED_SHOWN)."""
+    for item in skipped[:SKIPPED_SHOWN]:
+        where = item.position.describe()
+        print(_("{path}: {where}: skipped: {problem}").format(path=path, where=where, problem=item.problem),
+              file=sys.stderr)  # fmt: skip
+    if len(skipped) > SKIPPED_SHOWN:
+        more = len(skipped) - SKIPPED_SHOWN
+        print(ngettext("… and {count} more skipped", "… and {count} more skipped", more).format(count=more),
+              file=sys.stderr)  # fmt: skip
+
+
+def reopened_line(reopened: Sequence[str]) -> str:
+    ids = [clean_line(complaint_id) for complaint_id in reopened]
+    return ngettext("Reopened {ids}.", "Reopened {ids}.", len(ids)).format(ids=", ".join(ids))

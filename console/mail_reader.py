@@ -1,0 +1,418 @@
+"""Mail as records: the messages of an mbox file or a Maildir folder, read with `mailbox` and `email` (the
+default policy), decoded into what a complaint needs. Pure: no store, no UI.
+
+Reading is two steps so that a re-import is cheap: `message_keys` finds a message's Message-ID and the ones
+it answers in its raw header block (no parse), and only a message the desk does not know yet is parsed in
+full by `read_message`. A message that cannot be read raises `BrokenMail`, which names the problem; the
+caller reports it with the message's `Position` and goes on with the next.
+"""
+
+from __future__ import annotations
+
+import email
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.errors import MessageError
+from email.message import Message
+from email.policy import EmailPolicy
+from pathlib import Path
+from typing import NamedTuple
+
+from console.i18n import _, match_language
+from console.safe_text import clean, clean_line
+
+MAILDIR_FOLDERS = ("cur", "new")
+"""Where a Maildir's delivered messages are; tmp/ holds those still being written, never read."""
+_MBOX_START = b"From "
+_MADE_UP_DOMAIN = "mail.agent-console.invalid"
+_ID_IN_BRACKETS = re.compile(r"<([^<>]*)>")
+_ID_HEADERS = re.compile(rb"^(message-id|in-reply-to|references)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+PARSE_FAILURES = (MessageError, ValueError, LookupError, TypeError, AttributeError, IndexError, RecursionError)
+"""What the `email` package raises on a message it cannot make sense of (its header parser meets hostile input
+with IndexError or AttributeError, a deep MIME tree with RecursionError)."""
+
+
+class Position(NamedTuple):
+    """Where a message is: its number in the mailbox (from 1) and the line of its "From " line (an mbox), or its
+    file (a Maildir: "new/NAME")."""
+
+    number: int
+    line: int = 0
+    file: str = ""
+
+    def describe(self) -> str:
+        if self.file:
+            return _("file {name}").format(name=clean_line(self.file))
+        return _("message {number} (line {line})").format(number=self.number, line=self.line)
+
+
+class BrokenMail(ValueError):
+    """A message that is not readable mail: the text says why."""
+
+
+class MailAttachment(NamedTuple):
+    name: str
+    """From the mail, cleaned: no folders, no control characters ("" when it gave none)."""
+    content_type: str
+    data: bytes
+
+
+class MessageKeys(NamedTuple):
+    """What a message is called and what it answers, from its header block alone."""
+
+    message_id: str
+    """Without <>; made up from a hash of the message's bytes when it has none (stable across imports)."""
+    parents: tuple[str, ...]
+    """The Message-IDs it answers, nearest first: In-Reply-To, then References from the last."""
+
+
+class MailRecord(NamedTuple):
+    position: Position
+    message_id: str
+    parents: tuple[str, ...]
+    name: str
+    email: str
+    subject: str
+    received: datetime
+    language: str
+    """fi, et, hr or en; "" when not looked for."""
+    body: str
+    attachments: tuple[MailAttachment, ...]
+
+
+class NotMail(ValueError):
+    """The path is neither an mbox file nor a Maildir folder."""
+
+
+def is_maildir(path: Path) -> bool:
+    return path.is_dir() and all((path / folder).is_dir() for folder in MAILDIR_FOLDERS)
+
+
+def is_mbox(path: Path) -> bool:
+    """An mbox file starts with a "From " line."""
+    if not path.is_file():  # a fifo would block the read
+        return False
+    try:
+        with path.open("rb") as file:
+            return file.read(len(_MBOX_START)) == _MBOX_START
+    except OSError:
+        return False
+
+
+def is_mail(path: Path) -> bool:
+    return is_maildir(path) or is_mbox(path)
+
+
+class Mailbox:
+    """The messages of an mbox file or a Maildir folder, counted when opened, read one by one (as bytes, in
+    mailbox order) when iterated."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if is_maildir(path):
+            self._files: list[tuple[str, Path]] | None = maildir_files(path)
+            self._lines: list[int] = []
+        elif is_mbox(path):
+            self._files, self._lines = None, _from_line_numbers(path)
+        else:
+            raise NotMail(_("{path}: neither an mbox file nor a Maildir folder").format(path=path))
+
+    def __len__(self) -> int:
+        return len(self._lines) if self._files is None else len(self._files)
+
+    def __iter__(self) -> Iterator[tuple[Position, bytes]]:
+        if self._files is None:
+            yield from _mbox_messages(self.path, self._lines)
+            return
+        for number, (name, file) in enumerate(self._files, start=1):
+            data = read_maildir_file(file)
+            if data is not None:
+                yield Position(number, file=name), data
+
+
+def raw_messages(path: Path) -> Mailbox:
+    """The mbox file or Maildir folder at `path` (NotMail when it is neither)."""
+    return Mailbox(path)
+
+
+def maildir_files(path: Path) -> list[tuple[str, Path]]:
+    """The delivered messages of a Maildir ("cur/NAME" or "new/NAME", file), oldest name first: a delivery's
+    name starts with its time. Dot files and anything not a regular file are left alone."""
+    found: list[tuple[str, Path]] = []
+    for folder in MAILDIR_FOLDERS:
+        try:
+            entries = list(os.scandir(path / folder))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+                found.append((f"{folder}/{entry.name}", Path(entry.path)))
+    found.sort(key=lambda item: item[0].split("/", 1)[1])
+    return found
+
+
+def maildir_key(name: str) -> str:
+    """A Maildir message's unique name, without its folder and ":2,FLAGS" info: the same after a mail client
+    moves it from new/ to cur/ or marks it read."""
+    return name.rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def read_maildir_file(file: Path) -> bytes | None:
+    """The file's bytes, or None when it is gone (a mail client moved or deleted it since it was listed)."""
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        descriptor = os.open(file, flags)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    with os.fdopen(descriptor, "rb") as opened:
+        return opened.read()
+
+
+def _mbox_messages(path: Path, lines: list[int]) -> Iterator[tuple[Position, bytes]]:
+    import mailbox
+
+    box = mailbox.mbox(path, create=False)
+    try:
+        for number, key in enumerate(box.iterkeys(), start=1):
+            line = lines[number - 1] if number <= len(lines) else 0
+            yield Position(number, line), box.get_bytes(key)
+    finally:
+        box.close()
+
+
+def _from_line_numbers(path: Path) -> list[int]:
+    """The line number of every "From " line: where `mailbox.mbox` starts a message (a line that starts with
+    "From "), counted apart because `mailbox` keeps only byte offsets."""
+    with path.open("rb") as file:
+        return [number for number, line in enumerate(file, start=1) if line.startswith(_MBOX_START)]
+
+
+def _header_block(raw: bytes) -> bytes:
+    ends = [end for end in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if end >= 0]
+    return raw[: min(ends)] if ends else raw
+
+
+def _ids(value: str) -> list[str]:
+    return ["".join(found.split()) for found in _ID_IN_BRACKETS.findall(value) if found.strip()]
+
+
+def _acceptable_id(value: str) -> bool:
+    return 0 < len(value) <= 250 and value.isprintable() and value.isascii()
+
+
+def message_keys(raw: bytes) -> MessageKeys:
+    """The Message-ID of a raw message and the ones it answers, read from its header block without parsing the
+    message (the first of each header counts)."""
+    values: dict[bytes, str] = {}
+    for match in _ID_HEADERS.finditer(_header_block(raw)):
+        values.setdefault(match.group(1).lower(), match.group(2).decode("ascii", "replace"))
+    own = values.get(b"message-id", "")
+    in_brackets = _ids(own)
+    message_id = in_brackets[0] if in_brackets else "".join(own.split())
+    if not _acceptable_id(message_id):
+        message_id = f"{hashlib.sha256(raw).hexdigest()[:40]}@{_MADE_UP_DOMAIN}"
+    references = _ids(values.get(b"references", ""))
+    parents = [*_ids(values.get(b"in-reply-to", "")), *reversed(references)]
+    unique = dict.fromkeys(parent for parent in parents if _acceptable_id(parent) and parent != message_id)
+    return MessageKeys(message_id, tuple(unique))
+
+
+def _unescaped(text: str) -> str:
+    """Header text the parser left with raw 8-bit bytes in it (as surrogates): read as UTF-8 or else as
+    Windows-1252, the two a header without RFC 2047 encoding is written in, in practice."""
+    if not any("\udc80" <= character <= "\udcff" for character in text):
+        return text
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+class _HeadersAsText(EmailPolicy):
+    """The default policy, except that a header is fetched as its (unfolded) text, not parsed into a header
+    object: the structure lookups (content type, charset, transfer encoding, file name) then cost a string
+    split each instead of a full RFC 5322 parse each time they are asked, which made a message's reading take
+    three times its parse. The few headers a record needs are decoded once each, below."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if hasattr(value, "name"):
+            return value
+        return "".join(value.splitlines())
+
+
+_POLICY = _HeadersAsText()
+
+
+def _header(message: Message, name: str) -> str:
+    """A header's text with RFC 2047 words decoded (any charset; an unknown one read as `decode_text` does)."""
+    value = message.get(name)
+    return decoded_words(str(value)) if value is not None else ""
+
+
+def decoded_words(raw: str) -> str:
+    if "=?" not in raw:
+        return _unescaped(raw)
+    from email.header import decode_header
+
+    try:
+        words = decode_header(raw)
+    except PARSE_FAILURES:
+        return _unescaped(raw)
+    decoded = []
+    for word, charset in words:
+        data = word if isinstance(word, bytes) else word.encode("raw-unicode-escape")
+        decoded.append(decode_text(data, charset) if charset else _unescaped(data.decode("raw-unicode-escape")))
+    return "".join(decoded)
+
+
+def decode_text(data: bytes, charset: str | None) -> str:
+    """Bytes of a text part in its declared charset; a wrong or unknown one falls back to UTF-8, then to
+    Windows-1252 (which takes any byte), so text is never lost for a bad label."""
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", "replace")
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    from email.utils import getaddresses
+
+    for name, address in getaddresses([str(value) for value in message.get_all("From", [])]):
+        mail = clean_line(_unescaped(address))
+        if "@" in mail.strip("@"):
+            return clean_line(decoded_words(name)) or mail.split("@", 1)[0], mail
+    raise BrokenMail(_("no sender address (From)"))
+
+
+def _received(message: Message) -> datetime:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(_header(message, "Date"))
+    except (ValueError, TypeError, IndexError):
+        return datetime.now(UTC)  # documented: a mail without a readable date counts as received now
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _text_of(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return ""
+    text = decode_text(payload, part.get_content_charset())
+    if part.get_content_subtype() == "html":
+        from console.html_text import html_to_text
+
+        return html_to_text(text)
+    return text
+
+
+def _body_part(leaves: list[Message]) -> Message | None:
+    """The text the customer wrote: the first plain text part that is no attachment, else the first HTML one."""
+    texts = [part for part in leaves if part.get_content_maintype() == "text" and not _is_attachment(part)]
+    plain = [part for part in texts if part.get_content_subtype() == "plain"]
+    html = [part for part in texts if part.get_content_subtype() == "html"]
+    return plain[0] if plain else html[0] if html else None
+
+
+def _is_attachment(part: Message) -> bool:
+    if part.get_content_disposition() == "attachment" or part.get_filename():
+        return True
+    return part.get_content_maintype() not in ("text", "multipart")
+
+
+def _clean_file_name(name: str) -> str:
+    name = clean_line(name).replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return "" if name in (".", "..") else name[:200]
+
+
+def _attachments(leaves: list[Message], body: Message | None) -> list[MailAttachment]:
+    found: list[MailAttachment] = []
+    for part in leaves:
+        if part is body or not _is_attachment(part):
+            continue
+        if part.get_content_type() == "message/rfc822":
+            inner = part.get_payload()
+            data = inner[0].as_bytes() if isinstance(inner, list) and isinstance(inner[0], Message) else b""
+        else:
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
+        name = _clean_file_name(decoded_words(part.get_filename() or ""))
+        found.append(MailAttachment(name, part.get_content_type(), data))
+    return found
+
+
+def _leaves(message: Message) -> Iterator[Message]:
+    """Every part that is not a container; an attached mail (message/rfc822) counts as one part."""
+    if message.is_multipart() and message.get_content_maintype() == "multipart":
+        for part in message.get_payload():
+            if isinstance(part, Message):
+                yield from _leaves(part)
+    else:
+        yield message
+
+
+def _stated_language(message: Message, body: Message | None) -> str | None:
+    for part in (body, message):
+        if part is None:
+            continue
+        for tag in _header(part, "Content-Language").split(","):
+            language = match_language(tag.strip()) if tag.strip() else None
+            if language is not None:
+                return language
+    return None
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip()[:120] for line in text.splitlines() if line.strip()), "")
+
+
+def read_message(raw: bytes, position: Position, default_language: str = "en", detect: bool = True) -> MailRecord:
+    """The record of one raw message; BrokenMail when it is not readable mail (no sender, nothing in it, a
+    structure the parser cannot follow). `default_language` when the mail neither states nor shows one; not
+    looked for (`detect=False`) where it is not wanted, as in a follow-up, which takes its complaint's."""
+    try:
+        return _read(raw, position, default_language if detect else None)
+    except BrokenMail:
+        raise
+    except PARSE_FAILURES as error:
+        raise BrokenMail(_("cannot be read as mail: {problem}").format(problem=clean_line(str(error)))) from None
+
+
+def _read(raw: bytes, position: Position, default_language: str | None) -> MailRecord:
+    message = email.message_from_bytes(raw, policy=_POLICY)
+    name, address = _sender(message)
+    leaves = list(_leaves(message))
+    body_part = _body_part(leaves)
+    body = clean(_text_of(body_part)).strip("\n") if body_part is not None else ""
+    attachments = tuple(_attachments(leaves, body_part))
+    subject = clean_line(_header(message, "Subject"))
+    if not (subject or body.strip() or attachments):
+        raise BrokenMail(_("nothing in it: no subject, no text, no attachment"))
+    language = _stated_language(message, body_part) or ""
+    if not language and default_language is not None:
+        from console.language_detection import detect_language
+
+        language = detect_language(f"{subject}\n{body}") or default_language
+    keys = message_keys(raw)
+    return MailRecord(
+        position=position,
+        message_id=keys.message_id,
+        parents=keys.parents,
+        name=name,
+        email=address,
+        subject=subject or _first_line(body),
+        received=_received(message),
+        language=language,
+        body=body,
+        attachments=attachments,
+    )

@@ -1,0 +1,105 @@
+"""`agent-console import --watch MAILDIR`: import mail as it arrives in a Maildir fed by mbsync, fetchmail or
+getmail, until Ctrl-C.
+
+The files are left where they are, not moved from new/ to cur/: the desk reads the Maildir, it does not own it.
+A mail program reading the same folder tells new mail by new/, and mbsync turns a ":2,S" flag into "read" on
+the shop's IMAP server. Leaving them costs nothing: a file is read once per run (its unique name is
+remembered, whatever folder or flags it has later), and on a restart the Message-ID lookup skips what the desk
+has after a header-only read. An MDA writes in tmp/ and moves the whole file into new/, so a half-written
+message is never seen; a file moved or deleted between listing and reading is looked for again next time.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+
+from console.i18n import _, format_moment
+from console.mail_import import MailImporter, MailImportError, reopened_line, report_skipped, summary
+from console.mail_reader import MAILDIR_FOLDERS, Position, is_maildir, maildir_files, maildir_key, read_maildir_file
+
+POLL_SECONDS = 0.2
+"""How often the folders are looked at: a message is in the desk well within the TUIs' 1.5 s poll."""
+RELIST_SECONDS = 2.0
+"""The folders are listed again at least this often even when their times did not change (a file system
+whose times are coarse could hide a delivery in the same tick as the last listing)."""
+
+
+class _Stop:
+    """Set by Ctrl-C or SIGTERM: the import under way finishes, then the watch ends."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, _signal: int, _frame: FrameType | None) -> None:
+        self.requested = True
+
+
+class MaildirWatch:
+    """The files of a Maildir not imported yet in this run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.done: set[str] = set()
+        self._stamps: tuple[int, ...] = ()
+        self._listed_at = 0.0
+
+    def _folder_stamps(self) -> tuple[int, ...]:
+        stamps = []
+        for folder in MAILDIR_FOLDERS:
+            try:
+                stamps.append(os.stat(self.path / folder).st_mtime_ns)
+            except FileNotFoundError:
+                stamps.append(0)
+        return tuple(stamps)
+
+    def arrived(self) -> list[tuple[str, Path]]:
+        """The files not imported yet, when the folders may have changed since they were last listed."""
+        stamps = self._folder_stamps()
+        now = time.monotonic()
+        if stamps == self._stamps and now - self._listed_at < RELIST_SECONDS:
+            return []
+        self._stamps, self._listed_at = stamps, now
+        return [(name, file) for name, file in maildir_files(self.path) if maildir_key(name) not in self.done]
+
+    def read(self, arrived: list[tuple[str, Path]]) -> Iterator[tuple[Position, bytes]]:
+        """The arrived files' bytes; one that vanished meanwhile is left for the next listing (its new name)."""
+        for number, (name, file) in enumerate(arrived, start=1):
+            data = read_maildir_file(file)
+            if data is not None:
+                self.done.add(maildir_key(name))
+                yield Position(number, file=name), data
+
+
+def watch(importer: MailImporter, paths: list[Path]) -> int:
+    """Import what each Maildir holds, then what arrives, until Ctrl-C or SIGTERM (exit 0, no traceback)."""
+    if len(paths) != 1 or not is_maildir(paths[0]):
+        raise MailImportError(_("--watch takes one Maildir folder (with cur/, new/ and tmp/)"))
+    path = paths[0]
+    stop = _Stop()
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    folder = MaildirWatch(path)
+    try:
+        print(_("Watching {path} for new mail; Ctrl-C stops.").format(path=path), flush=True)
+        while not stop.requested:
+            arrived = folder.arrived()
+            if arrived:
+                result = importer.import_messages(folder.read(arrived))
+                report_skipped(path, result.skipped)
+                if result.anything:
+                    print(f"{format_moment(datetime.now(UTC), width='short')} {summary(result)}", flush=True)
+                if result.reopened:
+                    print(reopened_line(result.reopened), flush=True)
+            if not stop.requested:
+                time.sleep(POLL_SECONDS)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    print(_("Stopped watching {path}.").format(path=path), file=sys.stderr)
+    return 0
