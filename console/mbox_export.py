@@ -32,6 +32,8 @@ from console.store.restore_records import ComplaintRecords, every_record
 SHOP = Address(display_name="", username="desk", domain="agent-console.invalid")
 """The shop's address when the config has no `[mail] from` (.invalid: never deliverable, RFC 2606)."""
 ID_DOMAIN = "agent-console.invalid"
+REPLY_HEADER = "X-Agent-Console-Reply"
+"""On the shop's replies (the customer's mail has none): what a mail import can leave out or take as ours."""
 _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
 
 
@@ -103,6 +105,8 @@ def mail_message(
         message["In-Reply-To"] = f"<{answered.message_id}>"
         message["References"] = " ".join(f"<{m.message_id}>" for m in earlier)
     message["X-Complaint-Id"] = clean_line(complaint.id)
+    if not mail.from_customer:
+        message[REPLY_HEADER] = mail.message_id  # the shop's own mail: an import can tell it from the customer's
     if _FROM_LINE.search(mail.text):
         message.set_content(mail.text, cte="quoted-printable")
         message.set_payload(_FROM_LINE.sub("=46rom ", str(message.get_payload())))
