@@ -70,8 +70,13 @@ def test_each_conversation_is_threaded_mail_with_the_stored_and_sent_message_ids
 def test_texts_and_files_read_back_exactly(desk: Store, tmp_path: Path) -> None:
     mails = [message_from(message) for message in read_back(desk, tmp_path / "out.mbox")]
     texts = [m.get_body(("plain",)).get_content() for m in mails]  # type: ignore[union-attr]
-    assert texts == ["Kuppi tuli rikki.\n", "Lähetättekö kuitin?\n", "Tässä kuitti.\n", "Kiitos, hyvitys on matkalla.\n",
-                     "From here on the parcel was wet.\n>From the box too.\nThat's all.\n"]  # fmt: skip
+    assert texts == [
+        "Kuppi tuli rikki.\n",
+        "Lähetättekö kuitin?\n",
+        "Tässä kuitti.\n",
+        "Kiitos, hyvitys on matkalla.\n",
+        "From here on the parcel was wet.\n>From the box too.\nThat's all.\n",
+    ]
     files = [[(part.get_filename(), part.get_content()) for part in m.iter_attachments()] for m in mails]
     assert files[0] == files[2] == [("kuitti.pdf", b"%PDF-1.4 receipt \x00\xff")]
     assert files[1] == files[3] == files[4] == []
