@@ -208,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
     value.add_argument("--unassign", action="store_true", help=_("leave them unassigned"))
     value.add_argument("--playbook", metavar="ID", help=_("switch them to the playbook ID"))
 
-    exporter = command("export", _("export every complaint with steps and notes"))
+    exporter = command("export", _("export the desk: json whole (import restores it), csv a row each, mbox as mail"))
     exporter.options.add_argument("--format", choices=EXPORT_FORMATS, required=True, help=_("output format"))
     exporter.options.add_argument(
         "-o", "--output", type=Path, metavar=file_metavar, help=_("write to FILE instead of stdout")
