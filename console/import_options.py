@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from console.i18n import _
+from console.i18n import _, ngettext
 from console.importing import (
     ERRORS_SHOWN,
     FIELDS,
@@ -157,7 +157,11 @@ def fields_help(kinds: tuple[str, ...]) -> str:
         "channel": _("email, phone, chat or web"),
         "language": _("fi, et, hr or en"),
         "body": _("what the customer wrote"),
-        "subject": _("default: the body's first line, cut to {count} characters").format(count=SUBJECT_LENGTH),
+        "subject": ngettext(
+            "default: the body's first line, cut to {count} character",
+            "default: the body's first line, cut to {count} characters",
+            SUBJECT_LENGTH,
+        ).format(count=SUBJECT_LENGTH),
         "customer_phone": _("the customer's phone number"),
         "kind": _("{kinds} (default: complaint)").format(kinds=", ".join(kinds)),
         "priority": _("low, normal, high or urgent (default: normal)"),
@@ -176,9 +180,12 @@ def fields_help(kinds: tuple[str, ...]) -> str:
         "    --default channel=web --default language=fi",
         "",
         *textwrap.wrap(
-            _(
+            ngettext(
                 "Every problem of the files is listed with its line (the first {count}); nothing is imported "
-                "while there is one. A file written by 'export --format json' restores that desk whole."
+                "while there is one. A file written by 'export --format json' restores that desk whole.",
+                "Every problem of the files is listed with its line (the first {count}); nothing is imported "
+                "while there is one. A file written by 'export --format json' restores that desk whole.",
+                ERRORS_SHOWN,
             ).format(count=ERRORS_SHOWN),
             HELP_WIDTH,
         ),

@@ -98,7 +98,8 @@ def problems_message(problems: Sequence[ImportFileError]) -> str:
     lines = [heading.format(count=len(problems))]
     lines.extend("  " + problem.args[0] for problem in problems[:ERRORS_SHOWN])
     if len(problems) > ERRORS_SHOWN:
-        lines.append("  " + _("… and {count} more").format(count=len(problems) - ERRORS_SHOWN))
+        more = len(problems) - ERRORS_SHOWN
+        lines.append("  " + ngettext("… and {count} more", "… and {count} more", more).format(count=more))
     return "\n".join(lines)
 
 
