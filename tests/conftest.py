@@ -69,6 +69,16 @@ def make_complaint(number: int, **values: object) -> Complaint:
 
 
 @pytest.fixture
+def cli_desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty desk the command line uses by default ($AGENT_CONSOLE_DATA), its messages in English."""
+    directory = tmp_path / "desk"
+    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    return directory
+
+
+@pytest.fixture
 def small_store(tmp_path: Path) -> Store:
     """Three complaints of known content: T-3 newest, all open, cancellation playbook (5 steps)."""
     store = Store(tmp_path / "small")

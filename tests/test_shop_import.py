@@ -22,12 +22,8 @@ WEBSHOP_OPTIONS = (
 
 
 @pytest.fixture
-def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "desk"
-    monkeypatch.setenv("AGENT_CONSOLE_DATA", str(directory))
-    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        monkeypatch.delenv(variable, raising=False)
-    return directory
+def desk(cli_desk: Path) -> Path:
+    return cli_desk
 
 
 def write(path: Path, text: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tinydb import Query
 from tinydb.table import Table
@@ -29,6 +29,8 @@ from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_
 from console.store.mail import attachment_bytes, customer_messages_by_complaint, customer_messages_of, known_message_ids
 from console.store.records import Attachment, Change, Complaint, CustomerMessage, Delivery, Note, Reply
 from console.store.replies import replies_by_complaint, replies_of
+
+LogRecord = TypeVar("LogRecord", Note, Change)
 
 
 class DeskReader:
@@ -249,14 +251,18 @@ class DeskReader:
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""
-        grouped: dict[str, list[Note]] = {}
+        return self._log_by_complaint("notes", read_note)
+
+    def _log_by_complaint(self, name: str, read: Callable[[Path, Any], LogRecord]) -> dict[str, list[LogRecord]]:
+        """Every record of a log table, grouped by complaint, oldest first (stable: as logged at equal times)."""
+        grouped: dict[str, list[LogRecord]] = {}
         for number in self.layout.shard_numbers():
-            path = self.layout.notes(number)
-            for document in self.log("notes", number).all():
-                note = read_note(path, document)
-                grouped.setdefault(note.complaint_id, []).append(note)
-        for notes in grouped.values():
-            notes.sort(key=lambda note: note.at)
+            path = self.layout.log(name, number)
+            for document in self.log(name, number).all():
+                item = read(path, document)
+                grouped.setdefault(item.complaint_id, []).append(item)
+        for items in grouped.values():
+            items.sort(key=lambda item: item.at)
         return grouped
 
     def history(self, complaint_id: str) -> list[Change]:
@@ -268,12 +274,4 @@ class DeskReader:
 
     def history_by_complaint(self) -> dict[str, list[Change]]:
         """Every change, grouped by complaint, oldest first (one pass for an export)."""
-        grouped: dict[str, list[Change]] = {}
-        for number in self.layout.shard_numbers():
-            path = self.layout.history(number)
-            for document in self.log("history", number).all():
-                change = read_change(path, document)
-                grouped.setdefault(change.complaint_id, []).append(change)
-        for changes in grouped.values():
-            changes.sort(key=lambda change: change.at)
-        return grouped
+        return self._log_by_complaint("history", read_change)
