@@ -290,6 +290,10 @@ def _import(store: Store, playbooks: Playbooks, arguments: argparse.Namespace) -
     from console.desk_import import import_desk, is_desk_document
 
     if any(is_desk_document(path) for path in arguments.files):
+        if arguments.map or arguments.default or arguments.date_format:
+            raise UserError(
+                i18n._("an agent-console export has its own fields: --map, --default and --date-format do not apply")
+            )
         import_desk(store, playbooks, arguments.files)
         return 0
     kinds = playbooks.kinds()

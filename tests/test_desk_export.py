@@ -214,3 +214,7 @@ def test_a_cut_off_document_is_one_line(lived_in: Store, tmp_path: Path, capsys:
     )
     assert status == 2 and "an agent-console export is imported on its own" in err
     assert Store(tmp_path / "fresh").complaints() == []
+    status, _out, err = run_cli(capsys, "--data-dir", str(tmp_path / "fresh"), "import", str(tmp_path / "out.json"),
+                                "--default", "language=fi")  # fmt: skip
+    assert status == 2 and "--map, --default and --date-format do not apply" in err
+    assert Store(tmp_path / "fresh").complaints() == []
