@@ -8,6 +8,7 @@ import base64
 import json
 from typing import Any
 
+from console.collector import paused
 from console.record_json import to_plain
 from console.safe_text import json_escaped
 from console.store import Store
@@ -42,4 +43,5 @@ def desk_document(store: Store) -> dict[str, Any]:
 
 
 def export_desk(store: Store) -> str:
-    return json_escaped(json.dumps(desk_document(store), ensure_ascii=False, indent=1)) + "\n"
+    with paused():  # many records and no cycles among them: the collector would only walk them again and again
+        return json_escaped(json.dumps(desk_document(store), ensure_ascii=False, indent=1)) + "\n"
