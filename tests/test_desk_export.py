@@ -1,5 +1,7 @@
 """The lossless export (`export --format json`) and importing it: the same desk again, byte for byte."""
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -218,3 +220,12 @@ def test_a_cut_off_document_is_one_line(lived_in: Store, tmp_path: Path, capsys:
                                 "--default", "language=fi")  # fmt: skip
     assert status == 2 and "--map, --default and --date-format do not apply" in err
     assert Store(tmp_path / "fresh").complaints() == []
+
+
+def test_the_csv_export_still_neutralises_a_formula_the_json_keeps(
+    lived_in: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _err = run_cli(capsys, "--data-dir", str(lived_in.directory), "export", "--format", "csv")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out, newline=""))}
+    assert status == 0 and rows["T-3"]["body"].startswith("'=cmd|")
+    assert lived_in.complaint("T-3").body.startswith("=cmd|")
