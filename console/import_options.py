@@ -141,7 +141,7 @@ def read_options(
     """The options as given on the command line, checked (ImportOptionError: one line naming the option)."""
     formats = _date_formats(date_formats)
     return ImportOptions(
-        columns=MappingProxyType(_columns(maps)),
+        columns=tuple(_columns(maps).items()),
         defaults=MappingProxyType(_defaults(defaults, kinds, formats)),
         date_formats=formats,
     )

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -49,21 +50,28 @@ def field_name(name: str) -> str:
 
 
 class ImportOptions(NamedTuple):
-    """How a file's columns become fields: `columns` (a column's key, see `column_key` -> field) before
-    the usual names, `defaults` (field -> value) where a record has none, `date_formats` (strptime) for
-    `received`, tried in order, instead of ISO 8601."""
+    """How a file's columns become fields: `columns` (pairs of a column's key, see `column_key`, and the
+    field it fills) before the usual names, `defaults` (field -> value) where a record has none,
+    `date_formats` (strptime) for `received`, tried in order, instead of ISO 8601."""
 
-    columns: Mapping[str, str] = MappingProxyType({})
+    columns: tuple[tuple[str, str], ...] = ()
     defaults: Mapping[str, str] = MappingProxyType({})
     date_formats: tuple[str, ...] = ()
 
     def field_of(self, column: str) -> str | None:
         """The field a column fills; None for a column whose usual field a mapped column fills instead."""
-        key = column_key(column)
-        if key in self.columns:
-            return self.columns[key]
-        field = field_name(column)
-        return None if field in self.columns.values() else field
+        return _field_of(self.columns, column)
+
+
+@cache
+def _field_of(columns: tuple[tuple[str, str], ...], column: str) -> str | None:
+    """Asked for every value of every record, of a few column names: worked out once each."""
+    mapped = dict(columns)
+    key = column_key(column)
+    if key in mapped:
+        return mapped[key]
+    field = field_name(column)
+    return None if field in mapped.values() else field
 
 
 PLAIN = ImportOptions()
@@ -179,9 +187,10 @@ def _language(value: str) -> str:
     return language
 
 
+@cache
 def field_checks(kinds: tuple[str, ...], date_formats: tuple[str, ...] = ()) -> dict[str, Callable[[str], Any]]:
     """What each checked field's text becomes (ValueError says why it cannot): `--default` is checked
-    with these too."""
+    with these too. Made once per set of kinds and formats (a file's records share them)."""
     return {
         "id": _id,
         "received": lambda value: _received(value, date_formats),
@@ -307,7 +316,7 @@ def _csv_header(path: Path, names: list[str], options: ImportOptions) -> None:
     keys = {column_key(name) for name in names}
     problems = [
         _("--map names column {column}, which the header lacks").format(column=repr(column))
-        for column in options.columns
+        for column, _field in options.columns
         if column not in keys
     ]
     filled = {options.field_of(name) for name in names} | set(options.defaults)
@@ -405,11 +414,6 @@ def _read(
     if not complaints and not problems:
         problems.append(ImportFileError(path, None, _("holds no complaints")))
     return complaints
-
-
-def read_complaints(path: Path, kinds: tuple[str, ...], options: ImportOptions = PLAIN) -> list[Complaint]:
-    """Every complaint in the file, or ImportProblems naming every problem found."""
-    return read_files([path], kinds, options)
 
 
 def read_files(paths: Sequence[Path], kinds: tuple[str, ...], options: ImportOptions = PLAIN) -> list[Complaint]:
