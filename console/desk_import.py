@@ -90,6 +90,14 @@ def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -
                     )
                 )
     replies = {reply.id for reply in lists["replies"] if reply is not None}
+    for number, reply in enumerate(lists["replies"]):
+        if reply is not None and reply.language not in LANGUAGES:
+            problems.append(
+                _("{where}: {field} {value} is not one of {allowed}").format(
+                    where=f"{where}.replies[{number}]", field="language", value=repr(reply.language),
+                    allowed=", ".join(LANGUAGES),
+                )
+            )  # fmt: skip
     for number, delivery in enumerate(lists["deliveries"]):
         if delivery is not None and delivery.reply_id not in replies:
             problems.append(_("{where}: no reply {id} to the complaint").format(

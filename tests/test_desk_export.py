@@ -171,6 +171,8 @@ TAMPERINGS: list[tuple[str, Callable[[dict[str, Any]], object], str]] = [  # com
      "the bytes do not match their digest"),
     ("file gone", lambda d: d["attachments"].pop(next(iter(d["attachments"]))), "attachments: lacks the file"),
     ("file size", lambda d: d["complaints"][0]["attachments"][0].update(size=1), "the bytes are not the size given"),
+    ("reply language", lambda d: d["complaints"][1]["replies"][0].update(language="sv"),
+     "complaints[1].replies[0]: language 'sv' is not one of en, fi, et, hr"),
     ("delivery of no reply", lambda d: d["complaints"][0]["deliveries"][0].update(reply_id="r-9"),
      "complaints[0].deliveries[0]: no reply 'r-9' to the complaint"),
     ("follow-up twice", lambda d: d["complaints"][0]["customer_messages"].append(d["complaints"][0]["customer_messages"][0]),  # noqa: E501
