@@ -1,14 +1,14 @@
 """The Message-ID index at a big desk: what an import of mail pays to learn which of its messages the desk
 knows already (`Store.known_message_ids`, one call per batch).
 
-A desk of `--size` complaints is filled by `Store.add_mail` (every complaint with its Message-ID, so the index
-holds them all). Then, in the same run:
+A desk of `--size` complaints is filled by `Store.add_mail`, `--batch` at a call (every complaint with its
+Message-ID, so the index holds them all). Then, in the same run:
 
 - `known_message_ids` for `--batch` ids (half of them known, half new), in a fresh Store (every index file
   read and parsed: an import's first batch) and again in the same Store (the files' stat unchanged: a later
   batch);
 - the baselines: the same lookups in a plain dict of every Message-ID (what nothing on disk could beat), and
-  `add_mail` of `--batch` new complaints (the work the lookup decides about).
+  `add_mail` of `--batch` new complaints in one call (the work the lookup decides about).
 
     python benchmarks/mail_ids.py [--size 100000] [--batch 10000] [--runs 5]
 """
@@ -28,7 +28,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from console.store import Complaint, Store
-from console.store.layout import IMPORT_BATCH
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -62,8 +61,8 @@ def main() -> None:
         desk = scratch / "desk"
         store = Store(desk)
         start = time.perf_counter()
-        for first in range(0, size, IMPORT_BATCH):
-            store.add_mail([mail(number) for number in range(first, min(first + IMPORT_BATCH, size))], [])
+        for first in range(0, size, batch):
+            store.add_mail([mail(number) for number in range(first, min(first + batch, size))], [])
         print(f"desk of {size} mail complaints filled in {time.perf_counter() - start:.1f} s")
 
         wanted = [mail(number).message_id for number in range(size - batch // 2, size + batch - batch // 2)]
@@ -78,8 +77,7 @@ def main() -> None:
         in_memory = median_ms(lambda: {i: known[i] for i in wanted if i in known}, arguments.runs)
         fresh = [mail(number) for number in range(size + batch, size + 2 * batch)]
         start = time.perf_counter()
-        for first in range(0, batch, IMPORT_BATCH):
-            store.add_mail(fresh[first : first + IMPORT_BATCH], [])
+        store.add_mail(fresh, [])
         adding = (time.perf_counter() - start) * 1000
 
         print(f"known_message_ids of {batch} ids ({len(expected)} known) at {size} complaints:")

@@ -34,9 +34,7 @@ def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     return store
 
 
-async def test_a_follow_up_reopens_and_the_clock_runs_from_it_until_a_reply(
-    desk: Store, playbooks: Playbooks
-) -> None:
+async def test_a_follow_up_reopens_and_the_clock_runs_from_it_until_a_reply(desk: Store, playbooks: Playbooks) -> None:
     clock = Clock(FOLLOW_UP + timedelta(hours=3))
     app = ConsoleApp(desk, playbooks, "tester", "en", now=clock)
     async with app.run_test(size=(80, 24)) as pilot:
