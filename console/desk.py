@@ -306,7 +306,9 @@ class DeskService:
         drafts = self.load_drafts()
         mine = {kind: draft for (cid, kind), draft in drafts.drafts.items() if cid == complaint_id}
         others = self._others_now(complaint_id)
-        return ComplaintLoad(complaint, notes, others, replies, MappingProxyType(mine), drafts.problem, sending)
+        return ComplaintLoad(
+            complaint, notes, others, replies, MappingProxyType(mine), drafts.problem, sending=sending
+        )  # fmt: skip
 
     def load_drafts(self) -> DraftsLoad:
         """This agent's drafts. A damaged drafts file is set aside (kept) and said once: drafts start afresh."""

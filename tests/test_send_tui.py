@@ -48,13 +48,13 @@ async def test_ctrl_t_in_the_editor_saves_and_sends_and_the_conversation_says_se
 
 
 async def test_a_refusal_shows_as_failed_in_words_and_m_sends_it_once_fixed(
-    store: Store, playbooks: Playbooks, tmp_path: Path
+    store: Store, playbooks: Playbooks, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")  # the state is read in words, not colours
     store.add_reply("T-1", "Poštovana, evo odgovora.", "hr", "ivana")
     keeper = Keeper(refused={"ana@kupac.example"})
     with smtp_server(keeper) as port:
         app = ConsoleApp(store, playbooks, "ivana", "en", config=load_config(mail_config(tmp_path, port)))
-        app.no_color = True  # the state is read in words, not colours
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press("enter")
