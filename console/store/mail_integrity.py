@@ -32,9 +32,7 @@ def mail_file_name(name: str) -> bool:
     return ids is not None and int(ids.group(1), 16) < ROUTE_BUCKETS
 
 
-def check_followups(
-    store: Store, number: int, homes: dict[str, int] | None, report: Report, digests: set[str]
-) -> None:
+def check_followups(store: Store, number: int, homes: dict[str, int] | None, report: Report, digests: set[str]) -> None:
     """The shard's log of customers' later messages: each one of its complaints'; their files noted."""
     path = store.layout.log(TABLE, number)
     try:
