@@ -26,8 +26,15 @@ from tinydb import Query
 
 from console.response_clock import CLOCK_STOPPED
 from console.store.atomic import make_folder, read_regular, write_atomically
-from console.store.documents import attachments_document, attachments_record, change_document, parse_time, record
-from console.store.errors import StoreCorrupt, UnknownComplaint
+from console.store.documents import (
+    attachments_document,
+    attachments_record,
+    change_document,
+    parse_routes,
+    parse_time,
+    record,
+)
+from console.store.errors import StoreCorrupt
 from console.store.files import parse_tables, unavailable
 from console.store.layout import ATTACHMENTS, bucket_of
 from console.store.records import Attachment, Change, Complaint, CustomerMessage, MailResult, utc_now
@@ -195,38 +202,51 @@ def _fresh_complaints(
     """The complaints to add (an id taken by another mail's complaint given a suffix: "-2", "-3" …) and how
     many are stored already (their Message-ID is known, or, without one, their id)."""
     fresh: list[Complaint] = []
-    taken: set[str] = set()
     mail_ids: set[str] = set()
     present = 0
+    unknown = []
     for complaint in complaints:
         if complaint.message_id and (complaint.message_id in mail_ids or index.get(complaint.message_id)):
             present += 1
             continue
+        mail_ids.add(complaint.message_id)
+        unknown.append(complaint)
+    routed = _routed(store, [complaint.id for complaint in unknown])
+    taken: set[str] = set()
+    for complaint in unknown:
         candidate, suffix = complaint.id, 1
-        while True:
+        while candidate in taken or candidate in routed:
             stored = None if candidate in taken else _stored_message_id(store, transaction, candidate)
-            if candidate not in taken and stored is None:
-                break
             if stored is not None and (stored == complaint.message_id or not complaint.message_id):
                 candidate = ""  # this very mail (its index entry lost), or a complaint not from mail
                 break
             suffix += 1
             candidate = f"{complaint.id}-{suffix}"
+            routed |= _routed(store, [candidate])
         if not candidate:
             present += 1
             continue
         taken.add(candidate)
-        mail_ids.add(complaint.message_id)
         fresh.append(complaint._replace(id=candidate))
     return fresh, present
 
 
-def _stored_message_id(store: Store, transaction: Transaction, complaint_id: str) -> str | None:
-    """The Message-ID of the stored complaint `complaint_id` ("" when it came otherwise), None when none is."""
-    try:
-        number = store.shard_of(complaint_id)
-    except UnknownComplaint:
-        return None
+def _routed(store: Store, complaint_ids: list[str]) -> set[str]:
+    """Those of `complaint_ids` the desk holds (under the lock the routes are complete): each routes file
+    looked at once, however many ids it has to answer for."""
+    by_bucket: dict[int, list[str]] = {}
+    for complaint_id in complaint_ids:
+        by_bucket.setdefault(bucket_of(complaint_id), []).append(complaint_id)
+    found: set[str] = set()
+    for bucket, ids in by_bucket.items():
+        routes: dict[str, int] = store._parsed(store.layout.route(bucket), parse_routes) or {}
+        found.update(complaint_id for complaint_id in ids if complaint_id in routes)
+    return found
+
+
+def _stored_message_id(store: Store, transaction: Transaction, complaint_id: str) -> str:
+    """The Message-ID of the stored complaint `complaint_id` ("" when it came otherwise)."""
+    number = store.shard_of(complaint_id)
     message = transaction.table(store.layout.messages(number), "messages").get(Query().id == complaint_id)
     value = "" if message is None else message.get("message_id", "")
     return value if isinstance(value, str) else ""
