@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from textual import events
@@ -17,7 +18,7 @@ from textual.screen import Screen
 
 from console import labels
 from console.collector import Pause
-from console.config import Config
+from console.config import Config, config_path
 from console.desk import AddNote, AddReply, DeskService, SaveDraft
 from console.i18n import (
     N_,
@@ -32,7 +33,15 @@ from console.playbooks import Playbooks
 from console.query import query_help
 from console.safe_text import clean_line
 from console.screens.desk import DeskScreen
-from console.screens.desk_worker import Polled, PollFailed, Saved, SaveFailed, in_background
+from console.screens.desk_worker import (
+    Polled,
+    PollFailed,
+    RepliesSent,
+    Saved,
+    SaveFailed,
+    SendingFailed,
+    in_background,
+)
 from console.screens.inbox import InboxScreen
 from console.screens.too_small import TooSmallScreen, too_small
 from console.store import Store
@@ -182,6 +191,45 @@ class ConsoleApp(App[None]):
 
     def on_save_failed(self, message: SaveFailed) -> None:
         self.notify(_("Not saved: {error}").format(error=labels.store_error(message.error)), severity="error")
+
+    def mail_ready(self) -> bool:
+        """Whether replies can be sent by mail (the config file has a `[mail]` table); if not, says so."""
+        if self.config.mail is None:
+            path = self.config.path or config_path()
+            self.notify(
+                _("No [mail] table in {path}: replies cannot be sent by mail.").format(path=path), severity="error"
+            )
+        return self.config.mail is not None
+
+    def send_replies(self, complaint_id: str, only: frozenset[str] | None = None) -> None:
+        """Send the complaint's unsent replies by mail (`only`: just these) on a worker; each one's line is
+        said when done, on whichever screen is up then."""
+        mail = self.config.mail
+        if mail is None or not self.mail_ready():
+            return
+        job = partial(self.service.send_replies, complaint_id, mail, self.config.agent.name, only)
+        in_background(self, job, RepliesSent, SendingFailed, group="send-mail")
+        self.notify(_("Sending by mail…"))
+
+    def on_replies_sent(self, message: RepliesSent) -> None:
+        report = message.result
+        if report.problem is not None:
+            self.notify(_("Not sent: {problem}").format(problem=report.problem), severity="error", timeout=15)
+        elif report.failed:
+            self.notify("\n".join(report.lines), severity="error", timeout=15)
+        elif report.lines:
+            self.notify("\n".join(report.lines))
+        else:
+            self.notify(_("Nothing to send: every reply to {id} is sent.").format(id=clean_line(report.complaint_id)))
+        screen = self._desk_screen()
+        if screen is not None:
+            screen.reload(keep_position=True)
+
+    def on_sending_failed(self, message: SendingFailed) -> None:
+        self.notify(_("Not sent: {problem}").format(problem=labels.store_error(message.error)), severity="error")
+        screen = self._desk_screen()
+        if screen is not None:
+            screen.reload(keep_position=True)
 
     def known_agents(self) -> list[str]:
         """The agents seen on the desk (anyone with a complaint assigned) and this one, for completing a

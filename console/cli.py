@@ -22,6 +22,7 @@ from console.playbooks import PlaybookError, Playbooks, load_playbooks
 from console.reply_command import ReplyInputError, add_reply_arguments, run_reply, takes_words
 from console.response_clock import DEFAULT_TARGETS, targets_for
 from console.safe_text import clean_line, visible
+from console.send_command import CannotSend, add_send_arguments, run_send
 from console.store import Change, Store, StoreError, UnknownComplaint
 from console.store.atomic import write_atomically
 from console.store.records import utc_now
@@ -180,6 +181,9 @@ def _parser() -> argparse.ArgumentParser:
 
     replier = command("reply", _("store a reply to the customer, in the complaint's language"))
     add_reply_arguments(replier.options, replier.arguments)
+
+    sender = command("send", _("send a complaint's unsent replies by mail (the config file's [mail] table)"))
+    add_send_arguments(sender.options, sender.arguments)
 
     setter = command("set", _("change status, priority, assignee or playbook of complaints (kept as history)"))
     setter.arguments.add_argument("ids", nargs="*", metavar="ID", help=_("the complaints' ids"))
@@ -492,6 +496,8 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return _set(store, playbooks, agent, arguments, targets)
     if command == "reply":
         return run_reply(store, agent, arguments)
+    if command == "send":
+        return run_send(store, config, agent, arguments)
     if command == "attachment":
         return run_attachment(store, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
@@ -594,7 +600,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError, ReplyInputError, AttachmentError, ConfigError) as error:
+    except (ImportFileError, UserError, ReplyInputError, AttachmentError, ConfigError, CannotSend) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:

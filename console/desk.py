@@ -15,11 +15,13 @@ from types import MappingProxyType
 from typing import TypeAlias
 
 from console import i18n
+from console.config import MailConfig
 from console.first_page import FirstPage, read_page, write_page
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.response_clock import targets_for
 from console.store import Change, Complaint, CustomerMessage, Note, Store, StoreError, StoreUnavailable
+from console.store.deliveries import SendState
 from console.store.drafts import DraftsSetAside
 from console.store.presence import Presence, Viewer
 from console.store.records import Draft, Reply, utc_now
@@ -64,6 +66,8 @@ class ComplaintLoad:
     """This agent's unsaved texts for the complaint, by kind ("reply", "note")."""
     drafts_problem: DraftsSetAside | None = None
     """The agent's drafts file could not be read and was set aside: say so once."""
+    sending: Mapping[str, SendState] = field(default_factory=lambda: MappingProxyType({}))
+    """Where the sending by mail of each reply tried stands, by reply id."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,16 @@ class ComposeLoad:
 class HistoryLoad:
     complaint_id: str
     changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class SendReport:
+    """A complaint's replies sent by mail (or not): a line for each, or one problem for all."""
+
+    complaint_id: str
+    lines: tuple[str, ...] = ()
+    failed: int = 0
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -289,13 +303,15 @@ class DeskService:
         complaint = self.store.complaint(complaint_id)
         notes = tuple(self.store.notes(complaint_id))
         replies = tuple(self.store.replies(complaint_id))
+        sending = MappingProxyType(self.store.send_states(complaint_id))
         later = tuple(self.store.customer_messages(complaint_id))
         self._show_presence()
         drafts = self.load_drafts()
         mine = {kind: draft for (cid, kind), draft in drafts.drafts.items() if cid == complaint_id}
+        others = self._others_now(complaint_id)
         return ComplaintLoad(
-            complaint, notes, self._others_now(complaint_id), replies, later, MappingProxyType(mine), drafts.problem
-        )
+            complaint, notes, others, replies, later, MappingProxyType(mine), drafts.problem, sending=sending
+        )  # fmt: skip
 
     def load_drafts(self) -> DraftsLoad:
         """This agent's drafts. A damaged drafts file is set aside (kept) and said once: drafts start afresh."""
@@ -319,6 +335,24 @@ class DeskService:
         """After the changes already asked for: `s` then `h` shows the status change."""
         self.flush()
         return HistoryLoad(complaint_id, tuple(self.store.history(complaint_id)))
+
+    def send_replies(
+        self, complaint_id: str, mail: MailConfig, agent_name: str | None, only: frozenset[str] | None = None
+    ) -> SendReport:
+        """Send the complaint's unsent replies by mail (`only`: just these), after the changes already asked
+        for (a reply just saved). Not on the writer's thread: a slow server holds up no other change."""
+        from console.mail_out import UnsendableReply  # smtplib and email only when mail is sent
+        from console.sending import send_unsent
+
+        self.flush()
+        try:
+            outcomes = send_unsent(self.store, mail, complaint_id, self.agent, agent_name, self.now, only=only)
+        except UnsendableReply as error:
+            return SendReport(complaint_id, problem=str(error))
+        finally:
+            self._wrote()
+        failed = sum(1 for outcome in outcomes if not outcome.sent)
+        return SendReport(complaint_id, tuple(outcome.line for outcome in outcomes), failed)
 
     # Polling and presence
 

@@ -21,6 +21,7 @@ from console.store import (
 if TYPE_CHECKING:
     from console.playbooks import Playbooks
     from console.store import Change
+    from console.store.deliveries import SendState
 
 _STATUS = {"open": N_("open"), "waiting": N_("waiting"), "resolved": N_("resolved")}
 _PRIORITY = {"low": N_("low"), "normal": N_("normal"), "high": N_("high"), "urgent": N_("urgent")}
@@ -99,3 +100,20 @@ def store_error(error: StoreError) -> str:
             path=error.path, version=error.version
         )
     return str(error)
+
+
+def send_state(state: SendState | None) -> str:
+    """Where a reply's sending by mail stands, in words (they read without colour): "sent 4.12. 14:03",
+    "not sent", "sending…", "failed: …", "may have been sent 4.12. 14:03"."""
+    from console.i18n import format_moment
+
+    if state is None:
+        return _("not sent")
+    at = format_moment(state.at, width="short")
+    if state.state == "sent":
+        return _("sent {at}").format(at=at)
+    if state.state == "sending":
+        return _("sending…")
+    if state.state == "failed":
+        return _("failed: {problem}").format(problem=clean_line(state.problem))
+    return _("may have been sent {at}").format(at=at)  # cut short, or the connection broke at the end

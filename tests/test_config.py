@@ -69,7 +69,7 @@ def test_a_file_named_on_the_command_line_must_exist(tmp_path: Path) -> None:
         ('[agent]\ncontact = ["a"]\n', "agent.contact: must be text in quotes"),
         ('[agent]\nname = "  "\n', "agent.name: is empty"),
         ('[agent]\nnmae = "Maija"\n', "agent.nmae: unknown key (known: name, contact)"),
-        ('[agnet]\nname = "Maija"\n', "agnet: unknown table (known: [agent], [response])"),
+        ('[agnet]\nname = "Maija"\n', "agnet: unknown table (known: [agent], [response], [mail])"),
         ('agent = "Maija"\n', "agent: must be a table, [agent]"),
         ('[response]\nurgent = "1x"\n', "response.urgent: '1x' is not a time such as"),
         ('[response]\nurgent = "0h"\n', "response.urgent: '0h' is not a time such as"),

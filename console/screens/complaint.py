@@ -33,6 +33,7 @@ from console.screens.desk_worker import (
 from console.screens.hand_on import HandOnMessages, copy_text, save_text_to_file
 from console.screens.history import HistoryScreen
 from console.store import Complaint
+from console.store.deliveries import SendState
 from console.store.records import Reply
 from console.widgets.checklist import Checklist, ChecklistView, StepView
 from console.widgets.conversation import Conversation, Entry
@@ -51,6 +52,7 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
         Binding("c", "copy_reply", N_("Copy a reply"), show=False),
         Binding("f", "reply_to_file", N_("Save a reply to a file"), show=False),
         Binding("h", "history", N_("History"), show=False),
+        Binding("m", "send_mail", N_("Send replies by mail"), show=False),
         *[Binding(str(number), f"tick({number})", N_("Tick step by number"), show=False) for number in range(1, 10)],
     ]
 
@@ -285,6 +287,10 @@ class ComplaintScreen(HandOnMessages, DeskScreen):
     def action_reply(self) -> None:
         self.desk.open_editor(self.complaint_id, "reply")
 
+    def action_send_mail(self) -> None:
+        """Send the replies not sent yet (in the order written), on a worker; the conversation says how it went."""
+        self.desk.send_replies(self.complaint_id)
+
     def action_copy_reply(self) -> None:
         self._with_reply(lambda reply: copy_text(self, reply.text))
 
@@ -330,12 +336,14 @@ def first_response(complaint: Complaint, now: datetime, targets: Mapping[str, ti
     return _("reply due in {left}").format(left=format_age(now, due)), False
 
 
-def reply_label(reply: Reply) -> str:
-    return _("Reply ({language}) · {author} · {at}").format(
+def reply_label(reply: Reply, sending: Mapping[str, SendState] | None = None) -> str:
+    """Who wrote the reply when, and (`sending` given) whether it went out by mail."""
+    label = _("Reply ({language}) · {author} · {at}").format(
         language=clean_line(language_in_ui(reply.language)),
         author=clean_line(reply.author),
         at=format_moment(reply.at, width="short"),
     )
+    return label if sending is None else f"{label} · {labels.send_state(sending.get(reply.id))}"
 
 
 def conversation(load: ComplaintLoad) -> list[Entry]:
@@ -362,7 +370,7 @@ def conversation(load: ComplaintLoad) -> list[Entry]:
         label = _("Customer · {customer} · {at}").format(customer=customer, at=format_moment(message.at, width="short"))
         written.append((message.at, Entry("customer", label, clean(message.text), lines)))
     for reply in load.replies:
-        written.append((reply.at, Entry("reply", reply_label(reply), clean(reply.text))))
+        written.append((reply.at, Entry("reply", reply_label(reply, load.sending), clean(reply.text))))
     for note in load.notes:
         label = _("Note (internal) · {author} · {at}").format(
             author=clean_line(note.author), at=format_moment(note.at, width="short")

@@ -54,7 +54,10 @@ class DraftNotKept(Failed, bubble=False):
 class ComposeScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), show=True),
-        Binding("escape", "back", N_("Back"), show=True),
+        Binding("ctrl+t,f6", "send", N_("Send"), show=True),
+        # Esc is every dialog's and editor's way back (the line under the text says so too): its place in the
+        # keys line went to Send, which 80 columns in Finnish could not hold beside the others.
+        Binding("escape", "back", N_("Back"), show=False),
         Binding("ctrl+o,f2", "phrases", N_("Phrases"), show=True),
         Binding("ctrl+l,f4", "reply_language", N_("Reply language"), show=True),
         Binding("f1", "app.help", N_("Help"), show=True),
@@ -256,13 +259,21 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         self.notify(_("The reply is now in {language}.").format(language=language_in_ui(self.language)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("reply_language", "phrases") and self.kind != "reply":
+        if action in ("reply_language", "phrases", "send") and self.kind != "reply":
             return False  # a note is in the agent's own language, and no phrase is for it
         return super().check_action(action, parameters)
 
     # Saving
 
     def action_save(self) -> None:
+        self._save_text(send=False)
+
+    def action_send(self) -> None:
+        """Save the reply and send it by mail (on a worker; the conversation then says how it went)."""
+        if self.desk.mail_ready():
+            self._save_text(send=True)
+
+    def _save_text(self, send: bool) -> None:
         text = self.query_one(ReplyArea).text
         if not text.strip():
             empty = _("An empty reply is not saved.") if self.kind == "reply" else _("An empty note is not saved.")
@@ -271,7 +282,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         if self.saving or self.complaint is None:
             return
         if not self.findings:
-            self._store(text)
+            self._store(text, send)
             return
         listed = "; ".join(f"«{clean_line(f.text)}» ({phrases.kind_name(f.kind)})" for f in self.findings)
         count = len(self.findings)
@@ -281,7 +292,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
 
         def answered(save: bool | None) -> None:
             if save:
-                self._store(text)
+                self._store(text, send)
             else:
                 self.query_one(ReplyArea).focus()
 
@@ -289,7 +300,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
 
         self.app.push_screen(ConfirmDialog(question), answered)
 
-    def _store(self, text: str) -> None:
+    def _store(self, text: str, send: bool = False) -> None:
         self.saving = True
         self._draft_later()
         self._say_state(_("saving…"))
@@ -299,11 +310,12 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         warnings = len(self.findings)
         if self.kind == "reply":
             language = self.language
-            self._change(lambda cid: AddReply(cid, text, language, item_id), partial(self._stored, warnings))
+            then = partial(self._stored, warnings, send)
+            self._change(lambda cid: AddReply(cid, text, language, item_id), then)
         else:
-            self._change(lambda cid: AddNote(cid, text, item_id), partial(self._stored, warnings))
+            self._change(lambda cid: AddNote(cid, text, item_id), partial(self._stored, warnings, False))
 
-    def _stored(self, warnings: int, _outcome: Outcome) -> None:
+    def _stored(self, warnings: int, send: bool, outcome: Outcome) -> None:
         self.saving = False
         self._say_state(_("saved"))
         if self._draft:  # the draft has become the reply
@@ -315,6 +327,8 @@ class ComposeScreen(HandOnMessages, DeskScreen):
             said = _("Note saved.")
         self.dismiss(None)
         self.notify(said)
+        if send and outcome.reply is not None:
+            self.desk.send_replies(self.complaint_id, only=frozenset({outcome.reply.id}))
 
     def not_saved(self, edit: object) -> None:
         self.saving = False

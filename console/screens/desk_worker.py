@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 from textual.dom import DOMNode
 from textual.message import Message
 
-from console.desk import ComplaintLoad, HistoryLoad, InboxLoad, Outcome, Poll
+from console.desk import ComplaintLoad, HistoryLoad, InboxLoad, Outcome, Poll, SendReport
 from console.store import StoreError
 
 ResultT = TypeVar("ResultT")
@@ -75,6 +75,14 @@ class Saved(Done[Outcome], bubble=False):
 
 class SaveFailed(Failed, bubble=False):
     """A change was refused (locked for too long, disk full…): nothing of it is stored."""
+
+
+class RepliesSent(Done[SendReport], bubble=False):
+    """Replies sent by mail, or not: a line for each (the app hears of it, whichever screen is up)."""
+
+
+class SendingFailed(Failed, bubble=False):
+    """The desk refused before anything was sent (locked for too long, damaged)."""
 
 
 class Polled(Done[Poll], bubble=False):

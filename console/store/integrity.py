@@ -27,6 +27,8 @@ from console.store.atomic import (
     open_regular,
     read_regular,
 )
+from console.store.deliveries import TABLE as DELIVERIES
+from console.store.deliveries import delivery_record
 from console.store.documents import (
     change_record,
     checked_summary,
@@ -107,6 +109,7 @@ def _check(store: Store) -> Report:
             unreadable.add(number)
             _check_notes(store, number, None, report)
             _check_replies(store, number, None, report)
+            _check_deliveries(store, number, None, report)
             _check_followups(store, number, None, report, digests)
             continue
         messages = _tables(layout.messages(number), report) or {}
@@ -138,6 +141,7 @@ def _check(store: Store) -> Report:
             report.notices.append(f"{error}; it is made again from its shard")
         _check_notes(store, number, homes, report)
         _check_replies(store, number, homes, report)
+        _check_deliveries(store, number, homes, report)
         _check_followups(store, number, homes, report, digests)
     report.complaints = len(homes)
     check_mail_ids(store, homes, report)
@@ -239,6 +243,11 @@ def _check_followups(
     )
 
 
+def _check_deliveries(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
+    path = store.layout.log(DELIVERIES, number)
+    _check_log(path, "delivery", delivery_record, number, homes, report)
+
+
 def _check_log(
     path: Path,
     kind: str,
@@ -248,8 +257,8 @@ def _check_log(
     report: Report,
     seen: Callable[[Any], None] = lambda _found: None,
 ) -> int:
-    """Check a log of notes, replies or customers' messages: every line one of `kind`, of a complaint of its
-    shard, handed to `seen`. Returns how many."""
+    """Check a log of notes, replies, deliveries or customers' messages: every line one of `kind`, of a
+    complaint of its shard, handed to `seen`. Returns how many."""
     try:
         raw = read_bytes(path)
         if raw is None:

@@ -21,7 +21,7 @@ LOCK_TIMEOUT_SECONDS = 10.0
 IMPORT_BATCH = 1024
 """Complaints stored per transaction by an import: well under a second of the lock (four shards, their
 messages and inbox files, the routes)."""
-LOG_TABLES = ("notes", "history", "replies", "followups")
+LOG_TABLES = ("notes", "history", "replies", "deliveries", "followups")
 """The append-only tables, one log per shard in a folder of the table's name: a third is one more name."""
 MAIL_IDS = "mailids"
 """The Message-ID index: which complaint each Message-ID belongs to, bucketed by a hash of the id."""

@@ -12,6 +12,7 @@ from tinydb.table import Table
 
 from console.collector import paused
 from console.store.atomic import file_mode, make_data_dir
+from console.store.deliveries import SendState, deliveries_by_complaint, deliveries_of, send_states
 from console.store.documents import (
     checked_summary,
     complaint_record,
@@ -26,7 +27,7 @@ from console.store.files import AppendOnlyStorage, parse_json, parse_tables, rea
 from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_key
 from console.store.mail import attachment_bytes, customer_messages_by_complaint, customer_messages_of, known_message_ids
-from console.store.records import Attachment, Change, Complaint, CustomerMessage, Note, Reply
+from console.store.records import Attachment, Change, Complaint, CustomerMessage, Delivery, Note, Reply
 from console.store.replies import replies_by_complaint, replies_of
 
 
@@ -234,6 +235,17 @@ class DeskReader:
     def replies_by_complaint(self) -> dict[str, list[Reply]]:
         """Every reply, grouped by complaint, oldest first (one pass for an export)."""
         return replies_by_complaint(self)
+
+    def deliveries(self, complaint_id: str) -> list[Delivery]:
+        """The complaint's replies sent by mail, in the order sent."""
+        return deliveries_of(self, complaint_id)
+
+    def deliveries_by_complaint(self) -> dict[str, list[Delivery]]:
+        return deliveries_by_complaint(self)
+
+    def send_states(self, complaint_id: str) -> dict[str, SendState]:
+        """Where the sending of each of the complaint's replies stands (those never tried are not in it)."""
+        return send_states(self, complaint_id)
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""

@@ -11,6 +11,7 @@ Layout (schema 5), every TinyDB file written whole and atomically, every log app
     notes/NNNNN.jsonl        the shard's notes, a TinyDB table on an AppendOnlyStorage
     history/NNNNN.jsonl      the shard's history (every change: old, new, who, when), likewise
     replies/NNNNN.jsonl      the shard's replies to customers, likewise (see `replies`)
+    deliveries/NNNNN.jsonl   the tries at sending those replies by mail, likewise (see `deliveries`)
     drafts/AGENT.json        each agent's unsaved replies and notes (see `drafts`; not the desk's data)
     routes/XX.json           which shard holds a complaint id, by a hash of the id
     followups/NNNNN.jsonl    the customers' later messages (mail answering ours), likewise (see `mail`)
@@ -40,7 +41,7 @@ from typing import Any, TypeVar
 
 from tinydb import Query
 
-from console.store import mail
+from console.store import deliveries, mail
 from console.store.atomic import UnsafeFile, make_folder, open_regular, remove_orphans, write_atomically
 from console.store.documents import (
     change_document,
@@ -79,6 +80,7 @@ from console.store.records import (
     Change,
     Complaint,
     CustomerMessage,
+    Delivery,
     Draft,
     ImportResult,
     MailResult,
@@ -264,6 +266,18 @@ class Store(DeskReader):
     ) -> Reply:  # fmt: skip
         """Store a reply (see `replies.add_reply`: a retry with its id stores nothing twice)."""
         return add_reply(self, complaint_id, text, language, author, reply_id, at)
+
+    def begin_sending(
+        self, reply_id: str, complaint_id: str, message_id: str, by: str, again: bool = False
+    ) -> deliveries.SendClaim:  # fmt: skip
+        """Claim a reply's sending, or refuse (see `deliveries.begin_sending`: never sent twice)."""
+        return deliveries.begin_sending(self, reply_id, complaint_id, message_id, by, again)
+
+    def finish_sending(self, claim: deliveries.SendClaim, via: str, at: datetime) -> Delivery:
+        return deliveries.finish_sending(self, claim, via, at)
+
+    def abandon_sending(self, claim: deliveries.SendClaim, problem: str, uncertain: bool = False) -> None:
+        deliveries.abandon_sending(self, claim, problem, uncertain)
 
     def add_mail(
         self, complaints: Sequence[Complaint], messages: Sequence[CustomerMessage], by: str = "mail"
