@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from console import i18n, labels, phrases_command
+from console.attachment_command import AttachmentError, add_attachment_arguments, run_attachment
 from console.collector import Pause
 from console.config import Config, ConfigError, load_config
 from console.import_options import FIELDS_EPILOG, add_arguments, fields_help, read_options
@@ -181,6 +182,9 @@ def _parser() -> argparse.ArgumentParser:
     shower = command("show", _("show one complaint with its steps and notes"))
     shower.arguments.add_argument("id", metavar="ID", help=_("the complaint's id"))
     shower.options.add_argument("--format", choices=("text", "json"), default="text", help=_("output format"))
+
+    attacher = command("attachment", _("save a file that came with a complaint's mail"))
+    add_attachment_arguments(attacher.options, attacher.arguments)
 
     noter = command("note", _("add a note to a complaint"))
     noter.arguments.add_argument("id", metavar="ID", help=_("the complaint's id"))
@@ -518,8 +522,10 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         return run_reply(store, agent, arguments)
     if command == "send":
         return run_send(store, config, agent, arguments)
+    if command == "attachment":
+        return run_attachment(store, arguments)
     # Only the commands that print need the exporters: the TUI starts without them.
-    from console.exports import complaint_json, export_complaints, list_table, show_text, to_json
+    from console.exports import complaint_json, export_complaints, list_table, mail_json, show_text, to_json
 
     if command == "list":
         complaints = store.complaints()
@@ -538,10 +544,15 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
     if command == "show":
         complaint = store.complaint(arguments.id)
         notes, replies = store.notes(arguments.id), store.replies(arguments.id)
+        later = store.customer_messages(complaint.id)
         if arguments.format == "json":
-            _write(to_json(complaint_json(complaint, notes, playbooks, replies, targets=targets)), None)
+            shown = {
+                **complaint_json(complaint, notes, playbooks, replies, targets=targets),
+                **mail_json(complaint, later),
+            }
+            _write(to_json(shown), None)
         else:
-            _write(show_text(complaint, notes, store.history(arguments.id), playbooks, replies), None)
+            _write(show_text(complaint, notes, store.history(arguments.id), playbooks, replies, later), None)
         return 0
     if command == "note":
         if not " ".join(arguments.text).strip():
@@ -621,7 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnknownComplaint as error:
         print(f"{PROG}: {labels.store_error(error)}", file=sys.stderr)
         return EXIT_USER_ERROR
-    except (ImportFileError, UserError, ReplyInputError, ConfigError, CannotSend) as error:
+    except (ImportFileError, UserError, ReplyInputError, AttachmentError, ConfigError, CannotSend) as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return getattr(error, "status", EXIT_USER_ERROR)
     except StoreError as error:

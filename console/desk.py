@@ -20,7 +20,7 @@ from console.first_page import FirstPage, read_page, write_page
 from console.inbox_model import InboxModel
 from console.playbooks import Playbooks
 from console.response_clock import targets_for
-from console.store import Change, Complaint, Note, Store, StoreError, StoreUnavailable
+from console.store import Change, Complaint, CustomerMessage, Note, Store, StoreError, StoreUnavailable
 from console.store.deliveries import SendState
 from console.store.drafts import DraftsSetAside
 from console.store.presence import Presence, Viewer
@@ -60,6 +60,8 @@ class ComplaintLoad:
     """Who else has the complaint open."""
     replies: tuple[Reply, ...] = ()
     """The answers to the customer, oldest first."""
+    customer_messages: tuple[CustomerMessage, ...] = ()
+    """The customer's later messages (mail answering ours), oldest first."""
     drafts: Mapping[str, Draft] = field(default_factory=lambda: MappingProxyType({}))
     """This agent's unsaved texts for the complaint, by kind ("reply", "note")."""
     drafts_problem: DraftsSetAside | None = None
@@ -302,11 +304,14 @@ class DeskService:
         notes = tuple(self.store.notes(complaint_id))
         replies = tuple(self.store.replies(complaint_id))
         sending = MappingProxyType(self.store.send_states(complaint_id))
+        later = tuple(self.store.customer_messages(complaint_id))
         self._show_presence()
         drafts = self.load_drafts()
         mine = {kind: draft for (cid, kind), draft in drafts.drafts.items() if cid == complaint_id}
         others = self._others_now(complaint_id)
-        return ComplaintLoad(complaint, notes, others, replies, MappingProxyType(mine), drafts.problem, sending)
+        return ComplaintLoad(
+            complaint, notes, others, replies, later, MappingProxyType(mine), drafts.problem, sending=sending
+        )  # fmt: skip
 
     def load_drafts(self) -> DraftsLoad:
         """This agent's drafts. A damaged drafts file is set aside (kept) and said once: drafts start afresh."""

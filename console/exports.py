@@ -12,11 +12,12 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from console import labels
+from console.attachments import attachment_line, by_message
 from console.i18n import _, current_language, format_moment, language_in_ui
 from console.playbooks import Playbooks
 from console.response_clock import DEFAULT_TARGETS, first_response_due, is_overdue
 from console.safe_text import clean, clean_line, json_escaped, spreadsheet_cell
-from console.store import Change, Complaint, Note, Reply, Store
+from console.store import Change, Complaint, CustomerMessage, Note, Reply, Store
 from console.store.records import utc_now
 
 EXPORT_FORMATS = ("json", "csv", "mbox")
@@ -95,6 +96,24 @@ def complaint_json(
             {"text": r.text, "language": r.language, "author": r.author, "at": r.at.isoformat()} for r in replies
         ]
     return record
+
+
+def mail_json(complaint: Complaint, messages: Sequence[CustomerMessage]) -> dict[str, Any]:
+    """What `show --format json` adds for mail: the Message-ID, the attachments as numbered for
+    `attachment ID N`, and the customer's later messages (each naming its attachments' numbers)."""
+    grouped = by_message(complaint, messages)
+    return {
+        "message_id": complaint.message_id,
+        "attachments": [{"number": n, **a._asdict()} for _message, files in grouped for n, a in files],
+        "customer_messages": [
+            {
+                "id": message.id, "at": message.at.isoformat(), "subject": message.subject, "text": message.text,
+                "attachments": [number for number, _attachment in files],
+            }
+            for message, files in grouped
+            if message is not None
+        ],
+    }  # fmt: skip
 
 
 def clock_json(complaint: Complaint, now: datetime, targets: Mapping[str, timedelta]) -> dict[str, Any]:
@@ -196,8 +215,11 @@ def show_text(
     history: Sequence[Change],
     playbooks: Playbooks,
     replies: Sequence[Reply] = (),
+    messages: Sequence[CustomerMessage] = (),
 ) -> str:
     language = current_language()
+    grouped = by_message(complaint, messages)
+    first_files = next(files for message, files in grouped if message is None)
     playbook = playbooks.get(complaint.playbook, complaint.kind)
     assignee = clean_line(complaint.assignee) if complaint.assignee else _("nobody")
     lines = [
@@ -211,6 +233,7 @@ def show_text(
         ),
         "",
         clean(complaint.body),
+        *(attachment_line(*numbered) for numbered in first_files),
         "",
         f"{playbook.title(language)} · {_progress(complaint, playbooks)}",
     ]
@@ -223,6 +246,14 @@ def show_text(
     for note in notes:
         lines.append(f"{clean_line(note.author)} · {format_moment(note.at)}")
         lines.extend("    " + line for line in clean(note.text).splitlines())
+    if messages:
+        lines.extend(["", _("Later messages from the customer")])
+    for message, files in grouped:
+        if message is not None:
+            subject = clean_line(message.subject)
+            lines.append(f"{format_moment(message.at)} · {subject}" if subject else format_moment(message.at))
+            lines.extend("    " + line for line in clean(message.text).splitlines())
+            lines.extend("    " + attachment_line(*numbered) for numbered in files)
     if replies:
         lines.extend(["", _("Replies to the customer")])
     for reply in replies:

@@ -240,6 +240,18 @@ def format_count(number: int) -> str:
     return format_decimal(number, locale=_state.locale)
 
 
+def format_size(size: int) -> str:
+    """A file's size as the current language writes it: `512 byte`, `12 kB`, `1,5 Mt` (powers of 1000)."""
+    from babel.units import format_unit
+
+    for unit, scale in (("gigabyte", 10**9), ("megabyte", 10**6), ("kilobyte", 10**3)):
+        if size >= scale:
+            amount = size / scale
+            pattern = "#,##0" if amount >= 10 else "#,##0.#"
+            return format_unit(amount, f"digital-{unit}", length="short", format=pattern, locale=_state.locale)
+    return format_unit(size, "digital-byte", length="short", locale=_state.locale)
+
+
 def format_count_short(number: int, fraction_digits: int = 1) -> str:
     """A count in few characters (`1,5 t.` in Finnish), for where the full one does not fit."""
     from babel.numbers import format_compact_decimal

@@ -169,9 +169,12 @@ def _goodbye(client: smtplib.SMTP, polite: bool) -> None:
 
 
 def _sendmail(message: EmailMessage, command: tuple[str, ...], timeout: float) -> None:
-    """The mail on the command's stdin (as `sendmail -t` and `msmtp -t` take it); a non-zero exit is a failure
-    with its first line of stderr."""
+    """The mail on the command's stdin (as `sendmail -t` and `msmtp -t` take it; without `-t` the recipient
+    follows the command's words, after `--`, as mutt gives it); a non-zero exit is a failure with its first
+    line of stderr."""
     program = clean_line(command[0])
+    if "-t" not in command[1:]:
+        command = (*command, "--", message["To"].addresses[0].addr_spec)
     try:
         done = subprocess.run(
             command, input=message.as_bytes(), capture_output=True, timeout=timeout, check=False

@@ -59,3 +59,9 @@ def test_the_replies_benchmark_runs() -> None:
 def test_the_reply_typing_benchmark_runs() -> None:
     output = run("reply_typing.py", "--keys", "4", "--length", "300")
     assert "phrases.check alone" in output and "ratio editor / bare TextArea" in output
+
+
+def test_the_message_id_benchmark_runs() -> None:
+    output = run("mail_ids.py", "--size", "600", "--batch", "200", "--runs", "2")
+    assert "known_message_ids of 200 ids (100 known) at 600 complaints" in output
+    assert "a dict in memory" in output and "add_mail of 200 new" in output

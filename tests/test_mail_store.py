@@ -16,7 +16,7 @@ import pytest
 
 from console.store import Attachment, Complaint, CustomerMessage, Store, StoreCorrupt, StoreUnsafe, UnknownComplaint
 from console.store.integrity import backup, check, restore
-from console.store.mail import digest_of
+from console.store.mail import digest_of, index_message_ids
 from console.store.tinystore import SCHEMA_VERSION
 from console.views import overdue_rows
 from tests.conftest import make_complaint
@@ -287,3 +287,15 @@ def test_check_names_an_index_entry_of_no_complaint(store: Store) -> None:
     assert any("'M-404', which is not here" in problem for problem in check(store).problems)
     os.unlink(path)
     assert check(store).ok
+
+
+def test_a_sent_replys_message_id_indexed_in_its_transaction_is_known(store: Store) -> None:
+    store.add_mail([mail_complaint(1)], [])
+    with store.transaction() as transaction:  # as finish_sending does, beside its delivery
+        index_message_ids(transaction, {"reply-1@shop.example": "M-1", "m1@shop.example": "M-9"})
+    assert store.known_message_ids(["reply-1@shop.example", "m1@shop.example"]) == {
+        "reply-1@shop.example": "M-1",
+        "m1@shop.example": "M-1",  # a known id keeps its complaint
+    }
+    answer = follow_up(1, "M-1", NOW)
+    assert store.add_mail([], [answer]).joined == 1 and check(store).ok

@@ -177,6 +177,19 @@ def test_sendmail_gets_the_mail_on_its_stdin(desk: Store, tmp_path: Path, capsys
     assert desk.deliveries("T-1")[0].via == f"sendmail {script}"
 
 
+def test_a_sendmail_command_without_t_gets_the_recipient_after_its_options(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = tmp_path / "arguments"
+    script = tmp_path / "fake-sendmail"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {arguments}\ncat > /dev/null\n', encoding="utf-8")
+    script.chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[mail]\nfrom = "pomoc@trgovina.example"\nsendmail = "{script} -oi"\n', encoding="utf-8")
+    assert send(capsys, config)[0] == 0
+    assert arguments.read_text(encoding="utf-8").splitlines() == ["-oi", "--", "djuro@kupac.example"]
+
+
 def test_a_failing_sendmail_is_its_first_line_of_stderr(
     desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -4,6 +4,7 @@ checklist beside it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from console import labels
+from console.attachments import attachment_line, by_message
 from console.desk import ComplaintLoad, Outcome, SetStep
 from console.i18n import N_, _, format_age, format_moment, language_in_ui
 from console.playbooks import Playbook
@@ -345,18 +347,28 @@ def reply_label(reply: Reply, sending: Mapping[str, SendState] | None = None) ->
 
 
 def conversation(load: ComplaintLoad) -> list[Entry]:
-    """The customer's message, then the replies and notes in the order they were written."""
+    """The customer's first message, then the customer's later messages, the replies and the notes in the
+    order they were written; under each customer's message the files that came with it, numbered across
+    the conversation (console/attachments.py)."""
     complaint = load.complaint
+    customer = clean_line(complaint.customer_name)
     entries = [
         Entry(
             "message",
             _("Message from {customer} · {at}").format(
-                customer=clean_line(complaint.customer_name), at=format_moment(complaint.received, width="short")
+                customer=customer, at=format_moment(complaint.received, width="short")
             ),
             clean(complaint.body),
         )
     ]
     written: list[tuple[datetime, Entry]] = []
+    for message, files in by_message(complaint, load.customer_messages):
+        lines = tuple(attachment_line(*numbered) for numbered in files)
+        if message is None:
+            entries[0] = replace(entries[0], attachments=lines)
+            continue
+        label = _("Customer · {customer} · {at}").format(customer=customer, at=format_moment(message.at, width="short"))
+        written.append((message.at, Entry("customer", label, clean(message.text), lines)))
     for reply in load.replies:
         written.append((reply.at, Entry("reply", reply_label(reply, load.sending), clean(reply.text))))
     for note in load.notes:

@@ -55,7 +55,9 @@ class ComposeScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), show=True),
         Binding("ctrl+t,f6", "send", N_("Send"), show=True),
-        Binding("escape", "back", N_("Back"), show=True),
+        # Esc is every dialog's and editor's way back (the line under the text says so too): its place in the
+        # keys line went to Send, which 80 columns in Finnish could not hold beside the others.
+        Binding("escape", "back", N_("Back"), show=False),
         Binding("ctrl+o,f2", "phrases", N_("Phrases"), show=True),
         Binding("ctrl+l,f4", "reply_language", N_("Reply language"), show=True),
         Binding("f1", "app.help", N_("Help"), show=True),

@@ -50,13 +50,9 @@ from console.store.layout import (
     bucket_of,
     file_key,
 )
-from console.store.mail_integrity import (
-    attachment_names,
-    check_attachments,
-    check_followups,
-    check_mail_ids,
-    mail_file_name,
-)
+from console.store.mail import TABLE as FOLLOWUPS
+from console.store.mail import customer_message_fields
+from console.store.mail_integrity import attachment_names, check_attachments, check_mail_ids, mail_file_name
 from console.store.replies import TABLE as REPLIES
 from console.store.replies import reply_fields
 from console.store.tinystore import Store
@@ -114,7 +110,7 @@ def _check(store: Store) -> Report:
             _check_notes(store, number, None, report)
             _check_replies(store, number, None, report)
             _check_deliveries(store, number, None, report)
-            check_followups(store, number, None, report, digests)
+            _check_followups(store, number, None, report, digests)
             continue
         messages = _tables(layout.messages(number), report) or {}
         message_of = {m.get("id"): m for m in messages.get("messages", {}).values()}
@@ -146,7 +142,7 @@ def _check(store: Store) -> Report:
         _check_notes(store, number, homes, report)
         _check_replies(store, number, homes, report)
         _check_deliveries(store, number, homes, report)
-        check_followups(store, number, homes, report, digests)
+        _check_followups(store, number, homes, report, digests)
     report.complaints = len(homes)
     check_mail_ids(store, homes, report)
     check_attachments(store, digests, report)
@@ -233,6 +229,20 @@ def _check_replies(store: Store, number: int, homes: dict[str, int] | None, repo
     report.replies += _check_log(store.layout.log(REPLIES, number), "reply", reply_fields, number, homes, report)
 
 
+def _check_followups(
+    store: Store, number: int, homes: dict[str, int] | None, report: Report, digests: set[str]
+) -> None:
+    """The shard's log of customers' later messages; the digests of their files go to `digests`."""
+    path = store.layout.log(FOLLOWUPS, number)
+
+    def files_of(message: Any) -> None:
+        digests.update(attachment.digest for attachment in message.attachments)
+
+    report.customer_messages += _check_log(
+        path, "customer's message", customer_message_fields, number, homes, report, files_of
+    )
+
+
 def _check_deliveries(store: Store, number: int, homes: dict[str, int] | None, report: Report) -> None:
     path = store.layout.log(DELIVERIES, number)
     _check_log(path, "delivery", delivery_record, number, homes, report)
@@ -245,9 +255,10 @@ def _check_log(
     number: int,
     homes: dict[str, int] | None,
     report: Report,
+    seen: Callable[[Any], None] = lambda _found: None,
 ) -> int:
-    """Check a notes, replies or deliveries log: every line one of `kind`, of a complaint of its shard.
-    Returns how many."""
+    """Check a log of notes, replies, deliveries or customers' messages: every line one of `kind`, of a
+    complaint of its shard, handed to `seen`. Returns how many."""
     try:
         raw = read_bytes(path)
         if raw is None:
@@ -267,6 +278,7 @@ def _check_log(
             report.problems.append(f"{path}: line {line} is not a {kind}")
             continue
         count += 1
+        seen(found)
         if homes is not None and homes.get(found.complaint_id) != number:
             report.problems.append(f"{path}: line {line} belongs to {found.complaint_id!r}, not in this shard")
     return count

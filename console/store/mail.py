@@ -1,7 +1,7 @@
 """Mail at the desk: the Message-ID index, the customers' later messages, and the files that came with them.
 
 - `mailids/XX.json`: which complaint each Message-ID belongs to (a complaint's own mail, a customer's later
-  message, a reply we sent), bucketed by a hash of the id as the routes are, and written in the same
+  message, a reply we sent), bucketed by a hash of the id (16 files) as the routes are, and written in the same
   transaction as what it names. An import asks for a whole batch at once (`known_message_ids`): each
   bucket file is parsed once and kept while its stat is unchanged.
 - `followups/NNNNN.jsonl`: the customers' later messages, an append-only log per shard like the replies.
@@ -26,12 +26,19 @@ from tinydb import Query
 
 from console.response_clock import CLOCK_STOPPED
 from console.store.atomic import make_folder, read_regular, write_atomically
-from console.store.documents import attachments_document, attachments_record, change_document, parse_time, record
-from console.store.errors import StoreCorrupt, UnknownComplaint
+from console.store.documents import (
+    attachments_document,
+    attachments_record,
+    change_document,
+    parse_routes,
+    parse_time,
+    record,
+)
+from console.store.errors import StoreCorrupt
 from console.store.files import parse_tables, unavailable
-from console.store.layout import ATTACHMENTS, bucket_of
+from console.store.layout import ATTACHMENTS, bucket_of, mail_bucket
 from console.store.records import Attachment, Change, Complaint, CustomerMessage, MailResult, utc_now
-from console.store.replies import shown_time
+from console.store.replies import logged_by_complaint, logged_of, shown_time
 
 if TYPE_CHECKING:
     from tinydb.table import Table
@@ -52,15 +59,18 @@ MESSAGE_FIELDS = ("id", "complaint_id", "text", "subject")
 def parse_mail_ids(path: Path, raw: bytes) -> dict[str, str]:
     """Message-ID -> complaint id of one index file; rows that are not (text, text) are left for `check`."""
     rows = parse_tables(path, raw).get(IDS_TABLE, {}).values()
-    return {row["id"]: row["complaint"] for row in rows if isinstance(row.get("id"), str) and isinstance(
-        row.get("complaint"), str)}  # fmt: skip
+    return {
+        row["id"]: row["complaint"]
+        for row in rows
+        if isinstance(row.get("id"), str) and isinstance(row.get("complaint"), str)
+    }
 
 
 def known_message_ids(reader: DeskReader, ids: Iterable[str]) -> dict[str, str]:
     """Of `ids`, those the desk knows -> the complaint each belongs to. Each bucket file is read once."""
     by_bucket: dict[int, list[str]] = {}
     for message_id in ids:
-        by_bucket.setdefault(bucket_of(message_id), []).append(message_id)
+        by_bucket.setdefault(mail_bucket(message_id), []).append(message_id)
     found: dict[str, str] = {}
     for bucket, wanted in by_bucket.items():
         known: dict[str, str] = reader._parsed(reader.layout.mail_ids(bucket), parse_mail_ids) or {}
@@ -76,7 +86,7 @@ class MailIndex:
         self._buckets: dict[int, tuple[Table, dict[str, str]]] = {}
 
     def _bucket(self, message_id: str) -> tuple[Table, dict[str, str]]:
-        bucket = bucket_of(message_id)
+        bucket = mail_bucket(message_id)
         if bucket not in self._buckets:
             table = self.transaction.table(self.transaction.layout.mail_ids(bucket), IDS_TABLE)
             rows = {row["id"]: row["complaint"] for row in table.all() if isinstance(row.get("id"), str)}
@@ -95,7 +105,7 @@ class MailIndex:
             rows = self._bucket(message_id)[1]
             if message_id not in rows:
                 rows[message_id] = complaint_id
-                new.setdefault(bucket_of(message_id), []).append({"id": message_id, "complaint": complaint_id})
+                new.setdefault(mail_bucket(message_id), []).append({"id": message_id, "complaint": complaint_id})
         for bucket, documents in new.items():
             self._buckets[bucket][0].insert_multiple(documents)
 
@@ -143,23 +153,12 @@ def read_customer_message(path: Path, document: Mapping[str, Any]) -> CustomerMe
 
 def customer_messages_of(reader: DeskReader, complaint_id: str) -> list[CustomerMessage]:
     """The complaint's later messages from the customer, oldest first."""
-    number = reader.shard_of(complaint_id)
-    path = reader.layout.log(TABLE, number)
-    documents = reader.log(TABLE, number).search(Query().complaint_id == complaint_id)
-    return sorted((read_customer_message(path, document) for document in documents), key=lambda m: m.at)
+    return logged_of(reader, TABLE, read_customer_message, complaint_id)
 
 
 def customer_messages_by_complaint(reader: DeskReader) -> dict[str, list[CustomerMessage]]:
     """Every later message from a customer, grouped by complaint, oldest first (one pass for an export)."""
-    grouped: dict[str, list[CustomerMessage]] = {}
-    for number in reader.layout.shard_numbers():
-        path = reader.layout.log(TABLE, number)
-        for document in reader.log(TABLE, number).all():
-            message = read_customer_message(path, document)
-            grouped.setdefault(message.complaint_id, []).append(message)
-    for found in grouped.values():
-        found.sort(key=lambda message: message.at)
-    return grouped
+    return logged_by_complaint(reader, TABLE, read_customer_message)
 
 
 # Adding mail
@@ -174,7 +173,7 @@ def add_mail(store: Store, complaints: Sequence[Complaint], messages: Sequence[C
         joining: dict[str, list[CustomerMessage]] = {}
         seen: set[str] = set()
         for message in messages:
-            if message.id in seen or (message.id and index.get(message.id) is not None):
+            if message.id and (message.id in seen or index.get(message.id) is not None):
                 present += 1
                 continue
             seen.add(message.id)
@@ -195,38 +194,54 @@ def _fresh_complaints(
     """The complaints to add (an id taken by another mail's complaint given a suffix: "-2", "-3" …) and how
     many are stored already (their Message-ID is known, or, without one, their id)."""
     fresh: list[Complaint] = []
-    taken: set[str] = set()
     mail_ids: set[str] = set()
     present = 0
+    unknown = []
     for complaint in complaints:
         if complaint.message_id and (complaint.message_id in mail_ids or index.get(complaint.message_id)):
             present += 1
             continue
+        mail_ids.add(complaint.message_id)
+        unknown.append(complaint)
+    routed = _routed(store, [complaint.id for complaint in unknown])
+    taken: set[str] = set()
+    for complaint in unknown:
         candidate, suffix = complaint.id, 1
-        while True:
-            stored = None if candidate in taken else _stored_message_id(store, transaction, candidate)
-            if candidate not in taken and stored is None:
+        while candidate in taken or candidate in routed:
+            if candidate in taken and not complaint.message_id:
+                candidate = ""  # the same complaint twice in the batch
                 break
+            stored = None if candidate in taken else _stored_message_id(store, transaction, candidate)
             if stored is not None and (stored == complaint.message_id or not complaint.message_id):
                 candidate = ""  # this very mail (its index entry lost), or a complaint not from mail
                 break
             suffix += 1
             candidate = f"{complaint.id}-{suffix}"
+            routed |= _routed(store, [candidate])
         if not candidate:
             present += 1
             continue
         taken.add(candidate)
-        mail_ids.add(complaint.message_id)
         fresh.append(complaint._replace(id=candidate))
     return fresh, present
 
 
-def _stored_message_id(store: Store, transaction: Transaction, complaint_id: str) -> str | None:
-    """The Message-ID of the stored complaint `complaint_id` ("" when it came otherwise), None when none is."""
-    try:
-        number = store.shard_of(complaint_id)
-    except UnknownComplaint:
-        return None
+def _routed(store: Store, complaint_ids: list[str]) -> set[str]:
+    """Those of `complaint_ids` the desk holds (under the lock the routes are complete): each routes file
+    looked at once, however many ids it has to answer for."""
+    by_bucket: dict[int, list[str]] = {}
+    for complaint_id in complaint_ids:
+        by_bucket.setdefault(bucket_of(complaint_id), []).append(complaint_id)
+    found: set[str] = set()
+    for bucket, ids in by_bucket.items():
+        routes: dict[str, int] = store._parsed(store.layout.route(bucket), parse_routes) or {}
+        found.update(complaint_id for complaint_id in ids if complaint_id in routes)
+    return found
+
+
+def _stored_message_id(store: Store, transaction: Transaction, complaint_id: str) -> str:
+    """The Message-ID of the stored complaint `complaint_id` ("" when it came otherwise)."""
+    number = store.shard_of(complaint_id)
     message = transaction.table(store.layout.messages(number), "messages").get(Query().id == complaint_id)
     value = "" if message is None else message.get("message_id", "")
     return value if isinstance(value, str) else ""

@@ -9,11 +9,11 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from console.store.documents import DIGEST_LENGTH, record
-from console.store.errors import StoreCorrupt, StoreError
-from console.store.files import parse_log, parse_tables, read_bytes
-from console.store.layout import ATTACHMENTS, MAIL_IDS, ROUTE_BUCKETS, bucket_of
-from console.store.mail import IDS_TABLE, TABLE, attachment_files, customer_message_fields, digest_of
+from console.store.documents import DIGEST_LENGTH
+from console.store.errors import StoreError
+from console.store.files import parse_tables, read_bytes
+from console.store.layout import ATTACHMENTS, MAIL_ID_BUCKETS, MAIL_IDS, mail_bucket
+from console.store.mail import IDS_TABLE, attachment_files, digest_of
 
 if TYPE_CHECKING:
     from console.store.integrity import Report
@@ -29,40 +29,12 @@ def mail_file_name(name: str) -> bool:
     if attachment is not None:
         return attachment.group(2).startswith(attachment.group(1))
     ids = MAIL_IDS_NAME.fullmatch(name)
-    return ids is not None and int(ids.group(1), 16) < ROUTE_BUCKETS
-
-
-def check_followups(
-    store: Store, number: int, homes: dict[str, int] | None, report: Report, digests: set[str]
-) -> None:
-    """The shard's log of customers' later messages: each one of its complaints'; their files noted."""
-    path = store.layout.log(TABLE, number)
-    try:
-        raw = read_bytes(path)
-        if raw is None:
-            return
-        report.files += 1
-        entries, tail = parse_log(path, raw)
-    except StoreError as error:
-        report.problems.append(str(error))
-        return
-    if tail:
-        report.notices.append(f"{path}: ends in an unfinished message from an interrupted write; it never counted")
-    for line, entry in enumerate(entries, 1):
-        try:
-            message = record(path, customer_message_fields, entry)
-        except StoreCorrupt:
-            report.problems.append(f"{path}: line {line} is not a customer's message")
-            continue
-        report.customer_messages += 1
-        digests.update(attachment.digest for attachment in message.attachments)
-        if homes is not None and homes.get(message.complaint_id) != number:
-            report.problems.append(f"{path}: line {line} belongs to {message.complaint_id!r}, not in this shard")
+    return ids is not None and int(ids.group(1), 16) < MAIL_ID_BUCKETS
 
 
 def check_mail_ids(store: Store, homes: dict[str, int], report: Report) -> None:
     """Each index entry in its bucket, naming a complaint of the desk."""
-    for bucket in range(ROUTE_BUCKETS):
+    for bucket in range(MAIL_ID_BUCKETS):
         path = store.layout.mail_ids(bucket)
         try:
             raw = read_bytes(path)
@@ -77,7 +49,7 @@ def check_mail_ids(store: Store, homes: dict[str, int], report: Report) -> None:
             message_id, complaint_id = row.get("id"), row.get("complaint")
             if not isinstance(message_id, str) or not isinstance(complaint_id, str):
                 report.problems.append(f"{path}: an entry is not a Message-ID and a complaint id")
-            elif bucket_of(message_id) != bucket:
+            elif mail_bucket(message_id) != bucket:
                 report.problems.append(f"{path}: {message_id!r} is in the wrong file")
             elif complaint_id not in homes:
                 report.problems.append(f"{path}: {message_id!r} belongs to {complaint_id!r}, which is not here")

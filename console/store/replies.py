@@ -4,18 +4,17 @@ transaction, so the inbox (and the first-response clock) reads it from the shard
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tinydb import Query
 
 from console.store.documents import parse_time, record
-from console.store.records import Reply, new_reply_id, utc_now
+from console.store.records import CustomerMessage, Reply, new_reply_id, utc_now
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from console.store.reader import DeskReader
     from console.store.tinystore import Store
 
@@ -80,22 +79,40 @@ def add_reply(
     return reply
 
 
+Logged = TypeVar("Logged", Reply, CustomerMessage)
+"""A record kept in a shard's log, of a complaint, at a time."""
+
+
+def logged_of(
+    store: DeskReader, table: str, read: Callable[[Path, Mapping[str, Any]], Logged], complaint_id: str
+) -> list[Logged]:
+    """The complaint's records in the log `table` of its shard, oldest first."""
+    number = store.shard_of(complaint_id)
+    path = store.layout.log(table, number)
+    documents = store.log(table, number).search(Query().complaint_id == complaint_id)
+    return sorted((read(path, document) for document in documents), key=lambda found: found.at)
+
+
+def logged_by_complaint(
+    store: DeskReader, table: str, read: Callable[[Path, Mapping[str, Any]], Logged]
+) -> dict[str, list[Logged]]:
+    """Every record of the logs `table`, grouped by complaint, oldest first (one pass for an export)."""
+    grouped: dict[str, list[Logged]] = {}
+    for number in store.layout.shard_numbers():
+        path = store.layout.log(table, number)
+        for document in store.log(table, number).all():
+            found = read(path, document)
+            grouped.setdefault(found.complaint_id, []).append(found)
+    for records in grouped.values():
+        records.sort(key=lambda found: found.at)
+    return grouped
+
+
 def replies_of(store: DeskReader, complaint_id: str) -> list[Reply]:
     """The complaint's replies, oldest first."""
-    number = store.shard_of(complaint_id)
-    path = store.layout.log(TABLE, number)
-    documents = store.log(TABLE, number).search(Query().complaint_id == complaint_id)
-    return sorted((read_reply(path, document) for document in documents), key=lambda reply: reply.at)
+    return logged_of(store, TABLE, read_reply, complaint_id)
 
 
 def replies_by_complaint(store: DeskReader) -> dict[str, list[Reply]]:
     """Every reply, grouped by complaint, oldest first (one pass for an export)."""
-    grouped: dict[str, list[Reply]] = {}
-    for number in store.layout.shard_numbers():
-        path = store.layout.log(TABLE, number)
-        for document in store.log(TABLE, number).all():
-            reply = read_reply(path, document)
-            grouped.setdefault(reply.complaint_id, []).append(reply)
-    for found in grouped.values():
-        found.sort(key=lambda reply: reply.at)
-    return grouped
+    return logged_by_complaint(store, TABLE, read_reply)

@@ -283,7 +283,8 @@ class Store(DeskReader):
     def add_mail(
         self, complaints: Sequence[Complaint], messages: Sequence[CustomerMessage], by: str = "mail"
     ) -> MailResult:
-        """New complaints from mail and the customers' later messages, in one transaction (see `mail.add_mail`)."""
+        """New complaints from mail and the customers' later messages, in one transaction (see `mail.add_mail`).
+        Each call rewrites every route and index file its mail lands in: an import passes thousands at a time."""
         return mail.add_mail(self, complaints, messages, by)
 
     def keep_attachment(self, data: bytes) -> str:

@@ -1,6 +1,7 @@
-"""The conversation about a complaint, oldest first: the customer's message, the replies sent to the
-customer and the internal notes. Replies and notes are told apart by their label ("Reply (hr) · …" or
-"Note (internal) · …") as well as by their look, so the difference survives without colour."""
+"""The conversation about a complaint, oldest first: the customer's messages (each with the files that came
+with it, numbered), the replies sent to the customer and the internal notes. Replies and notes are told
+apart by their label ("Reply (hr) · …" or "Note (internal) · …") as well as by their look, so the difference
+survives without colour."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from textual.widgets import Static
 
 from console.keys import SCROLL_BINDINGS
 
-EntryKind = Literal["message", "reply", "note", "draft"]
+EntryKind = Literal["message", "customer", "reply", "note", "draft"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,9 @@ class Entry:
     """Who and when, already in words: "Reply (hr) · Maija · 4.12. 10:12"."""
     text: str
     """Made inert already (safe_text.clean)."""
+    attachments: tuple[str, ...] = ()
+    """The files that came with a customer's message, one line each ("1. invoice.pdf · application/pdf ·
+    12 kB"), made inert already."""
 
 
 class Conversation(VerticalScroll, inherit_bindings=False):
@@ -30,6 +34,7 @@ class Conversation(VerticalScroll, inherit_bindings=False):
 
     DEFAULT_CSS = """
     Conversation > Static { height: auto; margin-bottom: 1; }
+    Conversation > .customer { border-left: thick $accent; padding-left: 1; }
     Conversation > .reply { border-left: thick $success; padding-left: 1; }
     Conversation > .note { border-left: dashed $warning; padding-left: 1; color: $text-muted; }
     Conversation > .draft { border-left: dashed $panel-lighten-3; padding-left: 1; color: $text-muted; }
@@ -40,9 +45,12 @@ class Conversation(VerticalScroll, inherit_bindings=False):
         widgets = []
         for entry in entries:
             text = Text()
-            style = {"message": "bold", "reply": "bold underline", "note": "italic", "draft": "italic"}[entry.kind]
+            style = {"message": "bold", "customer": "bold", "reply": "bold underline", "note": "italic",
+                     "draft": "italic"}[entry.kind]  # fmt: skip
             text.append(entry.label, style=style)
             text.append("\n" + entry.text)
+            for line in entry.attachments:
+                text.append("\n" + line, style="dim")
             widgets.append(Static(text, classes=entry.kind))
         self.mount_all(widgets)
         if scroll_to_end:
