@@ -54,8 +54,11 @@ async def test_a_follow_up_reopens_and_the_clock_runs_from_it_until_a_reply(desk
         assert rows(again)["R-1"] == ("", False) and "5 Overdue 1" in screen_text(again)
 
 
-def test_the_json_export_gives_the_clock_from_the_follow_up(desk: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _err = run_cli(capsys, "export", "--format", "json")
+def test_the_json_list_gives_the_clock_from_the_follow_up(desk: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _err = run_cli(capsys, "export", "--format", "json")  # the lossless export: the stored field
+    exported = {record["id"]: record for record in json.loads(out)["complaints"]}
+    assert status == 0 and exported["R-1"]["clock_from"] == FOLLOW_UP.isoformat()
+    status, out, _err = run_cli(capsys, "list", "--format", "json")  # the clock worked out from it
     assert status == 0
     listed = {record["id"]: record for record in json.loads(out)}
     assert listed["R-1"]["status"] == "open"
