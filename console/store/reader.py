@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tinydb import Query
 from tinydb.table import Table
@@ -28,9 +28,7 @@ from console.store.index import InboxIndex, encode_shard, well_formed
 from console.store.layout import CHANGES_FILE, FileKey, Layout, bucket_of, file_key
 from console.store.mail import attachment_bytes, customer_messages_by_complaint, customer_messages_of, known_message_ids
 from console.store.records import Attachment, Change, Complaint, CustomerMessage, Delivery, Note, Reply
-from console.store.replies import replies_by_complaint, replies_of
-
-LogRecord = TypeVar("LogRecord", Note, Change)
+from console.store.replies import logged_by_complaint, replies_by_complaint, replies_of
 
 
 class DeskReader:
@@ -251,19 +249,7 @@ class DeskReader:
 
     def notes_by_complaint(self) -> dict[str, list[Note]]:
         """Every note, grouped by complaint, oldest first (one pass for an export)."""
-        return self._log_by_complaint("notes", read_note)
-
-    def _log_by_complaint(self, name: str, read: Callable[[Path, Any], LogRecord]) -> dict[str, list[LogRecord]]:
-        """Every record of a log table, grouped by complaint, oldest first (stable: as logged at equal times)."""
-        grouped: dict[str, list[LogRecord]] = {}
-        for number in self.layout.shard_numbers():
-            path = self.layout.log(name, number)
-            for document in self.log(name, number).all():
-                item = read(path, document)
-                grouped.setdefault(item.complaint_id, []).append(item)
-        for items in grouped.values():
-            items.sort(key=lambda item: item.at)
-        return grouped
+        return logged_by_complaint(self, "notes", read_note)
 
     def history(self, complaint_id: str) -> list[Change]:
         """The complaint's changes, oldest first."""
@@ -274,4 +260,4 @@ class DeskReader:
 
     def history_by_complaint(self) -> dict[str, list[Change]]:
         """Every change, grouped by complaint, oldest first (one pass for an export)."""
-        return self._log_by_complaint("history", read_change)
+        return logged_by_complaint(self, "history", read_change)

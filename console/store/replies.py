@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from tinydb import Query
 
 from console.store.documents import parse_time, record
-from console.store.records import CustomerMessage, Reply, new_reply_id, utc_now
+from console.store.records import Change, CustomerMessage, Note, Reply, new_reply_id, utc_now
 
 if TYPE_CHECKING:
     from console.store.reader import DeskReader
@@ -79,7 +79,7 @@ def add_reply(
     return reply
 
 
-Logged = TypeVar("Logged", Reply, CustomerMessage)
+Logged = TypeVar("Logged", Reply, CustomerMessage, Note, Change)
 """A record kept in a shard's log, of a complaint, at a time."""
 
 
