@@ -80,7 +80,10 @@ def register(command: Callable[[str, str], _Command]) -> None:
         PUBLIC_FLAG,
         dest="unauthenticated_public",
         action="store_true",
-        help=_("allow an address other than loopback: there is no log-in, so anyone who reaches the port can read and change the desk"),  # noqa: E501
+        help=_(
+            "allow an address other than loopback: there is no log-in, so anyone who reaches the port"
+            " can read and change the desk"
+        ),
     )
     server.options.add_argument(
         "--demo",
@@ -152,9 +155,10 @@ def default_url(host: str, port: int) -> str:
 
 def session_command(python: str, options: SessionOptions) -> str:
     """The shell command textual-serve runs for each browser session: this installation's app with the same
-    options. Every word is quoted (textual-serve hands the line to a shell); values are joined to their
-    option with `=`, so one that starts with `-` is never read as an option; `-P` keeps a `console` folder
-    in the working directory from being imported instead of this one."""
+    options. Every word is quoted (textual-serve hands the line to a shell), and the shell replaces itself
+    with the app (`exec`: no shell left waiting beside each session); values are joined to their option
+    with `=`, so one that starts with `-` is never read as an option; `-P` keeps a `console` folder in the
+    working directory from being imported instead of this one."""
     words = [python, "-P", "-m", "console"]
     if options.data_dir is not None:
         words.append(f"--data-dir={options.data_dir.absolute()}")
@@ -166,7 +170,7 @@ def session_command(python: str, options: SessionOptions) -> str:
         words.append(f"--agent={options.agent}")
     if options.demo:
         words.append("--demo")
-    return shlex.join(words)
+    return "exec " + shlex.join(words)
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -214,13 +218,13 @@ def run(arguments: argparse.Namespace, language: str) -> int:
     host: str = arguments.host
     try:
         check_host(host, arguments.unauthenticated_public)
-        check_port_free(host, arguments.port)
         url = arguments.public_url or default_url(host, arguments.port)
-        command = session_command(sys.executable, options_given(arguments, language))
         if not is_loopback(host):
             print(i18n._("Warning: {url} has no log-in: anyone who reaches it can read and change the desk.").format(
                 url=url
             ), file=sys.stderr)  # fmt: skip
+        check_port_free(host, arguments.port)
+        command = session_command(sys.executable, options_given(arguments, language))
         from console.web_server import serve
 
         serve(command, host, arguments.port, url, TITLE)
