@@ -46,10 +46,22 @@ def start_serve(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def group_members(group: int) -> str:
-    """The processes of `group` still running (`ps` lines), zombies aside: reaping an orphan is init's job."""
-    shown = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-g", str(group)], capture_output=True, text=True)
-    return "".join(line + "\n" for line in shown.stdout.splitlines() if line.split()[1][0] != "Z")
+def group_members(group: int) -> list[str]:
+    """The processes of `group` still running (their command lines), zombies aside: reaping an orphan is
+    init's job. Read from /proc, so that the test needs no `ps`."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # it ended while we looked
+        state, _parent, process_group = stat[stat.rindex(")") + 2 :].split()[:3]
+        if int(process_group) == group and state != "Z":
+            members.append(f"{entry.name} {command}")
+    return members
 
 
 def stop(server: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -59,11 +71,11 @@ def stop(server: subprocess.Popen[str]) -> tuple[int, str, str]:
     try:
         out, err = server.communicate(timeout=STARTUP_TIMEOUT)
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"serve still running after Ctrl-C:\n{group_members(server.pid)}") from None
+        raise AssertionError(f"serve still running after Ctrl-C: {group_members(server.pid)}") from None
     deadline = time.monotonic() + STARTUP_TIMEOUT  # a session's app may still be ending when the server has
     while left := group_members(server.pid):
         if time.monotonic() > deadline:
-            raise AssertionError(f"processes left after Ctrl-C:\n{left}")
+            raise AssertionError(f"processes left after Ctrl-C: {left}")
         time.sleep(0.05)
     return server.returncode, out, err
 
@@ -258,6 +270,7 @@ def test_serve_answers_on_localhost_with_the_page_and_stops_on_ctrl_c(
     server = start_serve("--port", str(port), "--data-dir", str(tmp_path / "desk"), "--lang", "en")
     served.append(server)
     page = wait_until_answering(server, f"http://127.0.0.1:{port}/")
+    assert len(group_members(server.pid)) == 1  # the server itself: no session before a browser connects
     assert "<div>agent-console</div>" in page  # the name shown while the session starts
     assert str(tmp_path) not in page  # not the command line with the desk's path
     assert f"ws://127.0.0.1:{port}/ws" in page
@@ -268,8 +281,9 @@ def test_serve_answers_on_localhost_with_the_page_and_stops_on_ctrl_c(
     assert "Traceback" not in err
 
 
-async def screen_of_session(port: int, wanted: str) -> str:
-    """What the browser's terminal receives from a session, once `wanted` is among it (escapes removed)."""
+async def screen_of_session(server: subprocess.Popen[str], port: int, wanted: str) -> tuple[str, list[str]]:
+    """What the browser's terminal receives from a session, once `wanted` is among it (escapes removed), and
+    the processes of the server's group at that moment."""
     url = f"http://127.0.0.1:{port}/ws?width=80&height=24"
     received = ""
     async with aiohttp.ClientSession() as client, client.ws_connect(url) as websocket:
@@ -278,7 +292,8 @@ async def screen_of_session(port: int, wanted: str) -> str:
             message = await websocket.receive(timeout=max(deadline - time.monotonic(), 0.01))
             assert message.type == aiohttp.WSMsgType.BINARY, message
             received += message.data.decode("utf-8", "replace")
-    return ANSI.sub("", received)
+        running = group_members(server.pid)
+    return ANSI.sub("", received), running
 
 
 async def test_a_browser_session_runs_the_desk_named_in_the_language_asked(
@@ -290,8 +305,10 @@ async def test_a_browser_session_runs_the_desk_named_in_the_language_asked(
     server = start_serve("--port", str(port), "--data-dir", str(desk), "--lang", "fi")
     served.append(server)
     wait_until_answering(server, f"http://127.0.0.1:{port}/")
-    screen = await screen_of_session(port, "Parcel never arrived")
+    screen, running = await screen_of_session(server, port, "Parcel never arrived")
     assert "Lopeta" in screen  # the key bar's "q Quit" in Finnish
+    [session] = [process for process in running if " -m console --" in process]  # the server's is "-m console serve"
+    assert f"--data-dir={desk}" in session
     status, _out, err = stop(server)  # the session's app quits with the server: no process is left
     assert status == 0
     assert "Traceback" not in err
