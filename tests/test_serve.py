@@ -197,6 +197,21 @@ def test_serve_starts_sessions_with_the_options_it_was_given_before_or_after_it(
     assert sorted(words[5:]) == sorted([f"--data-dir={tmp_path / 'd esk'}", "--lang=hr", "--agent=-ana", "--demo"])
 
 
+def test_the_public_url_is_what_the_page_names(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import console.web_server
+
+    started: list[tuple[object, ...]] = []
+    monkeypatch.setattr(console.web_server, "serve", lambda *given: started.append(given))
+    port = free_port()
+    assert run_cli(capsys, "serve", "--port", str(port), "--public-url", "http://localhost:9000/")[0] == 0
+    assert started[0][1:4] == ("127.0.0.1", port, "http://localhost:9000")  # textual-serve adds "/ws", "/static"
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "serve", "--public-url", "ftp://localhost:9000")
+    assert "'ftp://localhost:9000' is not an http:// or https:// address" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "::"])
 def test_every_interface_is_refused_without_the_flag_in_one_line(
     host: str, served: list[subprocess.Popen[str]]
