@@ -8,7 +8,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from console import i18n
-from console.serve_command import listen_error
+from console.serving import listen_error
 
 
 class DeskServer(Server):

@@ -19,8 +19,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from console import serve_command
-from console.serve_command import PUBLIC_FLAG, ServeError, SessionOptions, check_host, is_loopback, session_command
+from console import serving
+from console.serve_command import PUBLIC_FLAG
+from console.serving import ServeError, SessionOptions, check_host, is_loopback, session_command
 from console.store import Store
 from tests.conftest import make_complaint, run_cli
 
@@ -126,9 +127,9 @@ def test_other_hosts_need_the_unauthenticated_flag(host: str) -> None:
 
 
 def test_a_page_on_an_address_of_every_interface_names_the_machine() -> None:
-    assert serve_command.default_url("0.0.0.0", 8000) == f"http://{socket.gethostname()}:8000"
-    assert serve_command.default_url("::1", 8001) == "http://[::1]:8001"
-    assert serve_command.default_url("localhost", 80) == "http://localhost:80"
+    assert serving.default_url("0.0.0.0", 8000) == f"http://{socket.gethostname()}:8000"
+    assert serving.default_url("::1", 8001) == "http://[::1]:8001"
+    assert serving.default_url("localhost", 80) == "http://localhost:80"
 
 
 def test_the_session_command_is_this_python_running_this_app_with_the_options_given(tmp_path: Path) -> None:
@@ -261,7 +262,7 @@ def test_a_port_taken_after_the_check_is_still_one_line(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         script = (
-            "from console.serve_command import ServeError\nfrom console.web_server import serve\n"
+            "from console.serving import ServeError\nfrom console.web_server import serve\n"
             f"try:\n    serve('true', '127.0.0.1', {port}, 'http://127.0.0.1:{port}', 't')\n"
             "except ServeError as error:\n    print(error)\n"
         )
