@@ -94,7 +94,8 @@ def session_command(python: str, options: SessionOptions) -> str:
 
 def check_port_free(host: str, port: int) -> None:
     """Bind every address of `host` once, as the server will, so that a port in use or a host that is not
-    this machine's is one line before anything is printed (a port taken in between is still one line)."""
+    this machine's is one line before the server starts (a port taken in between is one line too, after
+    the server's start-up line: console/web_server.py)."""
     try:
         addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:

@@ -42,5 +42,5 @@ def serve(command: str, host: str, port: int, url: str, title: str) -> None:
     server = DeskServer(command, host, port, title, url)
     try:
         server.serve()
-    except OSError as error:  # the port was taken after serve_command checked it
+    except OSError as error:  # the port was taken after serving.check_port_free
         raise listen_error(host, port, error) from None
