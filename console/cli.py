@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from console import i18n, labels, phrases_command
+from console import i18n, labels, phrases_command, serve_command
 from console.attachment_command import AttachmentError, add_attachment_arguments, run_attachment
 from console.collector import Pause
 from console.config import Config, ConfigError, load_config
@@ -236,6 +236,7 @@ def _parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=1, metavar="S", help=_("the same S gives the same complaints")
     )
     phrases_command.register(command)
+    serve_command.register(command)
     return parser
 
 
@@ -502,6 +503,8 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
 
     if command is None:  # the screen covers what was printed: the warning is said there too
         return _run_tui(arguments, playbooks, agent, language, config, warning)
+    if command == serve_command.COMMAND:
+        return serve_command.run(arguments, language)
 
     if command == "restore":
         return _restore(arguments.archive, getattr(arguments, "data_dir", None))
