@@ -36,6 +36,11 @@ def _identifier() -> _Identifier:
     return identifier  # type: ignore[no-any-return]
 
 
+def warm_up() -> None:
+    """Load the model now (most of a second), not when the first mail waits for it."""
+    _identifier()
+
+
 def detect_language(text: str) -> str | None:
     """The language `text` is in, of fi/et/hr/en, or None when it is too short or too unclear to tell."""
     sample = text[:SAMPLE_CHARACTERS]

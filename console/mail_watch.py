@@ -85,6 +85,9 @@ def watch(importer: MailImporter, paths: list[Path]) -> int:
     stop = _Stop()
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     folder = MaildirWatch(path)
+    from console.language_detection import warm_up
+
+    warm_up()
     try:
         print(_("Watching {path} for new mail; Ctrl-C stops.").format(path=path), flush=True)
         while not stop.requested:
