@@ -59,3 +59,15 @@ def test_the_replies_benchmark_runs() -> None:
 def test_the_reply_typing_benchmark_runs() -> None:
     output = run("reply_typing.py", "--keys", "4", "--length", "300")
     assert "phrases.check alone" in output and "ratio editor / bare TextArea" in output
+
+
+def test_the_mail_import_benchmark_runs() -> None:
+    output = run("mail_import.py", "--count", "60", "--deliveries", "2")
+    assert "60 were already present" in output
+    for figure in ("(a) parse only", "(b) agent-console import", "(c) the same import again", "import --watch"):
+        assert figure in output
+
+
+def test_the_language_detection_benchmark_runs() -> None:
+    output = run("language_detection.py")
+    assert "demo bodies:                   48/48" in output
