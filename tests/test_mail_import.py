@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from console.mail_import import MailImporter, default_language, mail_complaint_id, summary
-from console.mail_reader import raw_messages
+from console.mail_reader import Position, Unreadable, raw_messages, read_maildir_file
 from console.store import Store
 from tests.conftest import run_cli
 from tests.mail_samples import encoded, mail, multipart, write_maildir, write_mbox
@@ -219,3 +219,35 @@ def test_the_summary_counts_in_words() -> None:
     assert summary(MailImportResult(1, 1, 1)) == (
         "Imported 1 new complaint from mail, 1 follow-up joined its complaint, 1 was already present, 0 skipped."
     )
+
+
+def test_a_maildir_file_that_cannot_be_read_is_skipped_by_name(tmp_path: Path) -> None:
+    box = write_maildir(tmp_path / "Maildir", [mail("fine", message_id="<fine@x>")])
+    planted = box / "new" / "1733.planted.host"
+    planted.symlink_to(tmp_path / "elsewhere")
+    unreadable = read_maildir_file(planted)
+    assert isinstance(unreadable, Unreadable) and unreadable.problem.startswith("cannot be read: ")
+    store = Store(tmp_path / "desk")
+    result = MailImporter(store, "complaint").import_messages(
+        [*raw_messages(box), (Position(2, file="new/1733.planted.host"), unreadable)]
+    )
+    assert result.added == 1
+    assert [(item.position.describe(), item.problem) for item in result.skipped] == [
+        ("file new/1733.planted.host", unreadable.problem)
+    ]
+
+
+def test_threads_across_batches_join_their_complaints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A follow-up of a complaint stored in its own batch is stored with the next batch (or after the last)."""
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", 2)
+    first, second, third = thread_of_three()
+    store = Store(tmp_path / "desk")
+    box = write_mbox(tmp_path / "box.mbox", [first, second, *others(), third])
+    result = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert (result.added, result.joined, result.already_present) == (4, 2, 0)
+    follow_ups = store.customer_messages(mail_complaint_id("first@example.fi"))
+    assert [message.id for message in follow_ups] == ["second@example.fi", "third@example.fi"]
+    again = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert (again.added, again.joined, again.already_present) == (0, 0, 6)

@@ -89,7 +89,7 @@ def test_a_file_gone_between_listing_and_reading_is_read_under_its_new_name(tmp_
     ((_name, file),) = folder.arrived()
     moved = box / "cur" / (file.name + ":2,S")
     file.rename(moved)  # a mail client saw it between the listing and the reading
-    assert list(folder.read([("new/" + file.name, file)])) == []
+    assert folder.read([("new/" + file.name, file)]) == []
     again: list[tuple[str, Path]] = []
 
     def listed_again() -> bool:
@@ -98,7 +98,9 @@ def test_a_file_gone_between_listing_and_reading_is_read_under_its_new_name(tmp_
 
     eventually(listed_again, timeout=10)
     assert again == [("cur/" + moved.name, moved)]
-    assert [position.file for position, _raw in folder.read(again)] == ["cur/" + moved.name]
+    messages = folder.read(again)
+    assert [position.file for position, _raw in messages] == ["cur/" + moved.name]
+    folder.imported(messages)
     os.utime(box / "cur", ns=(0, 0))  # whatever the folders' times say now, a file read is not read again
     assert folder.arrived() == []
 
