@@ -266,6 +266,9 @@ def run(store: Store, playbooks: Playbooks, arguments: Namespace) -> int:
         from console.mail_watch import watch
 
         return watch(importer, paths)
+    from console.language_detection import warm_up_in_background
+
+    warm_up_in_background()
     total = MailImportResult()
     for path in paths:
         result = _import_path(importer, path)
