@@ -267,6 +267,7 @@ def _header(message: Message, name: str) -> str:
 
 
 def decoded_words(raw: str) -> str:
+    """Header text with its RFC 2047 encoded words decoded, each in its charset (`decode_text`'s fallbacks)."""
     if "=?" not in raw:
         return _unescaped(raw)
     from email.header import decode_header
