@@ -130,6 +130,9 @@ class MailImporter:
         asked.update(parent for item in pending for parent in item.keys.parents)
         asked.update(root for _record, root in earlier)
         known = self.store.known_message_ids(asked)
+        for record, root in earlier:  # stored in this batch's transaction: a reply to one joins the same complaint
+            if root in known:
+                known[record.message_id] = known[root]
         fresh = _unseen(pending, known, seen)
         present = len(pending) - len(fresh)
         here = {item.keys.message_id for item in fresh}

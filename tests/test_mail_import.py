@@ -251,3 +251,21 @@ def test_threads_across_batches_join_their_complaints(tmp_path: Path, monkeypatc
     assert [message.id for message in follow_ups] == ["second@example.fi", "third@example.fi"]
     again = MailImporter(store, "complaint").import_messages(raw_messages(box))
     assert (again.added, again.joined, again.already_present) == (0, 0, 6)
+
+
+def test_a_reply_to_a_follow_up_held_for_the_next_batch_joins_the_same_complaint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", 2)
+    chain = [mail("Where is my parcel?", message_id="<c0@x>")]
+    for number in range(1, 5):  # each answers only the one before it, as some mail programs write
+        answer = (("In-Reply-To", f"<c{number - 1}@x>"),)
+        chain.append(mail(f"Still waiting, day {number}.", message_id=f"<c{number}@x>", headers=answer))
+    store = Store(tmp_path / "desk")
+    result = MailImporter(store, "complaint").import_messages(raw_messages(write_mbox(tmp_path / "c.mbox", chain)))
+    assert (result.added, result.joined) == (1, 4)
+    assert [message.id for message in store.customer_messages(mail_complaint_id("c0@x"))] == [
+        "c1@x", "c2@x", "c3@x", "c4@x"
+    ]  # fmt: skip
