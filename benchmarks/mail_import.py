@@ -183,9 +183,14 @@ def main() -> None:
         seconds, again_summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
         again.append(seconds)
         print(f"run {run + 1}: {summary}\n       again: {again_summary}")
+        print(
+            f"       (a) {parse[-1]:.2f} s  (b) {first[-1]:.2f} s = {first[-1] / parse[-1]:.2f} x (a)  (c) {seconds:.2f} s"
+        )
     a, b, c = min(parse), min(first), min(again)
-    print(f"(a) parse only (mailbox + email, default policy): {a:.2f} s")
+    ratios = sorted(b_run / a_run for a_run, b_run in zip(parse, first, strict=True))
+    print(f"(a) parse only (mailbox + email, default policy): {a:.2f} s (best of {arguments.runs})")
     print(f"(b) agent-console import into an empty desk:      {b:.2f} s  = {b / a:.2f} x (a)  (target <= 1.5)")
+    print(f"    (b)/(a) run by run: median {statistics.median(ratios):.2f}, best {ratios[0]:.2f}")
     print(f"(c) the same import again:                        {c:.2f} s  = {c / b:.2f} x (b)  (target <= 1)")
     if arguments.deliveries:
         latencies = watch_latency(folder, arguments.deliveries)
