@@ -183,9 +183,8 @@ def main() -> None:
         seconds, again_summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
         again.append(seconds)
         print(f"run {run + 1}: {summary}\n       again: {again_summary}")
-        print(
-            f"       (a) {parse[-1]:.2f} s  (b) {first[-1]:.2f} s = {first[-1] / parse[-1]:.2f} x (a)  (c) {seconds:.2f} s"
-        )
+        ratio = first[-1] / parse[-1]
+        print(f"       (a) {parse[-1]:.2f} s  (b) {first[-1]:.2f} s = {ratio:.2f} x (a)  (c) {seconds:.2f} s")
     a, b, c = min(parse), min(first), min(again)
     ratios = sorted(b_run / a_run for a_run, b_run in zip(parse, first, strict=True))
     print(f"(a) parse only (mailbox + email, default policy): {a:.2f} s (best of {arguments.runs})")
