@@ -4,6 +4,8 @@ messages skipped by position, nothing added twice."""
 from __future__ import annotations
 
 import base64
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -269,3 +271,24 @@ def test_a_reply_to_a_follow_up_held_for_the_next_batch_joins_the_same_complaint
     assert [message.id for message in store.customer_messages(mail_complaint_id("c0@x"))] == [
         "c1@x", "c2@x", "c3@x", "c4@x"
     ]  # fmt: skip
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_runs_on_a_terminal_and_nothing_is_drawn_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "PROGRESS_FROM", 3)
+    box = write_mbox(tmp_path / "b.mbox", [mail(f"Text {n} of the customer", message_id=f"<{n}@x>") for n in range(4)])
+    mail_import._import_path(MailImporter(Store(tmp_path / "quiet"), "complaint"), box)
+    assert capsys.readouterr().err == ""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    result = mail_import._import_path(MailImporter(Store(tmp_path / "desk"), "complaint"), box)
+    assert result.added == 4
+    assert "Importing mail" in terminal.getvalue() and "4/4" in terminal.getvalue()
