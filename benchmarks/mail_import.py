@@ -8,7 +8,8 @@ an earlier one, one in a hundred with an attachment). Then, each in a process of
   (c) the same import again (it adds nothing).
 Targets (issue 14): (b) at most 1.5 × (a); (c) no slower than (b). Then `import --watch` runs on a Maildir
 that receives `--deliveries` mails one at a time: how long each took from its delivery to being in the desk
-(median and max; the open TUIs show it at their next poll, 1.5 s).
+(median and max; the open TUIs show it at their next poll, 1.5 s). (b) is also timed in-process with the
+store's share apart (`Store.add_mail`, and how many fsyncs it made).
 
     python benchmarks/mail_import.py [--count 10000] [--runs 1] [--deliveries 20] [--keep DIR]
 """
@@ -159,6 +160,39 @@ def watch_latency(folder: Path, deliveries: int) -> list[float]:
     return latencies
 
 
+def split(mbox: Path, desk: Path) -> tuple[float, float, int]:
+    """(b) in this process, its seconds apart: storing (`Store.add_mail`, of which fsyncs are counted) and all
+    the rest (reading, parsing, deciding)."""
+    sys.path.insert(0, str(ROOT))
+    from console.mail_import import MailImporter
+    from console.mail_reader import raw_messages
+    from console.store import Store
+
+    stored, syncs = [0.0], [0]
+    add_mail, fsync = Store.add_mail, os.fsync
+
+    def timed_add_mail(self: Store, *arguments: object, **options: object) -> object:
+        start = time.perf_counter()
+        try:
+            return add_mail(self, *arguments, **options)  # type: ignore[arg-type]
+        finally:
+            stored[0] += time.perf_counter() - start
+
+    def counted_fsync(descriptor: int) -> None:
+        syncs[0] += 1
+        fsync(descriptor)
+
+    Store.add_mail = timed_add_mail  # type: ignore[assignment,method-assign]
+    os.fsync = counted_fsync
+    try:
+        start = time.perf_counter()
+        MailImporter(Store(desk), "complaint").import_messages(raw_messages(mbox))
+        total = time.perf_counter() - start
+    finally:
+        Store.add_mail, os.fsync = add_mail, fsync  # type: ignore[method-assign]
+    return total - stored[0], stored[0], syncs[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
@@ -191,6 +225,8 @@ def main() -> None:
     print(f"(b) agent-console import into an empty desk:      {b:.2f} s  = {b / a:.2f} x (a)  (target <= 1.5)")
     print(f"    (b)/(a) run by run: median {statistics.median(ratios):.2f}, best {ratios[0]:.2f}")
     print(f"(c) the same import again:                        {c:.2f} s  = {c / b:.2f} x (b)  (target <= 1)")
+    reading, storing, syncs = split(mbox, folder / "split-desk")
+    print(f"    (b) in-process, apart: reading and deciding {reading:.2f} s, storing {storing:.2f} s ({syncs} fsyncs)")
     if arguments.deliveries:
         latencies = watch_latency(folder, arguments.deliveries)
         print(
