@@ -9,7 +9,7 @@ that needs it (its model takes most of a second to load), never when the mail sa
 from __future__ import annotations
 
 import re
-from functools import cache
+import threading
 from typing import Protocol
 
 from console.i18n import LANGUAGES
@@ -18,7 +18,7 @@ MIN_WORDS = 3
 """Fewer words than this ("Hei", "OK", an order number) say nothing reliable about a language."""
 MIN_CONFIDENCE = 0.7
 """Of the probability shared among the four languages; below it the text is taken as undecided."""
-SAMPLE_CHARACTERS = 400
+SAMPLE_CHARACTERS = 200
 """The beginning of a long text says as much as the whole, and costs less."""
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
@@ -27,13 +27,29 @@ class _Identifier(Protocol):
     def classify(self, text: str) -> tuple[str, float]: ...
 
 
-@cache
-def _identifier() -> _Identifier:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+_loading = threading.Lock()
+_loaded: list[_Identifier] = []
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier  # type: ignore[no-any-return]
+
+def _identifier() -> _Identifier:
+    with _loading:  # a loader in the background and the first text may ask at once: one loads, one waits
+        if not _loaded:
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+            identifier.set_languages(list(LANGUAGES))
+            _loaded.append(identifier)
+        return _loaded[0]
+
+
+def warm_up() -> None:
+    """Load the model now (most of a second), not when the first mail waits for it."""
+    _identifier()
+
+
+def warm_up_in_background() -> None:
+    """Load the model on a thread while the mailbox is read (decompressing it leaves the other core free)."""
+    threading.Thread(target=_identifier, name="language-model", daemon=True).start()
 
 
 def detect_language(text: str) -> str | None:

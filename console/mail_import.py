@@ -25,6 +25,8 @@ from console.mail_reader import (
     MessageKeys,
     NotMail,
     Position,
+    RawMessage,
+    Unreadable,
     is_mail,
     message_keys,
     raw_messages,
@@ -103,39 +105,44 @@ class MailImporter:
         self.by = by
 
     def import_messages(
-        self, messages: Iterable[tuple[Position, bytes]], advance: Callable[[int], None] = lambda _count: None
+        self, messages: Iterable[RawMessage], advance: Callable[[int], None] = lambda _count: None
     ) -> MailImportResult:
         """Every message, BATCH at a time; `advance(n)` after each batch."""
         result = MailImportResult()
         iterator = iter(messages)
         seen: set[str] = set()  # Message-IDs met in this import: a mailbox may hold one twice
+        later: list[tuple[MailRecord, str]] = []
         while batch := list(islice(iterator, BATCH)):
-            result = result.plus(self._import_batch(batch, seen))
+            stored, later = self._import_batch(batch, seen, later)
+            result = result.plus(stored)
             advance(len(batch))
-        return result
+        return result.plus(self._join_later(later)) if later else result
 
-    def _import_batch(self, batch: list[tuple[Position, bytes]], seen: set[str]) -> MailImportResult:
-        pending = [_Pending(position, raw, message_keys(raw)) for position, raw in batch]
+    def _import_batch(
+        self, batch: list[RawMessage], seen: set[str], earlier: list[tuple[MailRecord, str]]
+    ) -> tuple[MailImportResult, list[tuple[MailRecord, str]]]:
+        """One transaction: the batch's new complaints, the follow-ups of complaints the desk knows, and
+        the follow-ups the batch before left (`earlier`: their complaints are stored now). Returns what was
+        stored, and the follow-ups of complaints new in this batch, for the next one."""
+        skipped = [Skipped(position, raw.problem) for position, raw in batch if isinstance(raw, Unreadable)]
+        pending = [_Pending(position, raw, message_keys(raw)) for position, raw in batch if isinstance(raw, bytes)]
         asked = {pending.keys.message_id for pending in pending}
         asked.update(parent for item in pending for parent in item.keys.parents)
+        asked.update(root for _record, root in earlier)
         known = self.store.known_message_ids(asked)
-        fresh: list[_Pending] = []
-        present = 0
-        for item in pending:
-            if item.keys.message_id in known or item.keys.message_id in seen:
-                present += 1
-            else:
-                seen.add(item.keys.message_id)
-                fresh.append(item)
-        here = {item.keys.message_id: item for item in fresh}
+        for record, root in earlier:  # stored in this batch's transaction: a reply to one joins the same complaint
+            if root in known:
+                known[record.message_id] = known[root]
+        fresh = _unseen(pending, known, seen)
+        present = len(pending) - len(fresh)
+        here = {item.keys.message_id for item in fresh}
         parent_of = {
             item.keys.message_id: next((p for p in item.keys.parents if p in known or p in here), None)
             for item in fresh
         }
-        complaints: list[Complaint] = []
-        messages: list[CustomerMessage] = []
+        complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
+        messages = [self._message(record, known[root]) for record, root in earlier if root in known]
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
-        skipped: list[Skipped] = []
         for item in fresh:
             root = _root(item.keys.message_id, parent_of)
             try:
@@ -152,14 +159,15 @@ class MailImporter:
             else:
                 later.append((record, root))
         result = self.store.add_mail(complaints, messages, by=self.by)
-        total = MailImportResult(result.added, result.joined, present + result.already_present, (), result.reopened)
-        if later:
-            total = total.plus(self._join_later(later))
-        return total._replace(skipped=tuple(skipped))
+        skipped.sort(key=lambda item: item.position.number)
+        stored = MailImportResult(
+            result.added, result.joined, present + result.already_present, tuple(skipped), result.reopened
+        )
+        return stored, later
 
     def _join_later(self, later: list[tuple[MailRecord, str]]) -> MailImportResult:
-        """Follow-ups of complaints stored a moment ago: their ids as stored (one may have taken "-2"). A
-        follow-up whose first message was broken becomes a complaint of its own."""
+        """Follow-ups of complaints stored a moment ago, after the last batch: their ids as stored (one may have
+        taken "-2"). A follow-up whose first message was broken becomes a complaint of its own."""
         stored = self.store.known_message_ids({root for _record, root in later})
         complaints = [self._complaint(record) for record, root in later if root not in stored]
         messages = [self._message(record, stored[root]) for record, root in later if root in stored]
@@ -203,6 +211,16 @@ class MailImporter:
             subject=record.subject,
             attachments=self._attachments(record),
         )
+
+
+def _unseen(pending: list[_Pending], known: dict[str, str], seen: set[str]) -> list[_Pending]:
+    """The messages neither the desk nor this import has met yet (`seen` learns them)."""
+    fresh = []
+    for item in pending:
+        if item.keys.message_id not in known and item.keys.message_id not in seen:
+            seen.add(item.keys.message_id)
+            fresh.append(item)
+    return fresh
 
 
 def _root(message_id: str, parent_of: dict[str, str | None]) -> str:
@@ -251,6 +269,9 @@ def run(store: Store, playbooks: Playbooks, arguments: Namespace) -> int:
         from console.mail_watch import watch
 
         return watch(importer, paths)
+    from console.language_detection import warm_up_in_background
+
+    warm_up_in_background()
     total = MailImportResult()
     for path in paths:
         result = _import_path(importer, path)

@@ -53,6 +53,16 @@ class BrokenMail(ValueError):
     """A message that is not readable mail: the text says why."""
 
 
+class Unreadable(NamedTuple):
+    """A message whose file could not be read: why, for people."""
+
+    problem: str
+
+
+RawMessage = tuple[Position, "bytes | Unreadable"]
+"""A message of a mailbox as read: where it is, and its bytes or why they could not be read."""
+
+
 class MailAttachment(NamedTuple):
     name: str
     """From the mail, cleaned: no folders, no control characters ("" when it gave none)."""
@@ -123,7 +133,7 @@ class Mailbox:
     def __len__(self) -> int:
         return len(self._lines) if self._files is None else len(self._files)
 
-    def __iter__(self) -> Iterator[tuple[Position, bytes]]:
+    def __iter__(self) -> Iterator[RawMessage]:
         if self._files is None:
             yield from _mbox_messages(self.path, self._lines)
             return
@@ -160,18 +170,21 @@ def maildir_key(name: str) -> str:
     return name.rsplit("/", 1)[-1].split(":", 1)[0]
 
 
-def read_maildir_file(file: Path) -> bytes | None:
-    """The file's bytes, or None when it is gone (a mail client moved or deleted it since it was listed)."""
+def read_maildir_file(file: Path) -> bytes | Unreadable | None:
+    """The file's bytes; None when it is gone (a mail client moved or deleted it since it was listed), or
+    why it cannot be read (no permission, a link put in its place: never followed)."""
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         descriptor = os.open(file, flags)
+        with os.fdopen(descriptor, "rb") as opened:
+            return opened.read()
     except (FileNotFoundError, NotADirectoryError):
         return None
-    with os.fdopen(descriptor, "rb") as opened:
-        return opened.read()
+    except OSError as error:
+        return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
 
 
-def _mbox_messages(path: Path, lines: list[int]) -> Iterator[tuple[Position, bytes]]:
+def _mbox_messages(path: Path, lines: list[int]) -> Iterator[RawMessage]:
     import mailbox
 
     box = mailbox.mbox(path, create=False)
@@ -254,6 +267,7 @@ def _header(message: Message, name: str) -> str:
 
 
 def decoded_words(raw: str) -> str:
+    """Header text with its RFC 2047 encoded words decoded, each in its charset (`decode_text`'s fallbacks)."""
     if "=?" not in raw:
         return _unescaped(raw)
     from email.header import decode_header

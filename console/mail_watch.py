@@ -15,20 +15,31 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from console import labels
 from console.i18n import _, format_moment
 from console.mail_import import MailImporter, MailImportError, reopened_line, report_skipped, summary
-from console.mail_reader import MAILDIR_FOLDERS, Position, is_maildir, maildir_files, maildir_key, read_maildir_file
+from console.mail_reader import (
+    MAILDIR_FOLDERS,
+    Position,
+    RawMessage,
+    is_maildir,
+    maildir_files,
+    maildir_key,
+    read_maildir_file,
+)
+from console.store import StoreLocked, StoreUnavailable
 
 POLL_SECONDS = 0.2
 """How often the folders are looked at: a message is in the desk well within the TUIs' 1.5 s poll."""
 RELIST_SECONDS = 2.0
 """The folders are listed again at least this often even when their times did not change (a file system
 whose times are coarse could hide a delivery in the same tick as the last listing)."""
+RETRY_SECONDS = 1.0
+"""The pause after the desk was locked too long or unavailable, before the same mail is tried again."""
 
 
 class _Stop:
@@ -50,6 +61,10 @@ class MaildirWatch:
         self._stamps: tuple[int, ...] = ()
         self._listed_at = 0.0
 
+    def retry(self) -> None:
+        """List the folders again next time, whatever their times say."""
+        self._stamps = ()
+
     def _folder_stamps(self) -> tuple[int, ...]:
         stamps = []
         for folder in MAILDIR_FOLDERS:
@@ -68,13 +83,38 @@ class MaildirWatch:
         self._stamps, self._listed_at = stamps, now
         return [(name, file) for name, file in maildir_files(self.path) if maildir_key(name) not in self.done]
 
-    def read(self, arrived: list[tuple[str, Path]]) -> Iterator[tuple[Position, bytes]]:
+    def read(self, arrived: list[tuple[str, Path]]) -> list[RawMessage]:
         """The arrived files' bytes; one that vanished meanwhile is left for the next listing (its new name)."""
+        found: list[RawMessage] = []
         for number, (name, file) in enumerate(arrived, start=1):
             data = read_maildir_file(file)
             if data is not None:
-                self.done.add(maildir_key(name))
-                yield Position(number, file=name), data
+                found.append((Position(number, file=name), data))
+        return found
+
+    def imported(self, messages: list[RawMessage]) -> None:
+        """These are in the desk (or were reported): not read again in this run."""
+        self.done.update(maildir_key(position.file) for position, _data in messages)
+
+
+def _import_arrivals(importer: MailImporter, folder: MaildirWatch) -> None:
+    arrived = folder.arrived()
+    if not arrived:
+        return
+    messages = folder.read(arrived)
+    try:
+        result = importer.import_messages(messages)
+    except (StoreLocked, StoreUnavailable) as error:  # another agent's long change, a full disk: try again
+        print(f"{labels.store_error(error)} {_('Trying again.')}", file=sys.stderr, flush=True)
+        folder.retry()
+        time.sleep(RETRY_SECONDS)
+        return
+    folder.imported(messages)
+    report_skipped(folder.path, result.skipped)
+    if result.anything:
+        print(f"{format_moment(datetime.now(UTC), width='short')} {summary(result)}", flush=True)
+    if result.reopened:
+        print(reopened_line(result.reopened), flush=True)
 
 
 def watch(importer: MailImporter, paths: list[Path]) -> int:
@@ -85,17 +125,13 @@ def watch(importer: MailImporter, paths: list[Path]) -> int:
     stop = _Stop()
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
     folder = MaildirWatch(path)
+    from console.language_detection import warm_up
+
+    warm_up()
     try:
         print(_("Watching {path} for new mail; Ctrl-C stops.").format(path=path), flush=True)
         while not stop.requested:
-            arrived = folder.arrived()
-            if arrived:
-                result = importer.import_messages(folder.read(arrived))
-                report_skipped(path, result.skipped)
-                if result.anything:
-                    print(f"{format_moment(datetime.now(UTC), width='short')} {summary(result)}", flush=True)
-                if result.reopened:
-                    print(reopened_line(result.reopened), flush=True)
+            _import_arrivals(importer, folder)
             if not stop.requested:
                 time.sleep(POLL_SECONDS)
     finally:

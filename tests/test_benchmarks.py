@@ -65,3 +65,15 @@ def test_the_message_id_benchmark_runs() -> None:
     output = run("mail_ids.py", "--size", "600", "--batch", "200", "--runs", "2")
     assert "known_message_ids of 200 ids (100 known) at 600 complaints" in output
     assert "a dict in memory" in output and "add_mail of 200 new" in output
+
+
+def test_the_mail_import_benchmark_runs() -> None:
+    output = run("mail_import.py", "--count", "60", "--deliveries", "2")
+    assert "60 were already present" in output
+    for figure in ("(a) parse only", "(b) agent-console import", "(c) the same import again", "import --watch"):
+        assert figure in output
+
+
+def test_the_language_detection_benchmark_runs() -> None:
+    output = run("language_detection.py")
+    assert "demo bodies:                   48/48" in output

@@ -4,12 +4,14 @@ messages skipped by position, nothing added twice."""
 from __future__ import annotations
 
 import base64
+import io
+import sys
 from pathlib import Path
 
 import pytest
 
 from console.mail_import import MailImporter, default_language, mail_complaint_id, summary
-from console.mail_reader import raw_messages
+from console.mail_reader import Position, Unreadable, raw_messages, read_maildir_file
 from console.store import Store
 from tests.conftest import run_cli
 from tests.mail_samples import encoded, mail, multipart, write_maildir, write_mbox
@@ -219,3 +221,74 @@ def test_the_summary_counts_in_words() -> None:
     assert summary(MailImportResult(1, 1, 1)) == (
         "Imported 1 new complaint from mail, 1 follow-up joined its complaint, 1 was already present, 0 skipped."
     )
+
+
+def test_a_maildir_file_that_cannot_be_read_is_skipped_by_name(tmp_path: Path) -> None:
+    box = write_maildir(tmp_path / "Maildir", [mail("fine", message_id="<fine@x>")])
+    planted = box / "new" / "1733.planted.host"
+    planted.symlink_to(tmp_path / "elsewhere")
+    unreadable = read_maildir_file(planted)
+    assert isinstance(unreadable, Unreadable) and unreadable.problem.startswith("cannot be read: ")
+    store = Store(tmp_path / "desk")
+    result = MailImporter(store, "complaint").import_messages(
+        [*raw_messages(box), (Position(2, file="new/1733.planted.host"), unreadable)]
+    )
+    assert result.added == 1
+    assert [(item.position.describe(), item.problem) for item in result.skipped] == [
+        ("file new/1733.planted.host", unreadable.problem)
+    ]
+
+
+def test_threads_across_batches_join_their_complaints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A follow-up of a complaint stored in its own batch is stored with the next batch (or after the last)."""
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", 2)
+    first, second, third = thread_of_three()
+    store = Store(tmp_path / "desk")
+    box = write_mbox(tmp_path / "box.mbox", [first, second, *others(), third])
+    result = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert (result.added, result.joined, result.already_present) == (4, 2, 0)
+    follow_ups = store.customer_messages(mail_complaint_id("first@example.fi"))
+    assert [message.id for message in follow_ups] == ["second@example.fi", "third@example.fi"]
+    again = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert (again.added, again.joined, again.already_present) == (0, 0, 6)
+
+
+def test_a_reply_to_a_follow_up_held_for_the_next_batch_joins_the_same_complaint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", 2)
+    chain = [mail("Where is my parcel?", message_id="<c0@x>")]
+    for number in range(1, 5):  # each answers only the one before it, as some mail programs write
+        answer = (("In-Reply-To", f"<c{number - 1}@x>"),)
+        chain.append(mail(f"Still waiting, day {number}.", message_id=f"<c{number}@x>", headers=answer))
+    store = Store(tmp_path / "desk")
+    result = MailImporter(store, "complaint").import_messages(raw_messages(write_mbox(tmp_path / "c.mbox", chain)))
+    assert (result.added, result.joined) == (1, 4)
+    assert [message.id for message in store.customer_messages(mail_complaint_id("c0@x"))] == [
+        "c1@x", "c2@x", "c3@x", "c4@x"
+    ]  # fmt: skip
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_runs_on_a_terminal_and_nothing_is_drawn_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "PROGRESS_FROM", 3)
+    box = write_mbox(tmp_path / "b.mbox", [mail(f"Text {n} of the customer", message_id=f"<{n}@x>") for n in range(4)])
+    mail_import._import_path(MailImporter(Store(tmp_path / "quiet"), "complaint"), box)
+    assert capsys.readouterr().err == ""
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    result = mail_import._import_path(MailImporter(Store(tmp_path / "desk"), "complaint"), box)
+    assert result.added == 4
+    assert "Importing mail" in terminal.getvalue() and "4/4" in terminal.getvalue()

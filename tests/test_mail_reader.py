@@ -169,6 +169,14 @@ def test_a_broken_message_says_why(raw: bytes, problem: str) -> None:
         read_message(raw, HERE)
 
 
+def test_a_mime_tree_nested_too_deeply_is_a_broken_message_not_a_crash() -> None:
+    raw = b"From: a@example.fi\nSubject: deep\n"
+    for depth in range(3000):
+        raw += b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (depth, depth)
+    with pytest.raises(BrokenMail, match="cannot be read as mail"):
+        read_message(raw + b"Content-Type: text/plain\n\nhello\n", HERE)
+
+
 def test_the_keys_come_from_the_header_block_and_a_message_without_an_id_gets_a_stable_one() -> None:
     raw = b"Message-ID:\n <folded@x>\nReferences: <r1@x>\n <r2@x>\nIn-Reply-To: <r2@x>\n\nMessage-ID: <no@x>"
     assert message_keys(raw) == ("folded@x", ("r2@x", "r1@x"))
