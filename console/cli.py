@@ -516,7 +516,9 @@ def run(arguments: argparse.Namespace, language: str, warning: str | None = None
         from console import mail_import
 
         if mail_import.wants_mail(arguments):
-            return mail_import.run(store, playbooks, arguments)
+            from console.mbox_export import shop_address
+
+            return mail_import.run(store, playbooks, arguments, shop_address(config).addr_spec)
         return _import(store, playbooks, arguments)
     targets = targets_for(config.response_targets)
     if command == "set":

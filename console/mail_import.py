@@ -2,7 +2,9 @@
 
 The Message-ID is the key. A message the desk knows (as a complaint, a customer's follow-up or a reply it
 sent) is counted and left; a message that answers a known one (In-Reply-To / References) joins that
-complaint's conversation; any other becomes a complaint "M-…" on the email channel. A broken message is
+complaint's conversation; any other becomes a complaint "M-…" on the email channel. The shop's own replies (an
+`export --format mbox` holds them: X-Agent-Console-Reply and From the shop's address) are left out and counted:
+they thread the conversation but are never taken for the customer's words. A broken message is
 named by its position and skipped; the rest is imported. Messages are taken BATCH at a time: their keys are
 read from the raw header blocks, looked up in one call, and only the new ones are parsed.
 """
@@ -31,6 +33,7 @@ from console.mail_reader import (
     message_keys,
     raw_messages,
     read_message,
+    sent_by_shop,
 )
 from console.safe_text import clean_line
 from console.store import Attachment, Complaint, CustomerMessage
@@ -67,6 +70,8 @@ class MailImportResult(NamedTuple):
     already_present: int = 0
     skipped: tuple[Skipped, ...] = ()
     reopened: tuple[str, ...] = ()
+    ours: int = 0
+    """The shop's own replies met (left out)."""
 
     def plus(self, other: MailImportResult) -> MailImportResult:
         """Both results together (counts added, lists joined)."""
@@ -76,11 +81,12 @@ class MailImportResult(NamedTuple):
             self.already_present + other.already_present,
             self.skipped + other.skipped,
             self.reopened + other.reopened,
+            self.ours + other.ours,
         )
 
     @property
     def anything(self) -> bool:
-        return bool(self.added or self.joined or self.skipped)
+        return bool(self.added or self.joined or self.skipped or self.ours)
 
 
 def mail_complaint_id(message_id: str) -> str:
@@ -98,8 +104,12 @@ class _Pending(NamedTuple):
 class MailImporter:
     """Imports batches of raw messages into one desk."""
 
-    def __init__(self, store: Store, playbook: str, default_language: str = "en", by: str = "mail") -> None:
+    def __init__(
+        self, store: Store, playbook: str, default_language: str = "en", by: str = "mail", shop: str = ""
+    ) -> None:
         self.store = store
+        self.shop = shop
+        """The shop's address (`[mail] from`, else the one `export --format mbox` writes): its marked mail is ours."""
         self.playbook = playbook
         self.default_language = default_language
         self.by = by
@@ -140,10 +150,13 @@ class MailImporter:
             item.keys.message_id: next((p for p in item.keys.parents if p in known or p in here), None)
             for item in fresh
         }
+        ours = {item.keys.message_id for item in fresh if sent_by_shop(item.raw, self.shop)}
         complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
         messages = [self._message(record, known[root]) for record, root in earlier if root in known]
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         for item in fresh:
+            if item.keys.message_id in ours:  # threads the customer's answer to it (parent_of), stored as nothing
+                continue
             root = _root(item.keys.message_id, parent_of)
             try:
                 record = read_message(
@@ -161,7 +174,7 @@ class MailImporter:
         result = self.store.add_mail(complaints, messages, by=self.by)
         skipped.sort(key=lambda item: item.position.number)
         stored = MailImportResult(
-            result.added, result.joined, present + result.already_present, tuple(skipped), result.reopened
+            result.added, result.joined, present + result.already_present, tuple(skipped), result.reopened, len(ours)
         )
         return stored, later
 
@@ -255,16 +268,15 @@ def wants_mail(arguments: Namespace) -> bool:
     return bool(getattr(arguments, "watch", False)) or any(is_mail(path) for path in arguments.files)
 
 
-def run(store: Store, playbooks: Playbooks, arguments: Namespace) -> int:
+def run(store: Store, playbooks: Playbooks, arguments: Namespace, shop: str = "") -> int:
     """`import` of mail paths, or `import --watch MAILDIR`: the summary on stdout, skipped messages on stderr."""
     paths: list[Path] = arguments.files
     not_mail = [path for path in paths if not is_mail(path)]
     if not_mail:
         problem = _("{path}: neither an mbox file nor a Maildir folder (import mail and JSON or CSV files apart)")
         raise MailImportError(problem.format(path=not_mail[0]))
-    importer = MailImporter(
-        store, playbooks.for_kind(MAIL_KIND).id, default_language(getattr(arguments, "default", None) or ())
-    )
+    language = default_language(getattr(arguments, "default", None) or ())
+    importer = MailImporter(store, playbooks.for_kind(MAIL_KIND).id, language, shop=shop)
     if getattr(arguments, "watch", False):
         from console.mail_watch import watch
 
@@ -308,7 +320,15 @@ def summary(result: MailImportResult) -> str:
         ngettext("{count} skipped.", "{count} skipped.", len(result.skipped)),
     )
     counts = (result.added, result.joined, result.already_present, len(result.skipped))
-    return ", ".join(part.format(count=count) for part, count in zip(parts, counts, strict=True))
+    line = ", ".join(part.format(count=count) for part, count in zip(parts, counts, strict=True))
+    if not result.ours:
+        return line
+    ours = ngettext(
+        "{count} reply the shop sent was left out (it is not the customer's words).",
+        "{count} replies the shop sent were left out (they are not the customer's words).",
+        result.ours,
+    )
+    return f"{line} {ours.format(count=result.ours)}"
 
 
 def report_skipped(path: Path, skipped: Sequence[Skipped]) -> None:

@@ -233,6 +233,24 @@ def message_keys(raw: bytes) -> MessageKeys:
     return MessageKeys(message_id, tuple(unique))
 
 
+_SHOP_MARK = re.compile(rb"^x-agent-console-reply[ \t]*:", re.I | re.M)
+_FROM_HEADER = re.compile(rb"^from[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+
+
+def sent_by_shop(raw: bytes, shop_address: str) -> bool:
+    """Whether a raw message is one of the shop's own replies (as `export --format mbox` writes them): it carries
+    X-Agent-Console-Reply AND comes From `shop_address`. The header alone proves nothing (a customer can write it);
+    the From alone neither (a customer may forward the shop's mail)."""
+    header = _header_block(raw)
+    found = _FROM_HEADER.search(header)
+    if not _SHOP_MARK.search(header) or found is None:
+        return False
+    from email.utils import getaddresses
+
+    senders = getaddresses([found.group(1).decode("ascii", "replace")])
+    return len(senders) == 1 and senders[0][1].strip().lower() == shop_address.strip().lower() != ""
+
+
 def _unescaped(text: str) -> str:
     """Header text the parser left with raw 8-bit bytes in it (as surrogates): read as UTF-8 or else as
     Windows-1252, the two a header without RFC 2047 encoding is written in, in practice."""

@@ -120,15 +120,54 @@ def test_the_mbox_imports_into_an_empty_desk_as_the_same_complaints_and_customer
     assert "Tässä kuitti." in texts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the mail import joins the shop's replies (marked X-Agent-Console-Reply) as the customer's follow-ups",
-)
 def test_the_shops_replies_in_an_mbox_are_not_taken_for_the_customers(
     desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     run_cli(capsys, "--data-dir", str(desk.directory), "export", "--format", "mbox", "-o", str(tmp_path / "out.mbox"))
-    run_cli(capsys, "--data-dir", str(tmp_path / "again"), "import", str(tmp_path / "out.mbox"))
+    status, out, _err = run_cli(capsys, "--data-dir", str(tmp_path / "again"), "import", str(tmp_path / "out.mbox"))
     restored = Store(tmp_path / "again")
     mail = next(c for c in restored.complaints() if c.message_id == "first@customer.example")
     assert [m.text.rstrip("\n") for m in restored.customer_messages(mail.id)] == ["Tässä kuitti."]
+    assert status == 0 and "2 replies the shop sent were left out" in out
+    assert len(restored.complaints()) == 2
+
+
+def shop_reply_mbox(path: Path, sender: str, marked: bool) -> Path:
+    """A customer's mail and an answer to it From `sender`, with or without the export's mark."""
+    first = EmailMessage()
+    first["From"], first["To"], first["Subject"] = "Ana <ana@customer.example>", str(SHOP), "Slomljena šalica"
+    first["Message-ID"], first["Date"] = "<one@customer.example>", "Mon, 30 Nov 2026 08:00:00 +0000"
+    first.set_content("Šalica je stigla slomljena.")
+    answer = EmailMessage()
+    answer["From"], answer["To"], answer["Subject"] = sender, "ana@customer.example", "Re: Slomljena šalica"
+    answer["Message-ID"], answer["Date"] = "<two@shop.example>", "Mon, 30 Nov 2026 09:00:00 +0000"
+    answer["In-Reply-To"] = answer["References"] = "<one@customer.example>"
+    if marked:
+        answer["X-Agent-Console-Reply"] = "R-1"
+    answer.set_content("Šaljemo novu šalicu.")
+    box = mailbox.mbox(path)
+    box.add(first)
+    box.add(answer)
+    box.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sender", "marked", "kept"),
+    [
+        ("Shop <help@shop.example>", True, []),  # ours: left out
+        ("Ana <ana@customer.example>", True, ["Šaljemo novu šalicu."]),  # the mark alone is forgeable
+        ("Shop <HELP@shop.example>", False, ["Šaljemo novu šalicu."]),  # From the shop unmarked: a forward, kept
+    ],
+)
+def test_only_marked_mail_from_the_shops_address_is_taken_for_its_own_reply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sender: str, marked: bool, kept: list[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[mail]\nfrom = "Shop <help@shop.example>"\nsendmail = "true"\n', encoding="utf-8")
+    path = shop_reply_mbox(tmp_path / "in.mbox", sender, marked)
+    status, out, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "d"), "import", str(path))
+    assert status == 0, err
+    (complaint,) = Store(tmp_path / "d").complaints()
+    assert [m.text.rstrip("\n") for m in Store(tmp_path / "d").customer_messages(complaint.id)] == kept
+    assert ("1 reply the shop sent was left out" in out) == (not kept)
