@@ -225,6 +225,9 @@ async def test_the_reply_editor_its_warnings_and_dialogs_fit_80x24(app_in: AppIn
         title = lines(app)[0]
         assert _("Reply in {language}").format(language=language_in_ui(language)) in title, title
         assert_keys_line_whole(app)
+        keys = lines(app)[-1]
+        for key, description in (("esc", "Back"), ("^t", "Send"), ("^s", "Save"), ("^l", "Language")):
+            assert f"{key} {_(description)}" in keys, (key, keys)  # an agent looks for Esc in the keys line
         await pilot.press(*HARMFUL[language])
         await pilot.pause()
         assert len(screen.findings) >= 2, screen.findings
@@ -249,7 +252,8 @@ async def test_the_reply_editor_its_warnings_and_dialogs_fit_80x24(app_in: AppIn
         await pilot.press("escape", "f1")
         await pilot.pause()
         help_text = await whole_help(app, pilot)
-        for description in ("Save", "Phrases", "Next warning", "Copy to clipboard", "Save to a file"):
+        for description in ("Save", "Send", "Back", "Phrases", "Reply language", "Next warning", "Copy to clipboard",
+                            "Save to a file"):  # fmt: skip
             assert _(description) in help_text, description
 
 

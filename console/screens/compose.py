@@ -55,11 +55,11 @@ class ComposeScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), show=True),
         Binding("ctrl+t,f6", "send", N_("Send"), show=True),
-        # Esc is every dialog's and editor's way back (the line under the text says so too): its place in the
-        # keys line went to Send, which 80 columns in Finnish could not hold beside the others.
-        Binding("escape", "back", N_("Back"), show=False),
+        Binding("escape", "back", N_("Back"), show=True),
         Binding("ctrl+o,f2", "phrases", N_("Phrases"), show=True),
-        Binding("ctrl+l,f4", "reply_language", N_("Reply language"), show=True),
+        # The keys line says "Language" (the title above names the reply's): "Reply language" there left no
+        # room for Esc at 80 columns in Finnish. Help and the palette say the tooltip, the whole name.
+        Binding("ctrl+l,f4", "reply_language", N_("Language"), show=True, tooltip=N_("Reply language")),
         Binding("f1", "app.help", N_("Help"), show=True),
         Binding("ctrl+n,f8", "next_warning", N_("Next warning"), show=False),
         Binding("ctrl+g,f5", "copy", N_("Copy to clipboard"), show=False),
