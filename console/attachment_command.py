@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from console import i18n
+from console import i18n, labels
 from console.attachments import numbered
 from console.safe_text import clean_line
 from console.store import Store
@@ -82,6 +82,8 @@ def _save(output: Path, data: bytes, force: bool) -> None:
         raise AttachmentError(_cannot_write(output, error)) from None
     if status is not None and stat.S_ISDIR(status.st_mode):
         raise AttachmentError(i18n._("{path} is a folder: give a file name").format(path=clean_line(str(output))))
+    if status is not None and not (stat.S_ISREG(status.st_mode) or stat.S_ISLNK(status.st_mode)):
+        raise AttachmentError(labels.not_a_file(output))
     if status is not None and not force:
         raise AttachmentError(
             i18n._("{path} exists already: add --force to replace it").format(path=clean_line(str(output)))

@@ -25,7 +25,7 @@ from console.response_clock import DEFAULT_TARGETS, targets_for
 from console.safe_text import clean_line, visible
 from console.send_command import CannotSend, add_send_arguments, run_send
 from console.store import Change, Store, StoreError, UnknownComplaint
-from console.store.atomic import write_atomically
+from console.store.atomic import UnsafeFile, refuse_special_file, write_atomically
 from console.store.records import utc_now
 
 PROG = "agent-console"
@@ -286,7 +286,10 @@ def _write(text: str, output: Path | None, inert: bool = False) -> None:
         sys.stdout.write(visible(text) if inert or sys.stdout.isatty() else text)
         return
     try:
+        refuse_special_file(output)
         write_atomically(output, text.encode("utf-8"))
+    except UnsafeFile:
+        raise UserError(labels.not_a_file(output)) from None
     except OSError as error:
         raise UserError(i18n._("cannot write {path}: {problem}").format(path=output, problem=error.strerror)) from None
 
@@ -440,6 +443,10 @@ def _backup(store: Store, arguments: argparse.Namespace, _playbooks: Playbooks) 
     from console.store.integrity import backup
 
     target = arguments.output or Path(f"agent-console-backup-{utc_now().strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    try:
+        refuse_special_file(target)
+    except UnsafeFile:
+        raise UserError(labels.not_a_file(target)) from None
     count = backup(store, target)
     print(
         i18n.ngettext("Saved {count} file to {path}.", "Saved {count} files to {path}.", count).format(

@@ -19,6 +19,8 @@ from console.store import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from console.playbooks import Playbooks
     from console.store import Change
     from console.store.deliveries import SendState
@@ -117,3 +119,10 @@ def send_state(state: SendState | None) -> str:
     if state.state == "failed":
         return _("failed: {problem}").format(problem=clean_line(state.problem))
     return _("may have been sent {at}").format(at=at)  # cut short, or the connection broke at the end
+
+
+def not_a_file(path: Path) -> str:
+    """`-o PATH` naming a device, fifo or folder: one line."""
+    return _("{path} is a device, fifo or folder, not a file: it is never replaced; give a file's path").format(
+        path=clean_line(str(path))
+    )

@@ -6,6 +6,8 @@ files and the customer's later messages, as text and as JSON."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -112,3 +114,27 @@ def test_show_lists_the_files_and_the_later_messages(desk: Store, capsys: pytest
     ]
     [message] = shown["customer_messages"]
     assert (message["id"], message["text"], message["attachments"]) == ("f1@customer.example", "Here is a photo.", [2])
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("attachment", "M-1", "1", "--force", "-o"),
+        ("export", "--format", "json", "-o"),
+        ("export", "--format", "mbox", "-o"),
+        ("backup", "-o"),
+    ],
+)
+def test_a_fifo_or_device_named_for_output_is_never_replaced(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: tuple[str, ...]
+) -> None:
+    """As root, `-o /dev/null` renamed a regular file over the device: every program's discarded output went
+    into it. A fifo stands for it here (no root needed)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    status, out, err = run_cli(capsys, *command, str(fifo))
+    assert (status, out) == (2, "")
+    never = "is a device, fifo or folder, not a file: it is never replaced; give a file's path"
+    assert err == f"agent-console: {fifo} {never}\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no temporary left

@@ -82,6 +82,18 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
+def refuse_special_file(path: Path) -> None:
+    """For output a person names (`-o FILE`): a file or a link there may be replaced, a device, fifo, socket or
+    folder never (UnsafeFile). A rename over /dev/null, run as root, leaves a regular file where every
+    program's discarded output then goes."""
+    try:
+        status = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not (stat.S_ISREG(status.st_mode) or stat.S_ISLNK(status.st_mode)):
+        raise UnsafeFile(errno.EEXIST, "not a regular file", str(path))
+
+
 def write_atomically(path: Path, payload: bytes, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
     """Replace `path` with `payload`: a temporary file in the same directory, flushed and fsynced, then
     os.replace()d over the old one, then the directory fsynced. `durable=False` skips both fsyncs, for
