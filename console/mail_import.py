@@ -15,6 +15,7 @@ import base64
 import hashlib
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -187,6 +188,18 @@ class MailImporter:
         result = self.store.add_mail(complaints, messages, by=self.by)
         return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
 
+    def _after_our_reply(self, record: MailRecord, complaint_id: str) -> datetime:
+        """When a customer's answer came: its Date, but never before the reply of ours it answers was sent. A
+        customer's clock behind ours (or an answer in the same second) would otherwise put it before that reply
+        in the conversation, and leave the complaint closed with its clock stopped. Our replies' Message-IDs are
+        in the shop's domain (`[mail] from`), so only those parents are looked up."""
+        domain = "@" + self.shop.rpartition("@")[2].lower()
+        ours = {parent for parent in record.parents if parent.lower().endswith(domain)}
+        if domain == "@" or not ours:
+            return record.received
+        sent = [delivery.at for delivery in self.store.deliveries(complaint_id) if delivery.message_id in ours]
+        return max([record.received, *sent])
+
     def _language(self, record: MailRecord) -> str:
         """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""
         from console.language_detection import detect_language
@@ -220,7 +233,7 @@ class MailImporter:
             id=record.message_id,
             complaint_id=complaint_id,
             text=record.body,
-            at=record.received,
+            at=self._after_our_reply(record, complaint_id),
             subject=record.subject,
             attachments=self._attachments(record),
         )

@@ -66,3 +66,28 @@ def test_the_json_list_gives_the_clock_from_the_follow_up(desk: Store, capsys: p
     assert listed["R-1"]["first_response_at"] is None
     assert listed["O-1"]["overdue"]
     assert listed["R-1"]["overdue"] == (datetime.now(UTC) > FOLLOW_UP + timedelta(hours=4))  # by the real clock
+
+
+def test_an_answer_to_our_sent_reply_dated_before_it_still_reopens_and_comes_after_it(tmp_path: Path) -> None:
+    """The customer's clock runs five minutes slow: their answer's Date is before our reply was sent. It answers
+    that reply (In-Reply-To its Message-ID), so it came after it: shown after it, the complaint open again."""
+    from console.mail_import import MailImporter
+    from console.mail_reader import Position
+    from tests.mail_samples import mail
+
+    store = Store(tmp_path / "desk")
+    sent_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    store.add_mail([make_complaint(1, id="R-1", received=sent_at - timedelta(hours=2), message_id="r1@x")], [])
+    reply = store.add_reply("R-1", "Refunded.", "en", "anna", at=sent_at - timedelta(seconds=3))
+    claim = store.begin_sending(reply.id, "R-1", f"{reply.id}@shop.example", "anna")
+    store.finish_sending(claim, "smtp", sent_at)
+    store.set_field("R-1", "status", "resolved", "anna")
+    answer = mail("Not on my card yet.", message_id="<a2@customer.example>", when=sent_at - timedelta(minutes=5),
+                  headers=(("In-Reply-To", f"<{reply.id}@shop.example>"),))  # fmt: skip
+    importer = MailImporter(store, "complaint", shop="help@shop.example")
+    result = importer.import_messages([(Position(1), answer)])
+    assert (result.joined, result.reopened) == (1, ("R-1",))
+    (message,) = store.customer_messages("R-1")
+    assert message.at == sent_at
+    complaint = store.complaint("R-1")
+    assert (complaint.status, complaint.clock_from, complaint.first_response_at) == ("open", sent_at, None)
