@@ -3,6 +3,7 @@ the next time someone needs their figures. The figures themselves are the benchm
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,10 @@ def test_the_mail_import_benchmark_runs() -> None:
 def test_the_language_detection_benchmark_runs() -> None:
     output = run("language_detection.py")
     assert "demo bodies:                   48/48" in output
+
+
+@pytest.mark.tmux
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_the_mail_arrival_benchmark_runs() -> None:
+    output = run("mail_arrival.py", "--mails", "2", "--size", "50")
+    assert "imported by the watcher" in output and "shown in the open inbox" in output and "of 2 within 2 s" in output
