@@ -100,7 +100,7 @@ def key_help(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
                 taken.add(binding.key)
             if not binding.description or (node is app and binding.key in taken):
                 continue
-            description = _(binding.tooltip or binding.description)  # a keys line's short label has a tooltip
+            description = _(binding.description)
             keys = grouped.setdefault(description, [])
             display = app.get_key_display(binding)
             if display not in keys and not typed_as_text(screen, binding.key):

@@ -57,9 +57,7 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         Binding("ctrl+t,f6", "send", N_("Send"), show=True),
         Binding("escape", "back", N_("Back"), show=True),
         Binding("ctrl+o,f2", "phrases", N_("Phrases"), show=True),
-        # The keys line says "Language" (the title above names the reply's): "Reply language" there left no
-        # room for Esc at 80 columns in Finnish. Help and the palette say the tooltip, the whole name.
-        Binding("ctrl+l,f4", "reply_language", N_("Language"), show=True, tooltip=N_("Reply language")),
+        Binding("ctrl+l,f4", "reply_language", N_("Reply language"), show=True),  # "Language" in the keys line
         Binding("f1", "app.help", N_("Help"), show=True),
         Binding("ctrl+n,f8", "next_warning", N_("Next warning"), show=False),
         Binding("ctrl+g,f5", "copy", N_("Copy to clipboard"), show=False),

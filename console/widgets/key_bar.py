@@ -6,12 +6,26 @@ whenever the focus moves (opening the filter field, say): about 20 ms of the inb
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.screen import Screen
 from textual.widget import Widget
 
-from console.i18n import _
+from console.i18n import N_, _
 from console.keys import typed_as_text
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
+
+SHORT = {"reply_language": N_("Language")}
+"""Actions the keys line names shorter than help does: the editor's title names the reply's language, and
+"Reply language" there left no room for Esc at 80 columns in Finnish."""
+
+
+def label(binding: Binding) -> str:
+    """What the keys line says for `binding`, translated."""
+    return _(SHORT.get(binding.action, binding.description))
 
 
 class KeyBar(Widget):
@@ -45,7 +59,7 @@ class KeyBar(Widget):
             actions.add(binding.action)
             key = self.app.get_key_display(binding)
             entry = Text(f" {key} ", key_style if enabled else disabled_style)
-            entry.append(f"{_(binding.description)} ", None if enabled else disabled_style)
+            entry.append(f"{label(binding)} ", None if enabled else disabled_style)
             if line.cell_len + entry.cell_len > self.size.width:
                 break
             line.append_text(entry)
