@@ -82,3 +82,22 @@ async def test_without_a_mail_table_sending_says_so_and_nothing_is_lost(store: S
         assert any("No [mail] table in" in said for said in notifications(app))
         assert "Hvala." in screen_text(app)  # still in the editor, the text still there
     assert store.replies("T-1") == []
+
+
+@pytest.mark.parametrize("configured", [True, False])
+async def test_a_reply_saved_with_ctrl_s_says_that_m_sends_it_when_mail_is_set_up(
+    store: Store, playbooks: Playbooks, tmp_path: Path, configured: bool
+) -> None:
+    """ctrl+s only stores the reply: where replies leave by mail, the agent is told the key that sends it."""
+    config = load_config(mail_config(tmp_path, 25)) if configured else None
+    app = ConsoleApp(store, playbooks, "ivana", "en", config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "r")
+        await settle(pilot)
+        await pilot.press(*"Hvala.", "ctrl+s")
+        await wait_for(pilot, lambda: any("Reply saved." in said for said in notifications(app)))
+        said = next(said for said in notifications(app) if "Reply saved." in said)
+        assert said == ("Reply saved. m sends it by mail." if configured else "Reply saved.")
+        assert said in screen_text(app)  # on the line above the keys, whole at 80 columns
+    assert store.deliveries("T-1") == []  # saving sends nothing

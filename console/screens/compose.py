@@ -321,6 +321,8 @@ class ComposeScreen(HandOnMessages, DeskScreen):
         if self.kind == "reply":
             message = ngettext("Reply saved with {count} warning.", "Reply saved with {count} warnings.", warnings)
             said = message.format(count=warnings) if warnings else _("Reply saved.")
+            if not send and self.desk.config.mail is not None:  # the key that sends it, where it is needed
+                said = " ".join((said, _("m sends it by mail.")))
         else:
             said = _("Note saved.")
         self.dismiss(None)
