@@ -91,3 +91,18 @@ def test_an_answer_to_our_sent_reply_dated_before_it_still_reopens_and_comes_aft
     assert message.at == sent_at
     complaint = store.complaint("R-1")
     assert (complaint.status, complaint.clock_from, complaint.first_response_at) == ("open", sent_at, None)
+
+
+async def test_the_inbox_marks_a_complaint_whose_customer_wrote_again_until_it_is_answered(
+    desk: Store, playbooks: Playbooks
+) -> None:
+    app = ConsoleApp(desk, playbooks, "tester", "en", now=Clock(FOLLOW_UP + timedelta(hours=1)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.screen.query_one(InboxList).count == 2)
+        text = screen_text(app)
+        assert "↩ Subject 1" in text and "↩ Subject 2" not in text and "Subject 2" in text
+    desk.add_reply("R-1", "Sent again today.", "en", "anna", at=FOLLOW_UP + timedelta(hours=2))
+    again = ConsoleApp(Store(desk.directory), playbooks, "tester", "en", now=Clock(FOLLOW_UP + timedelta(hours=3)))
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: again.screen.query_one(InboxList).count == 2)
+        assert "↩" not in screen_text(again) and "Subject 1" in screen_text(again)

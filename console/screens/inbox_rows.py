@@ -19,6 +19,9 @@ from console.store.records import utc_now
 from console.views import first_response_cell
 from console.widgets.inbox_list import InboxRow
 
+FOLLOW_UP_MARK = "↩ "
+"""Before the subject of a complaint whose customer wrote again and awaits our answer (reopened by a follow-up),
+so it stands out from new complaints, also without colour."""
 KEEP_ROWS = 5000
 """At most this many formatted rows are kept (a few MB): paging through 100k formats each row once."""
 PENDING_ROW = InboxRow(
@@ -40,7 +43,8 @@ def inbox_row(
         shown_id=clean_line(complaint.id),
         age=format_age(complaint.received_at, now),
         customer=clean_line(complaint.customer_name),
-        subject=clean_line(complaint.subject),
+        subject=(FOLLOW_UP_MARK if complaint.clock_from and not complaint.first_response else "")
+        + clean_line(complaint.subject),
         channel=labels.channel(complaint.channel, short=True),
         language=complaint.language,
         status=labels.status(complaint.status),
