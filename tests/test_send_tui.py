@@ -25,8 +25,9 @@ def store(tmp_path: Path) -> Store:
     return desk
 
 
+@pytest.mark.parametrize("key", ["ctrl+t", "f6"])  # f6 for a terminal (or tmux) that takes ctrl+t itself
 async def test_ctrl_t_in_the_editor_saves_and_sends_and_the_conversation_says_sent(
-    store: Store, playbooks: Playbooks, tmp_path: Path
+    store: Store, playbooks: Playbooks, tmp_path: Path, key: str
 ) -> None:
     keeper = Keeper()
     with smtp_server(keeper) as port:
@@ -36,7 +37,7 @@ async def test_ctrl_t_in_the_editor_saves_and_sends_and_the_conversation_says_se
             await settle(pilot)
             await pilot.press("enter", "r")
             await settle(pilot)
-            await pilot.press(*"Poštovana, šaljemo novi račun.", "ctrl+t")
+            await pilot.press(*"Poštovana, šaljemo novi račun.", key)
             await wait_for(pilot, lambda: len(keeper.received) == 1)
             await settle(pilot)
             assert isinstance(app.screen, ComplaintScreen)
