@@ -772,3 +772,22 @@ async def test_a_shops_suggestion_with_markup_and_escapes_is_shown_as_plain_text
             assert "[bold red]Rado[/]" in screen_text(app)
     finally:
         phrases.clear_cache()
+
+
+async def test_a_kept_draft_is_dropped_when_saved_right_after_changing_the_language(
+    croatian_store: Store, playbooks: Playbooks
+) -> None:
+    """ctrl+l forgets that the draft is kept (to keep it again in the new language); saving before the next
+    pause left the old draft on disk, shown under the reply it had become."""
+    app = make_app(croatian_store, playbooks, agent="maija")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await pilot.press(*"Poštovana, šaljemo novi račun.")
+        await wait_for(pilot, lambda: ("T-1", "reply") in Store(croatian_store.directory).drafts("maija"))
+        await pilot.press("ctrl+l", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+    app.service.flush()
+    store = Store(croatian_store.directory)
+    assert [reply.text for reply in store.replies("T-1")] == ["Poštovana, šaljemo novi račun."]
+    assert store.drafts("maija") == {}

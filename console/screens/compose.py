@@ -317,8 +317,9 @@ class ComposeScreen(HandOnMessages, DeskScreen):
     def _stored(self, warnings: int, send: bool, outcome: Outcome) -> None:
         self.saving = False
         self._say_state(_("saved"))
-        if self._draft:  # the draft has become the reply
-            self.desk.service.submit(SaveDraft(self.complaint_id, self.kind, "", self.language))
+        # The draft has become the reply. Dropped whether or not this editor thinks one is kept: ctrl+l forgets
+        # that it is (to keep it again in the new language), and one saved in the old language is still there.
+        self.desk.service.submit(SaveDraft(self.complaint_id, self.kind, "", self.language))
         if self.kind == "reply":
             message = ngettext("Reply saved with {count} warning.", "Reply saved with {count} warnings.", warnings)
             said = message.format(count=warnings) if warnings else _("Reply saved.")
