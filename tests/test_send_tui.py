@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from console.app import ConsoleApp
 from console.config import load_config
@@ -102,3 +103,23 @@ async def test_a_reply_saved_with_ctrl_s_says_that_m_sends_it_when_mail_is_set_u
         assert said == ("Reply saved. m sends it by mail." if configured else "Reply saved.")
         assert said in screen_text(app)  # on the line above the keys, whole at 80 columns
     assert store.deliveries("T-1") == []  # saving sends nothing
+
+
+async def test_keys_typed_just_before_ctrl_t_are_all_in_the_sent_reply(
+    store: Store, playbooks: Playbooks, tmp_path: Path
+) -> None:
+    """Typed (or pasted) text and ctrl+t arrive in one burst: every character is in before the reply is sent."""
+    keeper = Keeper()
+    with smtp_server(keeper) as port:
+        app = ConsoleApp(store, playbooks, "ivana", "en", config=load_config(mail_config(tmp_path, port)))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter", "r")
+            await settle(pilot)
+            text = "Poštovana gospođo Horvat, nova šalica stiže sutra ujutro."
+            for character in text:  # queued at once, as a terminal delivers a burst
+                app.post_message(events.Key("space" if character == " " else character, character))
+            app.post_message(events.Key("f6", None))
+            await wait_for(pilot, lambda: len(keeper.received) == 1)
+            await settle(pilot)
+    assert [reply.text for reply in store.replies("T-1")] == [text]

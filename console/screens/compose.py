@@ -54,8 +54,7 @@ class DraftNotKept(Failed, bubble=False):
 class ComposeScreen(HandOnMessages, DeskScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", N_("Save"), show=True),
-        # priority: the text area binds f6 to "select line", and f6 is the way to send where ctrl+t is taken
-        Binding("ctrl+t,f6", "send", N_("Send"), show=True, priority=True),
+        Binding("ctrl+t,f6", "send", N_("Send"), show=True),  # f6 reaches it through ReplyArea's binding
         Binding("escape", "back", N_("Back"), show=True),
         Binding("ctrl+o,f2", "phrases", N_("Phrases"), show=True),
         Binding("ctrl+l,f4", "reply_language", N_("Reply language"), show=True),  # "Language" in the keys line

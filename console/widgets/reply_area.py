@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import TextArea
 
 MARK = Style(reverse=True, underline=True)
@@ -41,6 +42,10 @@ def location(text: str, offset: int) -> tuple[int, int]:
 class ReplyArea(TextArea):
     """Enter is a new line (TextArea's own); tab leaves for the next pane. `get_line` is the TextArea's
     public hook for styling its lines: the marks are applied there."""
+
+    BINDINGS = [Binding("f6", "screen.send", show=False)]
+    """f6 is the editor's other Send key (where ctrl+t is taken), not TextArea's "select line". Bound here, so it
+    comes in turn after the keys typed before it (a priority binding on the screen overtook them)."""
 
     DEFAULT_CSS = """
     ReplyArea { height: 1fr; border: none; padding: 0 1; }
