@@ -324,8 +324,9 @@ def _import_path(importer: MailImporter, path: Path) -> MailImportResult:
         return importer.import_messages(mailbox, lambda count: progress.advance(task, count))
 
 
-def summary(result: MailImportResult) -> str:
-    """One line: what was added, joined, already there and skipped."""
+def summary(result: MailImportResult, zeros: bool = True) -> str:
+    """One line: what was added, joined, already there and skipped (`zeros=False`: only what happened, for the
+    line `--watch` prints at each arrival, which fits 80 columns then)."""
     parts = (
         ngettext("Imported {count} new complaint from mail", "Imported {count} new complaints from mail", result.added),
         ngettext("{count} follow-up joined its complaint", "{count} follow-ups joined their complaints", result.joined),
@@ -333,7 +334,10 @@ def summary(result: MailImportResult) -> str:
         ngettext("{count} skipped.", "{count} skipped.", len(result.skipped)),
     )
     counts = (result.added, result.joined, result.already_present, len(result.skipped))
-    line = ", ".join(part.format(count=count) for part, count in zip(parts, counts, strict=True))
+    kept = [part.format(count=count) for part, count in zip(parts, counts, strict=True) if zeros or count]
+    line = ", ".join(kept)
+    if kept and not line.endswith("."):
+        line += "."
     if not result.ours:
         return line
     ours = ngettext(
@@ -341,7 +345,7 @@ def summary(result: MailImportResult) -> str:
         "{count} replies the shop sent were left out (they are not the customer's words).",
         result.ours,
     )
-    return f"{line} {ours.format(count=result.ours)}"
+    return f"{line} {ours.format(count=result.ours)}".strip()
 
 
 def report_skipped(path: Path, skipped: Sequence[Skipped]) -> None:

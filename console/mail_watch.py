@@ -112,7 +112,7 @@ def _import_arrivals(importer: MailImporter, folder: MaildirWatch) -> None:
     folder.imported(messages)
     report_skipped(folder.path, result.skipped)
     if result.anything:
-        print(f"{format_moment(datetime.now(UTC), width='short')} {summary(result)}", flush=True)
+        print(f"{format_moment(datetime.now(UTC), width='short')} {summary(result, zeros=False)}", flush=True)
     if result.reopened:
         print(reopened_line(result.reopened), flush=True)
 

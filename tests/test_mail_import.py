@@ -223,6 +223,15 @@ def test_the_summary_counts_in_words() -> None:
     )
 
 
+def test_the_watchers_summary_says_only_what_happened() -> None:
+    from console.mail_import import MailImportResult
+
+    assert summary(MailImportResult(joined=1), zeros=False) == "1 follow-up joined its complaint."
+    assert summary(MailImportResult(added=2, ours=1), zeros=False) == (
+        "Imported 2 new complaints from mail. 1 reply the shop sent was left out (it is not the customer's words)."
+    )
+
+
 def test_a_maildir_file_that_cannot_be_read_is_skipped_by_name(tmp_path: Path) -> None:
     box = write_maildir(tmp_path / "Maildir", [mail("fine", message_id="<fine@x>")])
     planted = box / "new" / "1733.planted.host"
