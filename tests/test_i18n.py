@@ -206,3 +206,18 @@ def test_a_message_with_a_count_is_a_plural_message() -> None:
         if isinstance(message.id, str) and any(name in message.id for name in ("{count}", "{files}", "{notes}"))
     ]
     assert not singular_only
+
+
+@pytest.mark.parametrize(
+    ("language", "small", "large"),
+    [
+        ("en", "18 bytes", "12 kB"),
+        ("fi", "18 tavua", "12 kt"),
+        ("et", "18 baiti", "12 kB"),
+        ("hr", "18 bajtova", "12 kB"),
+    ],
+)
+def test_a_files_size_says_bytes_in_words(language: str, small: str, large: str) -> None:
+    """CLDR's short byte is "t" in Finnish (also its hour) and "byte" in English: bytes are written out."""
+    i18n.set_language(language)
+    assert (i18n.format_size(18), i18n.format_size(12_000)) == (small, large)
