@@ -242,7 +242,7 @@ def format_count(number: int) -> str:
 
 def format_size(size: int) -> str:
     """A file's size as the current language writes it: `512 bytes`, `12 kB`, `1,5 Mt` (powers of 1000). Bytes
-    are written out: CLDR's short form is "t" in Finnish (as is an hour) and "byte" in English."""
+    are written out: CLDR's short form is `512 byte` in English, `512 t` in Finnish."""
     from babel.units import format_unit
 
     for unit, scale in (("gigabyte", 10**9), ("megabyte", 10**6), ("kilobyte", 10**3)):
