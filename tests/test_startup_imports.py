@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.startup import headless
 from console.store import Attachment, CustomerMessage, Store
 from tests.conftest import make_complaint
 
@@ -20,34 +21,20 @@ NOT_AT_START = (
 )  # fmt: skip
 """Modules (and their submodules) the TUI must not import before it has drawn its first screen."""
 
-FIRST_PAINT = """
-import importlib.abc, importlib.util, json, sys
-
-class _WhenTextualLoads(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name != "textual.app":
-            return None
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        execute = spec.loader.exec_module
-        def exec_module(module):
-            execute(module)
-            run = module.App.run
-            async def first_paint(pilot):
-                await pilot.pause()
-                print(json.dumps(sorted(sys.modules)))
-                pilot.app.exit()
-            def run_headless(self, *args, **kwargs):
-                kwargs.update(headless=True, auto_pilot=first_paint)
-                return run(self, *args, **kwargs)
-            module.App.run = run_headless
-        spec.loader.exec_module = exec_module
-        return spec
-
-sys.meta_path.insert(0, _WhenTextualLoads())
+FIRST_PAINT = (
+    """
+import json, sys
+async def _list_modules_then_exit(pilot):
+    await pilot.pause()
+    print(json.dumps(sorted(sys.modules)))
+    pilot.app.exit()
+"""
+    + headless("_list_modules_then_exit")  # the start-up benchmark's hook: the app run headless, as it starts
+    + """
 from console.cli import main
 sys.exit(main(sys.argv[1:]))
 """
+)
 
 
 def modules_at_first_paint(*arguments: str) -> list[str]:
