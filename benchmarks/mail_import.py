@@ -6,12 +6,16 @@ an earlier one, one in a hundred with an attachment). Then, each in a process of
   (a) parse only: `mailbox.mbox` and `email` with the default policy read every message and its body;
   (b) `agent-console import` of it into an empty desk;
   (c) the same import again (it adds nothing).
-Targets (issue 14): (b) at most 1.5 × (a); (c) no slower than (b). Then `import --watch` runs on a Maildir
+Targets (issue 14): (b) at most 1.5 × (a); (c) no slower than (b). The machine's load moves every figure, so
+the runs alternate: each run times (a), (b) and (c) back to back (every other run (b) and (c) first), and the
+ratios are taken run by run, each against its own run's (a), then their median. Beside the wall time each
+process's CPU time (user + system, from `getrusage` of the children) gives a ratio the load moves less; the
+load average is printed with each run. Then `import --watch` runs on a Maildir
 that receives `--deliveries` mails one at a time: how long each took from its delivery to being in the desk
 (median and max; the open TUIs show it at their next poll, 1.5 s). (b) is also timed in-process with the
 store's share apart (`Store.add_mail`, and how many fsyncs it made).
 
-    python benchmarks/mail_import.py [--count 10000] [--runs 1] [--deliveries 20] [--keep DIR]
+    python benchmarks/mail_import.py [--count 10000] [--runs 5] [--deliveries 20] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import mailbox
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 CHARSETS = {"fi": "iso-8859-15", "hr": "windows-1250", "et": "windows-1257", "en": "utf-8"}
@@ -113,7 +119,15 @@ def write_mbox(path: Path, count: int) -> None:
             file.write(b"\n")
 
 
-def timed(*command: str) -> tuple[float, str]:
+class Timing(NamedTuple):
+    wall: float
+    cpu: float
+    """User and system seconds of the process (and any it started)."""
+    output: str
+
+
+def timed(*command: str) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, *command],
@@ -123,7 +137,14 @@ def timed(*command: str) -> tuple[float, str]:
         capture_output=True,
         text=True,
     )
-    return time.perf_counter() - start, done.stdout.strip()
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return Timing(wall, cpu, done.stdout.strip())
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def watch_latency(folder: Path, deliveries: int) -> list[float]:
@@ -196,7 +217,7 @@ def split(mbox: Path, desk: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=1, help="the best of RUNS for each figure")
+    parser.add_argument("--runs", type=int, default=5, help="runs of (a), (b) and (c); their medians are shown")
     parser.add_argument("--deliveries", type=int, default=20, help="mails delivered to the watched Maildir")
     parser.add_argument("--keep", type=Path, help="write the mbox and desks here and keep them")
     arguments = parser.parse_args()
@@ -205,26 +226,41 @@ def main() -> None:
     mbox = folder / "bench.mbox"
     write_mbox(mbox, arguments.count)
     print(f"{arguments.count} messages, {mbox.stat().st_size / 1e6:.1f} MB")
-    parse, first, again = [], [], []
-    summary = ""
+    print(load())
+    runs: list[tuple[Timing, Timing, Timing]] = []
     for run in range(arguments.runs):
-        seconds, parsed = timed("-c", PARSE_ONLY, str(mbox))
-        assert int(parsed) == arguments.count, parsed
-        parse.append(seconds)
         desk = folder / f"desk-{run}"
-        seconds, summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
-        first.append(seconds)
-        seconds, again_summary = timed("-m", "console", "import", str(mbox), "--data-dir", str(desk))
-        again.append(seconds)
-        print(f"run {run + 1}: {summary}\n       again: {again_summary}")
-        ratio = first[-1] / parse[-1]
-        print(f"       (a) {parse[-1]:.2f} s  (b) {first[-1]:.2f} s = {ratio:.2f} x (a)  (c) {seconds:.2f} s")
-    a, b, c = min(parse), min(first), min(again)
-    ratios = sorted(b_run / a_run for a_run, b_run in zip(parse, first, strict=True))
-    print(f"(a) parse only (mailbox + email, default policy): {a:.2f} s (best of {arguments.runs})")
-    print(f"(b) agent-console import into an empty desk:      {b:.2f} s  = {b / a:.2f} x (a)  (target <= 1.5)")
-    print(f"    (b)/(a) run by run: median {statistics.median(ratios):.2f}, best {ratios[0]:.2f}")
-    print(f"(c) the same import again:                        {c:.2f} s  = {c / b:.2f} x (b)  (target <= 1)")
+        importing = ("-m", "console", "import", str(mbox), "--data-dir", str(desk))
+        if run % 2 == 0:
+            parse, first, again = timed("-c", PARSE_ONLY, str(mbox)), timed(*importing), timed(*importing)
+        else:
+            first, again = timed(*importing), timed(*importing)
+            parse = timed("-c", PARSE_ONLY, str(mbox))
+        assert int(parse.output) == arguments.count, parse.output
+        runs.append((parse, first, again))
+        print(f"run {run + 1} ({load()}): {first.output}\n       again: {again.output}")
+        print(
+            f"       wall: (a) {parse.wall:.2f} s  (b) {first.wall:.2f} s = {first.wall / parse.wall:.2f} x (a)"
+            f"  (c) {again.wall:.2f} s = {again.wall / first.wall:.2f} x (b)"
+        )
+        print(
+            f"       cpu:  (a) {parse.cpu:.2f} s  (b) {first.cpu:.2f} s = {first.cpu / parse.cpu:.2f} x (a)"
+            f"  (c) {again.cpu:.2f} s = {again.cpu / first.cpu:.2f} x (b)"
+        )
+    print(f"medians of {arguments.runs} runs (ratios run by run, each against its own run's figures):")
+    for kind in ("wall", "cpu"):
+        a, b, c = (statistics.median(getattr(timing[n], kind) for timing in runs) for n in range(3))
+        b_ratios = sorted(getattr(r[1], kind) / getattr(r[0], kind) for r in runs)
+        c_ratios = sorted(getattr(r[2], kind) / getattr(r[1], kind) for r in runs)
+        print(f"  {kind:4}  (a) parse only (mailbox + email, default policy): {a:.2f} s")
+        print(
+            f"        (b) agent-console import into an empty desk:      {b:.2f} s;  (b)/(a) median"
+            f" {statistics.median(b_ratios):.2f} (best {b_ratios[0]:.2f}, worst {b_ratios[-1]:.2f}; target <= 1.5)"
+        )
+        print(
+            f"        (c) the same import again:                        {c:.2f} s;  (c)/(b) median"
+            f" {statistics.median(c_ratios):.2f} (worst {c_ratios[-1]:.2f}; target <= 1)"
+        )
     reading, storing, syncs = split(mbox, folder / "split-desk")
     print(f"    (b) in-process, apart: reading and deciding {reading:.2f} s, storing {storing:.2f} s ({syncs} fsyncs)")
     if arguments.deliveries:
@@ -233,6 +269,7 @@ def main() -> None:
             f"import --watch, delivery to desk: median {statistics.median(latencies) * 1000:.0f} ms, "
             f"max {max(latencies) * 1000:.0f} ms ({len(latencies)} mails)"
         )
+    print(load())
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ The wheel is built and installed into a scratch directory first, so what runs is
 gives a user. Each sample is a fresh Python process that imports everything, starts the app headless,
 waits until the first screen has been composed and painted, and exits. Samples of the two programs
 alternate, so the noise of the machine falls on both alike; the figure to quote is the ratio of the
-medians.
+medians. `--before DIR` (a checkout of an earlier version, e.g. `git worktree add DIR COMMIT`) measures
+that version's demo too, in the same alternation, so a change is quoted as before -> after.
 
-    python benchmarks/startup.py [--runs 15]
+    python benchmarks/startup.py [--runs 15] [--before DIR]
 """
 
 from __future__ import annotations
@@ -98,10 +99,12 @@ def sample(program: str, env: dict[str, str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def install_wheel(target: Path) -> dict[str, str]:
-    """Build the wheel and install it (without dependencies, which this environment has) into `target`,
-    so the run measures what `pip install` gives a user: compiled catalogs, bundled data."""
-    root = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def install_wheel(target: Path, root: Path = ROOT) -> dict[str, str]:
+    """Build the wheel of the checkout `root` and install it (without dependencies, which this environment
+    has) into `target`, so the run measures what `pip install` gives a user: compiled catalogs, bundled data."""
     wheels = target / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
                     str(root)], check=True)  # fmt: skip
@@ -115,21 +118,33 @@ def install_wheel(target: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    parser.add_argument("--before", type=Path, help="a checkout of an earlier version to measure alongside")
+    arguments = parser.parse_args()
+    runs = arguments.runs
+    print("load average " + " ".join(f"{value:.2f}" for value in os.getloadavg()))
     with tempfile.TemporaryDirectory() as scratch:
-        env = install_wheel(Path(scratch))
-        sample(HELLO, env), sample(DEMO, env)  # warm the file cache and bytecode
-        hello, demo = [], []
+        programs = {"agent-console --demo": (DEMO, install_wheel(Path(scratch) / "now"))}
+        if arguments.before:
+            env = install_wheel(Path(scratch) / "before", arguments.before.resolve())
+            programs = {"agent-console before": (DEMO, env), **programs}
+        programs = {"textual hello-world ": (HELLO, programs["agent-console --demo"][1]), **programs}
+        for program, env in programs.values():
+            sample(program, env)  # warm the file cache and bytecode
+        samples: dict[str, list[tuple[float, int]]] = {name: [] for name in programs}
         for _ in range(runs):
-            hello.append(sample(HELLO, env))
-            demo.append(sample(DEMO, env))
-    for name, samples in (("textual hello-world ", hello), ("agent-console --demo", demo)):
-        times = [seconds * 1000 for seconds, _ in samples]
-        rss = statistics.median(kib for _, kib in samples) / 1024
+            for name, (program, env) in programs.items():
+                samples[name].append(sample(program, env))
+    hello = samples["textual hello-world "]
+    for name, taken in samples.items():
+        times = [seconds * 1000 for seconds, _ in taken]
+        rss = statistics.median(kib for _, kib in taken) / 1024
         print(f"{name}  median {statistics.median(times):7.1f} ms  min {min(times):7.1f} ms  peak RSS {rss:5.1f} MiB")
-    ratio = statistics.median(s for s, _ in demo) / statistics.median(s for s, _ in hello)
-    memory = statistics.median(k for _, k in demo) / statistics.median(k for _, k in hello)
-    print(f"ratio demo / hello: start-up {ratio:.2f}x, memory {memory:.2f}x ({runs} alternating runs each)")
+    for name, taken in samples.items():
+        if taken is not hello:
+            ratio = statistics.median(s for s, _ in taken) / statistics.median(s for s, _ in hello)
+            memory = statistics.median(k for _, k in taken) / statistics.median(k for _, k in hello)
+            print(f"ratio {name.strip()} / hello: start-up {ratio:.2f}x, memory {memory:.2f}x ({runs} runs)")
+    print("load average " + " ".join(f"{value:.2f}" for value in os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import io
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,10 +161,10 @@ def test_orphans_of_an_import_that_failed_are_reported_and_cleared_by_the_next(
 
     real_flush = files.AtomicJSONStorage.flush
 
-    def shards_on_a_full_disk(self: files.AtomicJSONStorage, payload: bytes | None = None) -> bool:
+    def shards_on_a_full_disk(self: files.AtomicJSONStorage, payload: bytes | None = None, *folders: Any) -> bool:
         if self.path.parent.name == "shards":
             raise files.unavailable(self.path, OSError(28, "No space left on device"))
-        return real_flush(self, payload)
+        return real_flush(self, payload, *folders)
 
     with monkeypatch.context() as patch:
         patch.setattr(files.AtomicJSONStorage, "flush", shards_on_a_full_disk)

@@ -282,6 +282,29 @@ def test_a_reply_to_a_follow_up_held_for_the_next_batch_joins_the_same_complaint
     ]  # fmt: skip
 
 
+def test_a_batch_ends_at_its_bytes_so_a_mailbox_of_large_mail_is_never_held_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import mail_import
+
+    large = [mail("The receipt, pasted in: " + "x" * 3000, message_id=f"<large{n}@x>") for n in range(6)]
+    answer = mail("Any news?", message_id="<answer@x>", headers=(("In-Reply-To", "<large0@x>"),))
+    monkeypatch.setattr(mail_import, "BATCH_BYTES", 7000)  # three of them reach it
+    store = Store(tmp_path / "desk")
+    stored: list[int] = []
+    add_mail = store.add_mail
+
+    def counted(complaints: list[object], messages: list[object], by: str = "mail") -> object:
+        stored.append(len(complaints) + len(messages))
+        return add_mail(complaints, messages, by)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "add_mail", counted)
+    box = write_mbox(tmp_path / "large.mbox", [*large, answer])
+    result = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert (result.added, result.joined) == (6, 1) and stored == [3, 3, 1]
+    assert [message.id for message in store.customer_messages(mail_complaint_id("large0@x"))] == ["answer@x"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

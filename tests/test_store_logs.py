@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tinydb import Query, TinyDB
@@ -104,12 +105,12 @@ def _fail_on_second_shard(monkeypatch: pytest.MonkeyPatch, failure: type[BaseExc
 
     real = files.write_atomically
 
-    def write(path: Path, payload: bytes, mode: int = 0o600, durable: bool = True) -> None:
+    def write(path: Path, payload: bytes, mode: int = 0o600, **options: Any) -> None:
         if path.name == "00001.json" and path.parent.name == "shards":
             if failure is None:
                 os._exit(9)
             raise failure(28, "No space left on device")
-        real(path, payload, mode, durable)
+        real(path, payload, mode, **options)
 
     monkeypatch.setattr(files, "write_atomically", write)
 
@@ -191,10 +192,10 @@ def _die_writing_shard_0(directory: str) -> None:
 
     real = files.write_atomically
 
-    def write(path: Path, payload: bytes, mode: int = 0o600, durable: bool = True) -> None:
+    def write(path: Path, payload: bytes, mode: int = 0o600, **options: Any) -> None:
         if path.name == "00000.json" and path.parent.name == "shards":
             os._exit(9)
-        real(path, payload, mode, durable)
+        real(path, payload, mode, **options)
 
     files.write_atomically = write  # type: ignore[assignment]  # a forked child that dies: nothing to undo
     Store(Path(directory)).set_field("T-1", "status", "resolved", "anna")

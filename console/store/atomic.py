@@ -94,10 +94,22 @@ def refuse_special_file(path: Path) -> None:
         raise UnsafeFile(errno.EEXIST, "not a regular file", str(path))
 
 
-def write_atomically(path: Path, payload: bytes, mode: int = PRIVATE_FILE, durable: bool = True) -> None:
+def fsync_directories(folders: set[Path]) -> None:
+    """Fsync each of `folders` (those `write_atomically` left to its caller) and forget them."""
+    for folder in sorted(folders):
+        fsync_directory(folder)
+    folders.clear()
+
+
+def write_atomically(
+    path: Path, payload: bytes, mode: int = PRIVATE_FILE, durable: bool = True, folders: set[Path] | None = None
+) -> None:
     """Replace `path` with `payload`: a temporary file in the same directory, flushed and fsynced, then
     os.replace()d over the old one, then the directory fsynced. `durable=False` skips both fsyncs, for
-    files that only matter while their writer runs."""
+    files that only matter while their writer runs. `folders`: the directory is added to it instead of
+    fsynced, for a caller that replaces several files in one folder and fsyncs it once after the last
+    (`fsync_directories`); until then the file is whole, old or new, but the new one may not survive a
+    power cut."""
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(descriptor, "wb") as file:
@@ -111,7 +123,9 @@ def write_atomically(path: Path, payload: bytes, mode: int = PRIVATE_FILE, durab
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    if durable:
+    if durable and folders is not None:
+        folders.add(path.parent)
+    elif durable:
         fsync_directory(path.parent)
 
 

@@ -119,14 +119,15 @@ class AtomicJSONStorage(Storage):
             raise StoreCorrupt(self.path, f"not valid JSON: {TOO_DEEP}") from None
         return None if payload == self._raw else payload
 
-    def flush(self, payload: bytes | None = None) -> bool:
-        """Write the file if TinyDB changed it; True when it did. `payload`: from `payload()`."""
+    def flush(self, payload: bytes | None = None, folders: set[Path] | None = None) -> bool:
+        """Write the file if TinyDB changed it; True when it did. `payload`: from `payload()`; `folders`: see
+        `write_atomically` (its directory is left there to fsync)."""
         payload = payload if payload is not None else self.payload()
         self._dirty = False
         if payload is None:
             return False
         try:
-            write_atomically(self.path, payload, self.mode)
+            write_atomically(self.path, payload, self.mode, folders=folders)
         except OSError as error:
             raise unavailable(self.path, error) from None
         self._raw = payload
@@ -223,12 +224,13 @@ class AppendOnlyStorage(Storage):
         finally:
             os.close(descriptor)
 
-    def flush(self, committed: int | None = None) -> bool:
+    def flush(self, committed: int | None = None, folders: set[Path] | None = None) -> bool:
         """Append the new documents durably; True when there were any. Only call this holding the desk's
-        lock. `committed`: the log's length as the caller measured it (with `committed_length`)."""
+        lock. `committed`: the log's length as the caller measured it (with `committed_length`); `folders`:
+        see `append_to_log`."""
         if not self._pending:
             return False
-        append_to_log(self.path, memoryview(self.payload()), self.mode, committed)
+        append_to_log(self.path, memoryview(self.payload()), self.mode, committed, folders)
         self._pending.clear()
         return True
 
@@ -256,9 +258,12 @@ def _committed_length(path: Path, descriptor: int) -> int:
     return committed
 
 
-def append_to_log(path: Path, payload: memoryview, mode: int, committed: int | None = None) -> None:
+def append_to_log(
+    path: Path, payload: memoryview, mode: int, committed: int | None = None, folders: set[Path] | None = None
+) -> None:
     """Append whole lines to a log durably, cutting an unfinished last line first; on a failure part way
-    the log is truncated back to what it held."""
+    the log is truncated back to what it held. `folders`: a log that is new leaves its directory there
+    to fsync (see `write_atomically`) instead of fsyncing it now."""
     try:
         created = not path.exists()
         descriptor = open_regular(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, mode)
@@ -280,7 +285,9 @@ def append_to_log(path: Path, payload: memoryview, mode: int, committed: int | N
             if created:
                 path.unlink(missing_ok=True)
             raise
-        if created:
+        if created and folders is not None:
+            folders.add(path.parent)
+        elif created:
             fsync_directory(path.parent)
     except OSError as error:
         raise unavailable(path, error) from None

@@ -34,14 +34,14 @@ from console.store.documents import (
     parse_time,
     record,
 )
-from console.store.errors import StoreCorrupt
+from console.store.errors import StoreCorrupt, UnknownComplaint
 from console.store.files import parse_tables, unavailable
 from console.store.layout import ATTACHMENTS, bucket_of, mail_bucket
 from console.store.records import Attachment, Change, Complaint, CustomerMessage, MailResult, utc_now
 from console.store.replies import logged_by_complaint, logged_of, shown_time
 
 if TYPE_CHECKING:
-    from tinydb.table import Table
+    from tinydb.table import Document, Table
 
     from console.store.reader import DeskReader
     from console.store.tinystore import Store
@@ -184,7 +184,7 @@ def add_mail(store: Store, complaints: Sequence[Complaint], messages: Sequence[C
         if fresh:
             index.add({complaint.message_id: complaint.id for complaint in fresh})
             store._place(transaction, fresh, [])
-        reopened = [cid for cid, group in joining.items() if _join(store, transaction, index, cid, group, by)]
+        reopened = _join_all(store, transaction, index, joining, by)
     return MailResult(len(fresh), sum(map(len, joining.values())), present, tuple(reopened))
 
 
@@ -247,17 +247,40 @@ def _stored_message_id(store: Store, transaction: Transaction, complaint_id: str
     return value if isinstance(value, str) else ""
 
 
-def _join(
-    store: Store, transaction: Transaction, index: MailIndex, complaint_id: str,
-    messages: list[CustomerMessage], by: str,
-) -> bool:  # fmt: skip
-    """Append a complaint's new messages from the customer; True when they reopened it. A message the agents
-    answered after (an old mail imported late) is only added to the conversation; any other restarts the
-    clock (from the earliest such message, if a reply was owed already) and reopens a resolved or waiting
-    complaint."""
-    number, table, document = transaction.find(complaint_id)
-    transaction.log(TABLE, number).insert_multiple(map(customer_message_document, messages))
-    index.add({message.id: complaint_id for message in messages})
+def _join_all(
+    store: Store, transaction: Transaction, index: MailIndex, joining: dict[str, list[CustomerMessage]], by: str
+) -> list[str]:
+    """Append each complaint's new messages from the customer, a shard at a time (its complaints looked up
+    and its logs added to once, however many of them are joined); the complaints they reopened."""
+    index.add({message.id: complaint_id for complaint_id, messages in joining.items() for message in messages})
+    by_shard: dict[int, list[str]] = {}
+    for complaint_id in joining:
+        by_shard.setdefault(store.shard_of(complaint_id), []).append(complaint_id)
+    reopened: list[str] = []
+    for number, complaint_ids in by_shard.items():
+        table = transaction.shard(number)
+        documents = {document.get("id"): document for document in table.all()}
+        missing = next((complaint_id for complaint_id in complaint_ids if complaint_id not in documents), None)
+        if missing is not None:
+            raise UnknownComplaint(missing)
+        added = [message for complaint_id in complaint_ids for message in joining[complaint_id]]
+        transaction.log(TABLE, number).insert_multiple(map(customer_message_document, added))
+        changes = []
+        for complaint_id in complaint_ids:
+            change = _joined(table, documents[complaint_id], joining[complaint_id], by)
+            if change is not None:
+                changes.append(change_document(change))
+                reopened.append(complaint_id)
+        if changes:
+            transaction.history(number).insert_multiple(changes)
+    return reopened
+
+
+def _joined(table: Table, document: Document, messages: list[CustomerMessage], by: str) -> Change | None:
+    """A complaint's state after its new messages from the customer; the change of status when they reopened
+    it. A message the agents answered after (an old mail imported late) is only added to the conversation;
+    any other restarts the clock (from the earliest such message, if a reply was owed already) and reopens a
+    resolved or waiting complaint."""
     status = document.get("status")
     first = document.get("first_response_at")
     answered = None if first is None else parse_time(first)
@@ -273,13 +296,11 @@ def _join(
         if status in CLOCK_STOPPED:
             changes["status"] = "open"
     if not changes:
-        return False
+        return None
     table.update(changes, doc_ids=[document.doc_id])
     if "status" not in changes:
-        return False
-    change = Change(complaint_id, "status", status, "open", by, utc_now())
-    transaction.history(number).insert(change_document(change))
-    return True
+        return None
+    return Change(document["id"], "status", status, "open", by, utc_now())
 
 
 # Attachments

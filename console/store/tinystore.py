@@ -242,13 +242,14 @@ class Store(DeskReader):
         except (OSError, StoreError):
             pass  # the change is committed; others see it at the next announced one (full disk, say)
 
-    def _write_inbox_file(self, shard: Path, tables: dict[str, Any]) -> None:
-        """After a shard is written: its inbox file, stamped with the shard file it was made from."""
+    def _write_inbox_file(self, shard: Path, tables: dict[str, Any], folders: set[Path] | None = None) -> None:
+        """After a shard is written: its inbox file, stamped with the shard file it was made from. `folders`:
+        see `write_atomically`."""
         encoded = encode_shard(checked_summary(document) for document in tables.get("complaints", {}).values())
         encoded["source"] = list(file_key(shard) or ())
         inbox = shard.with_name(shard.name.replace(".json", ".inbox.json"))
         try:
-            write_atomically(inbox, dump_json(encoded), self.mode)
+            write_atomically(inbox, dump_json(encoded), self.mode, folders=folders)
         except OSError as error:
             raise unavailable(inbox, error) from None
 

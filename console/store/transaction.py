@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query, TinyDB
 from tinydb.table import Document, Table
 
-from console.store.atomic import remove_orphans
+from console.store.atomic import fsync_directories, remove_orphans
 from console.store.documents import checked_summary, record, recorded_length
 from console.store.errors import StoreCorrupt, StoreError, UnknownComplaint
 from console.store.files import AppendOnlyStorage, AtomicJSONStorage, truncate_log
@@ -18,6 +18,15 @@ from console.store.layout import HISTORY_LENGTH, SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from console.store.tinystore import Store
+
+
+WRITE_ORDER = {"messages": 0, "shards": 1, "routes": 2}
+"""Folders whose files a transaction replaces first (see `Transaction.flush`); the others after, the meta last."""
+
+
+def _write_order(path: Path) -> tuple[int, str, str]:
+    """Where a file comes in a transaction's writes: a folder's files together, so its fsync comes once."""
+    return WRITE_ORDER.get(path.parent.name, len(WRITE_ORDER)), path.parent.name, path.name
 
 
 class Transaction:
@@ -110,9 +119,8 @@ class Transaction:
                 else:
                     lengths.insert(length)
         covered = {self.layout.shard(int(path.stem)) for path in logs if path.parent.name == "history"}
-        order = {"messages": 0, "shards": 1, "routes": 2}
         files: dict[Path, bytes] = {}
-        for path in sorted(self._files, key=lambda path: (order.get(path.parent.name, 4), path.name)):
+        for path in sorted(self._files, key=_write_order):
             if which(path) or path in covered:
                 payload = self._storage(path).payload()
                 if payload is not None:
@@ -123,21 +131,35 @@ class Transaction:
             1 for path in logs if path.parent.name != "history" or self.layout.shard(int(path.stem)) not in files
         )
         undo = self.store.journal if journal and units > 1 else None
-        folders = {path.parent for path in (*files, *logs)} | ({self.store.directory} if undo else set())
-        for folder in folders - self._cleaned:
+        touched = {path.parent for path in (*files, *logs)} | ({self.store.directory} if undo else set())
+        for folder in touched - self._cleaned:
             remove_orphans(folder)  # under the lock no write is under way: these are a killed one's
             self._cleaned.add(folder)
         if undo is not None:
             undo.begin({path: self._storage(path).raw for path in files}, starts)
         self.wrote = True
+        # Each file's bytes are fsynced before it is renamed into place (whole, old or new, at any crash);
+        # a rename, or a log's creation, is durable once its folder is fsynced. That is done once per
+        # folder, after its last file, before the first write into the next folder: the order that
+        # matters is between folders (logs before the shard that counts their lines, messages before the
+        # shards that hold their complaints, then routes and the Message-ID index, the meta file last, and
+        # all of it before the journal's removal), and it is kept. Within one folder a power cut may keep
+        # any of its new files, not just the first ones: with the journal every one is put back; an
+        # import (journal=False) is completed from the shards, whichever of them made it (see
+        # `Store._finish_interrupted_import`); a change of one unit writes one file per folder.
+        folders: set[Path] = set()  # written into, not fsynced yet
         try:
             for path in logs:
-                self._logs[path].flush(starts[path])
+                self._logs[path].flush(starts[path], folders)
+            fsync_directories(folders)
             meta = files.pop(self.layout.meta, None)
             for path, payload in files.items():
-                self._storage(path).flush(payload)
+                if folders and path.parent not in folders:
+                    fsync_directories(folders)
+                self._storage(path).flush(payload, folders)
                 if path.parent.name == "shards":
-                    self.store._write_inbox_file(path, self._storage(path).read())
+                    self.store._write_inbox_file(path, self._storage(path).read(), folders)
+            fsync_directories(folders)
             if meta is not None:
                 self._storage(self.layout.meta).flush(meta)
         except BaseException:
