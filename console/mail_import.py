@@ -103,6 +103,7 @@ class MailImporter:
         self.playbook = playbook
         self.default_language = default_language
         self.by = by
+        self._customers: dict[str, str] = {}  # complaint id -> its customer's address, as compared
 
     def import_messages(
         self, messages: Iterable[RawMessage], advance: Callable[[int], None] = lambda _count: None
@@ -141,7 +142,11 @@ class MailImporter:
             for item in fresh
         }
         complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
-        messages = [self._message(record, known[root]) for record, root in earlier if root in known]
+        messages: list[CustomerMessage] = []
+        apart: list[tuple[MailRecord, str]] = []
+        for record, root in earlier:
+            if root in known:
+                self._follow_up(record, known[root], complaints, messages, apart)
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         for item in fresh:
             root = _root(item.keys.message_id, parent_of)
@@ -155,10 +160,11 @@ class MailImporter:
             if root == record.message_id:
                 complaints.append(self._complaint(record))
             elif root in known:
-                messages.append(self._message(record, known[root]))
+                self._follow_up(record, known[root], complaints, messages, apart)
             else:
                 later.append((record, root))
         result = self.store.add_mail(complaints, messages, by=self.by)
+        self._note_apart(apart)
         skipped.sort(key=lambda item: item.position.number)
         stored = MailImportResult(
             result.added, result.joined, present + result.already_present, tuple(skipped), result.reopened
@@ -170,9 +176,41 @@ class MailImporter:
         taken "-2"). A follow-up whose first message was broken becomes a complaint of its own."""
         stored = self.store.known_message_ids({root for _record, root in later})
         complaints = [self._complaint(record) for record, root in later if root not in stored]
-        messages = [self._message(record, stored[root]) for record, root in later if root in stored]
+        messages: list[CustomerMessage] = []
+        apart: list[tuple[MailRecord, str]] = []
+        for record, root in later:
+            if root in stored:
+                self._follow_up(record, stored[root], complaints, messages, apart)
         result = self.store.add_mail(complaints, messages, by=self.by)
+        self._note_apart(apart)
         return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
+
+    def _follow_up(
+        self, record: MailRecord, complaint_id: str, complaints: list[Complaint], messages: list[CustomerMessage],
+        apart: list[tuple[MailRecord, str]],
+    ) -> None:  # fmt: skip
+        """A mail answering complaint `complaint_id` joins its conversation only when it comes from that
+        complaint's customer: Message-IDs leak (quoted in replies) and can be guessed, so a stranger naming one
+        must not reopen another customer's complaint nor put words in it. From any other address it becomes a
+        complaint of its own, with a note naming the complaint it answers (`apart`)."""
+        if complaint_id not in self._customers:
+            self._customers[complaint_id] = _address_key(self.store.complaint(complaint_id).customer_email)
+        if _address_key(record.email) == self._customers[complaint_id]:
+            messages.append(self._message(record, complaint_id))
+        else:
+            complaints.append(self._complaint(record))
+            apart.append((record, complaint_id))
+
+    def _note_apart(self, apart: list[tuple[MailRecord, str]]) -> None:
+        """A note on each complaint kept apart by `_follow_up` (as stored: its id may have taken "-2")."""
+        stored = self.store.known_message_ids(record.message_id for record, _answered in apart) if apart else {}
+        for record, answered in apart:
+            if record.message_id in stored:
+                text = _(
+                    "This mail answers complaint {id}, but it comes from {address}, not from that complaint's "
+                    "customer, so it was kept apart as a complaint of its own."
+                ).format(id=answered, address=record.email)
+                self.store.add_note(stored[record.message_id], self.by, text)
 
     def _language(self, record: MailRecord) -> str:
         """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""
@@ -211,6 +249,11 @@ class MailImporter:
             subject=record.subject,
             attachments=self._attachments(record),
         )
+
+
+def _address_key(address: str) -> str:
+    """A mail address as compared to tell the same customer: without surrounding space, in lower case."""
+    return address.strip().lower()
 
 
 def _unseen(pending: list[_Pending], known: dict[str, str], seen: set[str]) -> list[_Pending]:

@@ -1,0 +1,77 @@
+"""Issue 14's mail surface tried as an attacker would: a stranger answering another customer's mail, hostile
+names and sizes, files that are not what they seem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.mail_import import MailImporter, MailImportResult, mail_complaint_id
+from console.mail_reader import raw_messages
+from console.store import Store
+from tests.mail_samples import mail, write_mbox
+
+
+def _import(store: Store, path: Path, messages: list[bytes]) -> MailImportResult:
+    return MailImporter(store, "complaint").import_messages(raw_messages(write_mbox(path, messages)))
+
+
+def test_a_stranger_naming_another_customers_message_id_gets_a_complaint_of_their_own(tmp_path: Path) -> None:
+    store = Store(tmp_path / "desk")
+    victim = mail("My order 4411 never came.", sender="Ana <ana@example.hr>", message_id="<ana-1@example.hr>")
+    _import(store, tmp_path / "one.mbox", [victim])
+    complaint_id = mail_complaint_id("ana-1@example.hr")
+    store.set_field(complaint_id, "status", "resolved", "tester")
+    hijack = mail(
+        "Please send the refund to my account instead.",
+        sender="Mallory <mallory@evil.example>",
+        subject="Re: A question",
+        message_id="<evil-1@evil.example>",
+        headers=(("In-Reply-To", "<ana-1@example.hr>"), ("References", "<ana-1@example.hr>")),
+    )
+    result = _import(store, tmp_path / "two.mbox", [hijack])
+    assert store.customer_messages(complaint_id) == []
+    assert store.complaint(complaint_id).status == "resolved"
+    own = store.complaint(mail_complaint_id("evil-1@evil.example"))
+    assert (own.customer_email, own.body) == ("mallory@evil.example", "Please send the refund to my account instead.")
+    assert (result.added, result.joined, result.reopened) == (1, 0, ())
+    [note] = store.notes(own.id)
+    assert complaint_id in note.text and "mallory@evil.example" in note.text
+
+
+def test_the_customer_answering_from_the_same_address_in_other_letters_still_joins(tmp_path: Path) -> None:
+    store = Store(tmp_path / "desk")
+    first = mail("My order never came.", sender="Ana <Ana.Horvat@Example.HR>", message_id="<ana-1@example.hr>")
+    answer = mail(
+        "Any news?",
+        sender="ana.horvat@example.hr",
+        message_id="<ana-2@example.hr>",
+        headers=(("In-Reply-To", "<ana-1@example.hr>"),),
+    )
+    result = _import(store, tmp_path / "one.mbox", [first])
+    result = _import(store, tmp_path / "two.mbox", [answer])
+    assert [message.id for message in store.customer_messages(mail_complaint_id("ana-1@example.hr"))] == [
+        "ana-2@example.hr"
+    ]
+    assert result.joined == 1
+
+
+@pytest.mark.parametrize("batch", [1000, 1])
+def test_a_stranger_in_the_same_mailbox_as_the_thread_is_not_joined_either(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", batch)
+    store = Store(tmp_path / "desk")
+    first = mail("My order never came.", sender="ana@example.hr", message_id="<ana-1@example.hr>")
+    hijack = mail(
+        "Refund to me, please.",
+        sender="mallory@evil.example",
+        message_id="<evil-1@evil.example>",
+        headers=(("References", "<ana-1@example.hr>"),),
+    )
+    _import(store, tmp_path / "one.mbox", [first, hijack])
+    assert store.customer_messages(mail_complaint_id("ana-1@example.hr")) == []
+    assert store.complaint(mail_complaint_id("evil-1@evil.example")).customer_email == "mallory@evil.example"
