@@ -13,6 +13,7 @@ import email
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.errors import MessageError
@@ -21,9 +22,13 @@ from email.policy import EmailPolicy
 from pathlib import Path
 from typing import NamedTuple
 
-from console.i18n import _, match_language
+from console.i18n import _, format_size, match_language
 from console.safe_text import clean, clean_line
 
+MESSAGE_LIMIT = 40 * 10**6
+"""The largest message read, in bytes as stored: room for the 25 MB of files common mail servers take, base64
+encoded (a third more). A larger one is skipped unread, by its position, so a hostile mailbox cannot make the
+import hold gigabytes at once."""
 MAILDIR_FOLDERS = ("cur", "new")
 """Where a Maildir's delivered messages are; tmp/ holds those still being written, never read."""
 _MBOX_START = b"From "
@@ -125,8 +130,10 @@ class Mailbox:
         if is_maildir(path):
             self._files: list[tuple[str, Path]] | None = maildir_files(path)
             self._lines: list[int] = []
+            self._sizes: list[int] = []
         elif is_mbox(path):
-            self._files, self._lines = None, _from_line_numbers(path)
+            self._files = None
+            self._lines, self._sizes = _from_lines(path)
         else:
             raise NotMail(_("{path}: neither an mbox file nor a Maildir folder").format(path=path))
 
@@ -135,7 +142,7 @@ class Mailbox:
 
     def __iter__(self) -> Iterator[RawMessage]:
         if self._files is None:
-            yield from _mbox_messages(self.path, self._lines)
+            yield from _mbox_messages(self.path, self._lines, self._sizes)
             return
         for number, (name, file) in enumerate(self._files, start=1):
             data = read_maildir_file(file)
@@ -177,30 +184,53 @@ def read_maildir_file(file: Path) -> bytes | Unreadable | None:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         descriptor = os.open(file, flags)
         with os.fdopen(descriptor, "rb") as opened:
-            return opened.read()
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):  # put in its place after the folder was listed
+                return Unreadable(_("not a regular file"))
+            if status.st_size > MESSAGE_LIMIT:
+                return too_large(status.st_size)
+            return opened.read(MESSAGE_LIMIT + 1)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
         return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
 
 
-def _mbox_messages(path: Path, lines: list[int]) -> Iterator[RawMessage]:
+def too_large(size: int) -> Unreadable:
+    return Unreadable(
+        _("too large: {size}; a mail of at most {limit} is read").format(
+            size=format_size(size), limit=format_size(MESSAGE_LIMIT)
+        )
+    )
+
+
+def _mbox_messages(path: Path, lines: list[int], sizes: list[int]) -> Iterator[RawMessage]:
     import mailbox
 
     box = mailbox.mbox(path, create=False)
     try:
         for number, key in enumerate(box.iterkeys(), start=1):
             line = lines[number - 1] if number <= len(lines) else 0
-            yield Position(number, line), box.get_bytes(key)
+            size = sizes[number - 1] if number <= len(sizes) else 0
+            yield Position(number, line), too_large(size) if size > MESSAGE_LIMIT else box.get_bytes(key)
     finally:
         box.close()
 
 
-def _from_line_numbers(path: Path) -> list[int]:
-    """The line number of every "From " line: where `mailbox.mbox` starts a message (a line that starts with
-    "From "), counted apart because `mailbox` keeps only byte offsets."""
+def _from_lines(path: Path) -> tuple[list[int], list[int]]:
+    """The line number of every "From " line (where `mailbox.mbox` starts a message: a line that starts with
+    "From "), counted apart because `mailbox` keeps only byte offsets, and each message's size in bytes."""
+    numbers: list[int] = []
+    offsets: list[int] = []
+    offset = 0
     with path.open("rb") as file:
-        return [number for number, line in enumerate(file, start=1) if line.startswith(_MBOX_START)]
+        for number, line in enumerate(file, start=1):
+            if line.startswith(_MBOX_START):
+                numbers.append(number)
+                offsets.append(offset)
+            offset += len(line)
+    ends = [*offsets[1:], offset]
+    return numbers, [end - start for start, end in zip(offsets, ends, strict=True)]
 
 
 def _header_block(raw: bytes) -> bytes:

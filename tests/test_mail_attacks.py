@@ -75,3 +75,40 @@ def test_a_stranger_in_the_same_mailbox_as_the_thread_is_not_joined_either(
     _import(store, tmp_path / "one.mbox", [first, hijack])
     assert store.customer_messages(mail_complaint_id("ana-1@example.hr")) == []
     assert store.complaint(mail_complaint_id("evil-1@evil.example")).customer_email == "mallory@evil.example"
+
+
+def test_a_mail_over_the_size_limit_is_skipped_unread_and_the_rest_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import mail_reader
+
+    monkeypatch.setattr(mail_reader, "MESSAGE_LIMIT", 4000)
+    big = mail("x" * 5000, message_id="<big@x>")
+    small = mail("A small question.", message_id="<small@x>")
+    store = Store(tmp_path / "desk")
+    result = _import(store, tmp_path / "box.mbox", [small, big, small.replace(b"<small@x>", b"<small2@x>")])
+    assert result.added == 2
+    [skipped] = result.skipped
+    assert skipped.position.number == 2 and "too large" in skipped.problem and "4 kB" in skipped.problem
+
+
+def test_a_maildir_file_over_the_size_limit_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from console import mail_reader
+    from console.mail_reader import Unreadable, read_maildir_file
+
+    monkeypatch.setattr(mail_reader, "MESSAGE_LIMIT", 4000)
+    path = tmp_path / "big"
+    path.write_bytes(mail("x" * 5000))
+    found = read_maildir_file(path)
+    assert isinstance(found, Unreadable) and "too large" in found.problem
+
+
+def test_a_fifo_swapped_into_a_maildir_is_skipped_without_waiting(tmp_path: Path) -> None:
+    import os
+
+    from console.mail_reader import Unreadable, read_maildir_file
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    found = read_maildir_file(fifo)  # as if put there after the folder was listed
+    assert isinstance(found, Unreadable) and "not a regular file" in found.problem
