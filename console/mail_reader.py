@@ -246,6 +246,12 @@ def _acceptable_id(value: str) -> bool:
     return 0 < len(value) <= 250 and value.isprintable() and value.isascii()
 
 
+def is_message_id(value: str) -> bool:
+    """Whether `value` is a Message-ID as the desk keeps one (`message_keys` makes no other): printable ASCII
+    without white space or angle brackets, at most 250 characters, so it can go into a mail header as it is."""
+    return _acceptable_id(value) and not any(character in value for character in " <>")
+
+
 def message_keys(raw: bytes) -> MessageKeys:
     """The Message-ID of a raw message and the ones it answers, read from its header block without parsing the
     message (the first of each header counts)."""
