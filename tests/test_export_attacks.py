@@ -19,7 +19,8 @@ def exported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, An
     store = Store(tmp_path / "desk")
     store.add_mail([make_complaint(1, id="M-1", message_id="m1@customer.example")], [])
     target = tmp_path / "out.json"
-    status, _out, err = run_cli(capsys, "--data-dir", str(store.directory), "export", "--format", "json", "-o", str(target))
+    desk = str(store.directory)
+    status, _out, err = run_cli(capsys, "--data-dir", desk, "export", "--format", "json", "-o", str(target))
     assert (status, err) == (0, "")
     return json.loads(target.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
