@@ -22,13 +22,17 @@ from email.policy import EmailPolicy
 from pathlib import Path
 from typing import NamedTuple
 
-from console.i18n import _, format_size, match_language
+from console.i18n import _, format_size, match_language, ngettext
 from console.safe_text import clean, clean_line
 
 MESSAGE_LIMIT = 40 * 10**6
 """The largest message read, in bytes as stored: room for the 25 MB of files common mail servers take, base64
 encoded (a third more). A larger one is skipped unread, by its position, so a hostile mailbox cannot make the
 import hold gigabytes at once."""
+MAX_ATTACHMENTS = 250
+"""The most files a mail may bring: each is kept (and synced) in the desk and listed in the conversation, so a
+mail of ten thousand tiny parts would cost minutes and a conversation nobody can read. One with more is
+skipped by its position."""
 MAILDIR_FOLDERS = ("cur", "new")
 """Where a Maildir's delivered messages are; tmp/ holds those still being written, never read."""
 _MBOX_START = b"From "
@@ -386,6 +390,15 @@ def _clean_file_name(name: str) -> str:
 
 
 def _attachments(leaves: list[Message], body: Message | None) -> list[MailAttachment]:
+    count = sum(1 for part in leaves if part is not body and _is_attachment(part))
+    if count > MAX_ATTACHMENTS:
+        raise BrokenMail(
+            ngettext(
+                "{count} file attached; a mail of at most {limit} files is read",
+                "{count} files attached; a mail of at most {limit} files is read",
+                count,
+            ).format(count=count, limit=MAX_ATTACHMENTS)
+        )
     found: list[MailAttachment] = []
     for part in leaves:
         if part is body or not _is_attachment(part):

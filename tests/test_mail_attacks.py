@@ -112,3 +112,26 @@ def test_a_fifo_swapped_into_a_maildir_is_skipped_without_waiting(tmp_path: Path
     os.mkfifo(fifo)
     found = read_maildir_file(fifo)  # as if put there after the folder was listed
     assert isinstance(found, Unreadable) and "not a regular file" in found.problem
+
+
+def test_a_mail_with_more_files_than_the_limit_is_skipped_by_its_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    from console import mail_reader
+    from tests.mail_samples import multipart
+
+    monkeypatch.setattr(mail_reader, "MAX_ATTACHMENTS", 5)
+    files = [
+        f'Content-Type: application/octet-stream\nContent-Disposition: attachment; filename="f{number}.bin"\n'
+        f"Content-Transfer-Encoding: base64\n\n{base64.b64encode(str(number).encode()).decode()}".encode()
+        for number in range(6)
+    ]
+    swarm = multipart([b"Content-Type: text/plain\n\nSee the files.", *files], message_id="<swarm@x>")
+    store = Store(tmp_path / "desk")
+    result = _import(store, tmp_path / "box.mbox", [swarm, mail("A question.", message_id="<q@x>")])
+    assert result.added == 1
+    [skipped] = result.skipped
+    assert skipped.position.number == 1 and "6 files" in skipped.problem and "5" in skipped.problem
+    assert not (store.directory / "attachments").exists() or not any((store.directory / "attachments").iterdir())
