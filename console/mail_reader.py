@@ -10,6 +10,7 @@ caller reports it with the message's `Position` and goes on with the next.
 from __future__ import annotations
 
 import email
+import errno
 import hashlib
 import os
 import re
@@ -161,7 +162,8 @@ def raw_messages(path: Path) -> Mailbox:
 
 def maildir_files(path: Path) -> list[tuple[str, Path]]:
     """The delivered messages of a Maildir ("cur/NAME" or "new/NAME", file), oldest name first: a delivery's
-    name starts with its time. Dot files and anything not a regular file are left alone."""
+    name starts with its time. Dot files and folders are left alone; a link or special file is listed, so that
+    reading it names it as skipped (never followed)."""
     found: list[tuple[str, Path]] = []
     for folder in MAILDIR_FOLDERS:
         try:
@@ -169,7 +171,7 @@ def maildir_files(path: Path) -> list[tuple[str, Path]]:
         except FileNotFoundError:
             continue
         for entry in entries:
-            if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+            if not entry.name.startswith(".") and not entry.is_dir(follow_symlinks=False):
                 found.append((f"{folder}/{entry.name}", Path(entry.path)))
     found.sort(key=lambda item: item[0].split("/", 1)[1])
     return found
@@ -197,6 +199,8 @@ def read_maildir_file(file: Path) -> bytes | Unreadable | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            return Unreadable(_("a link: not followed"))
         return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
 
 

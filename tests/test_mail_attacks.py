@@ -135,3 +135,20 @@ def test_a_mail_with_more_files_than_the_limit_is_skipped_by_its_position(
     [skipped] = result.skipped
     assert skipped.position.number == 1 and "6 files" in skipped.problem and "5" in skipped.problem
     assert not (store.directory / "attachments").exists() or not any((store.directory / "attachments").iterdir())
+
+
+def test_a_link_planted_in_a_maildir_is_named_and_never_followed(tmp_path: Path) -> None:
+    import os
+
+    from tests.mail_samples import write_maildir
+
+    secret = tmp_path / "secret-mail"
+    secret.write_bytes(mail("The owner's private mail.", message_id="<private@x>"))
+    box = write_maildir(tmp_path / "Maildir", [mail("A question.", message_id="<q@x>")])
+    os.symlink(secret, box / "new" / "1700000000.planted.host")
+    store = Store(tmp_path / "desk")
+    result = MailImporter(store, "complaint").import_messages(raw_messages(box))
+    assert result.added == 1
+    [skipped] = result.skipped
+    assert skipped.position.file == "new/1700000000.planted.host" and "link" in skipped.problem
+    assert [complaint.body for complaint in store.complaints()] == ["A question."]
