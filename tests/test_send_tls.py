@@ -53,36 +53,30 @@ def _config(tmp_path: Path, port: int, security: str) -> Path:
     return config
 
 
-def test_a_starttls_send_with_a_login_arrives_when_the_ca_is_trusted(
-    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    certificate: tuple[ssl.SSLContext, Path],
-) -> None:  # fmt: skip
-    context, pem = certificate
-    monkeypatch.setenv("SSL_CERT_FILE", str(pem))
-    keeper = Keeper()
-    with smtp_server(keeper, tls_context=context, require_starttls=True, authenticator=accept_the_shop,
-                     auth_required=True) as port:  # fmt: skip
-        status, out, err = run_cli(capsys, "--config", str(_config(tmp_path, port, "starttls")), "send", "T-1")
-    assert (status, err) == (0, ""), out
-    assert [received.recipients for received in keeper.received] == [["djuro@kupac.example"]]
-    assert PASSWORD not in out
-    assert desk.deliveries("T-1")[0].via == f"smtp 127.0.0.1:{port} starttls"
+def _server_settings(security: str, context: ssl.SSLContext) -> dict[str, Any]:
+    """STARTTLS required before the login; or TLS from the first byte (which aiosmtpd does not count as TLS
+    for AUTH, hence auth_require_tls off there)."""
+    if security == "starttls":
+        return {"tls_context": context, "require_starttls": True}
+    return {"ssl_context": context, "auth_require_tls": False}
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_a_tls_send_arrives_when_the_ca_is_trusted(
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_a_send_with_a_login_arrives_when_the_ca_is_trusted(
     desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-    certificate: tuple[ssl.SSLContext, Path],
+    certificate: tuple[ssl.SSLContext, Path], security: str,
 ) -> None:  # fmt: skip
     context, pem = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(pem))
     keeper = Keeper()
-    # aiosmtpd counts only STARTTLS as TLS for AUTH; this whole connection is TLS from its first byte
-    with smtp_server(keeper, ssl_context=context, authenticator=accept_the_shop, auth_required=True,
-                     auth_require_tls=False) as port:  # fmt: skip
-        status, out, err = run_cli(capsys, "--config", str(_config(tmp_path, port, "tls")), "send", "T-1")
+    settings = _server_settings(security, context)
+    with smtp_server(keeper, authenticator=accept_the_shop, auth_required=True, **settings) as port:
+        status, out, err = run_cli(capsys, "--config", str(_config(tmp_path, port, security)), "send", "T-1")
     assert (status, err) == (0, ""), out
-    assert len(keeper.received) == 1
+    assert [received.recipients for received in keeper.received] == [["djuro@kupac.example"]]
+    assert PASSWORD not in out
+    assert desk.deliveries("T-1")[0].via == f"smtp 127.0.0.1:{port} {security}"
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
@@ -94,8 +88,8 @@ def test_a_certificate_no_trusted_ca_signed_is_refused_in_one_line(
     context, _pem = certificate
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-bundle.pem"))  # the test CA is nobody's
     keeper = Keeper()
-    settings: dict[str, Any] = {"tls_context": context} if security == "starttls" else {"ssl_context": context}
-    with smtp_server(keeper, authenticator=accept_the_shop, auth_require_tls=False, **settings) as port:
+    settings = {**_server_settings(security, context), "require_starttls": False, "auth_require_tls": False}
+    with smtp_server(keeper, authenticator=accept_the_shop, **settings) as port:
         status, out, err = run_cli(capsys, "--config", str(_config(tmp_path, port, security)), "send", "T-1")
     assert (status, err) == (1, "")
     (line,) = out.splitlines()
