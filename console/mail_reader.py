@@ -16,7 +16,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.errors import MessageError
 from email.message import Message
 from email.policy import EmailPolicy
@@ -353,13 +353,19 @@ def _sender(message: Message) -> tuple[str, str]:
 def _received(message: Message) -> datetime:
     from email.utils import parsedate_to_datetime
 
+    now = datetime.now(UTC)
     try:
         moment = parsedate_to_datetime(_header(message, "Date"))
-    except (ValueError, TypeError, IndexError):
-        return datetime.now(UTC)  # documented: a mail without a readable date counts as received now
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, TypeError, IndexError, OverflowError):  # year 9999 at -2359 is past datetime's end
+        return now  # documented: a mail without a readable date counts as received now
+    return now if moment > now + _AHEAD else moment  # a date years ahead would sit atop the inbox for ever
+
+
+_AHEAD = timedelta(days=1)
+"""How far ahead of the import a mail's Date may be (clocks are wrong, time zones mislabelled); later is now."""
 
 
 def _text_of(part: Message) -> str:

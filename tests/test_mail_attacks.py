@@ -152,3 +152,15 @@ def test_a_link_planted_in_a_maildir_is_named_and_never_followed(tmp_path: Path)
     [skipped] = result.skipped
     assert skipped.position.file == "new/1700000000.planted.host" and "link" in skipped.problem
     assert [complaint.body for complaint in store.complaints()] == ["A question."]
+
+
+@pytest.mark.parametrize("date", ["Fri, 31 Dec 9999 23:59:59 -2359", "Sat, 01 Jan 2650 10:00:00 +0000"])
+def test_a_date_out_of_range_or_far_ahead_counts_as_received_at_the_import(tmp_path: Path, date: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    dated = mail("Dated oddly.", message_id="<odd@x>").replace(b"Date: ", f"Date: {date}\nX-Was: ".encode(), 1)
+    store = Store(tmp_path / "desk")
+    result = _import(store, tmp_path / "box.mbox", [dated, mail("A question.", message_id="<q@x>")])
+    assert (result.added, result.skipped) == (2, ())
+    received = store.complaint(mail_complaint_id("odd@x")).received
+    assert abs(received - datetime.now(UTC)) < timedelta(hours=1)
