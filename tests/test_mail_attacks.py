@@ -164,3 +164,20 @@ def test_a_date_out_of_range_or_far_ahead_counts_as_received_at_the_import(tmp_p
     assert (result.added, result.skipped) == (2, ())
     received = store.complaint(mail_complaint_id("odd@x")).received
     assert abs(received - datetime.now(UTC)) < timedelta(hours=1)
+
+
+def test_a_forged_digest_never_reads_outside_the_attachments_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record a neighbour edited (or a bug wrote) names a path instead of a digest."""
+    from console.store import Attachment, StoreCorrupt
+    from console.store import mail as store_mail
+
+    store = Store(tmp_path / "desk")
+    store.keep_attachment(b"kept")
+    read: list[Path] = []
+    real = store_mail.read_regular
+    monkeypatch.setattr(store_mail, "read_regular", lambda path: read.append(Path(path)) or real(path))
+    with pytest.raises(StoreCorrupt, match="not a SHA-256 digest"):
+        store.attachment_bytes(Attachment("x", "text/plain", 4, "../../../../etc/passwd"))
+    assert read == []
