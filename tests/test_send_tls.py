@@ -96,3 +96,41 @@ def test_a_certificate_no_trusted_ca_signed_is_refused_in_one_line(
     assert "no secure connection to 127.0.0.1" in line and "CERTIFICATE_VERIFY_FAILED" in line
     assert PASSWORD not in out and keeper.received == []
     assert desk.send_states("T-1")["tls1"].state == "failed"
+
+
+def test_the_password_is_in_no_command_line_of_the_sending_process(
+    desk: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, certificate: tuple[ssl.SSLContext, Path]
+) -> None:
+    """`send` as its own process, the test CA trusted through SSL_CERT_FILE in its environment; while the server
+    checks the login, the sender's command line (and its children's) is read from /proc."""
+    import os
+    import subprocess
+    import sys
+
+    context, pem = certificate
+    seen: list[bytes] = []
+    sender: list[int] = []
+
+    def look_then_accept(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        for pid in [*sender, *_children(sender[0])]:
+            seen.append(Path(f"/proc/{pid}/cmdline").read_bytes())
+        return accept_the_shop(server, session, envelope, mechanism, data)
+
+    keeper = Keeper()
+    with smtp_server(keeper, authenticator=look_then_accept, **_server_settings("starttls", context)) as port:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "console", "--config", str(_config(tmp_path, port, "starttls")), "send", "T-1"],
+            env={**os.environ, "SSL_CERT_FILE": str(pem)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        sender.append(process.pid)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, (out, err)
+    assert seen and all(PASSWORD.encode() not in line for line in seen)
+    assert PASSWORD.encode() not in out + err and len(keeper.received) == 1
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
