@@ -220,7 +220,7 @@ class ConsoleApp(App[None]):
         elif report.lines:
             self.notify("\n".join(report.lines))
         else:
-            self.notify(_("Nothing to send: every reply to {id} is sent.").format(id=clean_line(report.complaint_id)))
+            self.notify(_("Nothing to send: {id} has no unsent reply.").format(id=clean_line(report.complaint_id)))
         screen = self._desk_screen()
         if screen is not None:
             screen.reload(keep_position=True)

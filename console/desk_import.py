@@ -227,10 +227,12 @@ def import_desk(store: Store, playbooks: Playbooks, paths: Sequence[Path]) -> Re
     counts = {name: sum(len(getattr(bundle, name)) for bundle in restored) for name in LISTS}
     notes = ngettext("{count} note", "{count} notes", counts["notes"]).format(count=counts["notes"])
     replies = ngettext("{count} reply", "{count} replies", counts["replies"]).format(count=counts["replies"])
-    history = ngettext("{count} change", "{count} changes", counts["history"]).format(count=counts["history"])
+    history = ngettext("{count} history entry", "{count} history entries", counts["history"]).format(
+        count=counts["history"]
+    )
     restored_text = ngettext(
-        "Restored {count} complaint with {notes}, {replies} and {history} of history.",
-        "Restored {count} complaints with {notes}, {replies} and {history} of history.",
+        "Restored {count} complaint with {notes}, {replies} and {history}.",
+        "Restored {count} complaints with {notes}, {replies} and {history}.",
         result.restored,
     )
     print(restored_text.format(count=result.restored, notes=notes, replies=replies, history=history))

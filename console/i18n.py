@@ -241,7 +241,8 @@ def format_count(number: int) -> str:
 
 
 def format_size(size: int) -> str:
-    """A file's size as the current language writes it: `512 byte`, `12 kB`, `1,5 Mt` (powers of 1000)."""
+    """A file's size as the current language writes it: `512 bytes`, `12 kB`, `1,5 Mt` (powers of 1000). Bytes
+    are written out: CLDR's short form is `512 byte` in English, `512 t` in Finnish."""
     from babel.units import format_unit
 
     for unit, scale in (("gigabyte", 10**9), ("megabyte", 10**6), ("kilobyte", 10**3)):
@@ -249,7 +250,7 @@ def format_size(size: int) -> str:
             amount = size / scale
             pattern = "#,##0" if amount >= 10 else "#,##0.#"
             return format_unit(amount, f"digital-{unit}", length="short", format=pattern, locale=_state.locale)
-    return format_unit(size, "digital-byte", length="short", locale=_state.locale)
+    return format_unit(size, "digital-byte", length="long", locale=_state.locale)
 
 
 def format_count_short(number: int, fraction_digits: int = 1) -> str:

@@ -150,7 +150,7 @@ def read_options(
 def fields_help(kinds: tuple[str, ...]) -> str:
     """The fields an import takes, one line each, and a webshop's export as an example."""
     about = {
-        "id": _("the complaint's id, its own in the desk (an order number will do)"),
+        "id": _("the complaint's id, unique in the desk (an order number will do)"),
         "received": _("when it came: ISO 8601, or as --date-format says; without an offset, UTC"),
         "customer_name": _("the customer's name"),
         "customer_email": _("the customer's e-mail address"),
@@ -181,10 +181,10 @@ def fields_help(kinds: tuple[str, ...]) -> str:
         "",
         *textwrap.wrap(
             ngettext(
-                "Every problem of the files is listed with its line (the first {count}); nothing is imported "
-                "while there is one. A file written by 'export --format json' restores that desk whole.",
-                "Every problem of the files is listed with its line (the first {count}); nothing is imported "
-                "while there is one. A file written by 'export --format json' restores that desk whole.",
+                "Each problem in the files is shown with its line (the first {count}); nothing is imported "
+                "while any remains. A file written by 'export --format json' restores that desk whole.",
+                "Each problem in the files is shown with its line (the first {count}); nothing is imported "
+                "while any remains. A file written by 'export --format json' restores that desk whole.",
                 ERRORS_SHOWN,
             ).format(count=ERRORS_SHOWN),
             HELP_WIDTH,

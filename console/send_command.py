@@ -51,7 +51,7 @@ def run_send(store: Store, config: Config, agent: str, arguments: argparse.Names
     except UnsendableReply as error:
         raise CannotSend(str(error)) from None
     if not outcomes:
-        print(i18n._("Nothing to send: every reply to {id} is sent.").format(id=clean_line(complaint_id)))
+        print(i18n._("Nothing to send: {id} has no unsent reply.").format(id=clean_line(complaint_id)))
         return 0
     for outcome in outcomes:
         print(f"{clean_line(complaint_id)}: {outcome.line}")

@@ -98,7 +98,7 @@ def test_a_damaged_attachment_is_refused_as_damage(desk: Store, capsysbinary: py
 def test_show_lists_the_files_and_the_later_messages(desk: Store, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _err = run_cli(capsys, "show", "M-1")
     assert status == 0
-    assert f"1. invoice.pdf · application/pdf · {len(INVOICE)} byte" in out
+    assert f"1. invoice.pdf · application/pdf · {len(INVOICE)} bytes" in out
     assert "Later messages from the customer" in out and "Here is a photo." in out
     assert "2. lamp.jpg · image/jpeg · 2 kB" in out and "\x1b" not in out
     assert out.index("1. invoice.pdf") < out.index("Here is a photo.") < out.index("2. lamp.jpg")

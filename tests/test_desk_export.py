@@ -60,7 +60,7 @@ def test_export_then_import_into_an_empty_desk_then_export_gives_the_same_docume
     again = tmp_path / "again"
     status, out, err = run_cli(capsys, "--data-dir", str(again), "import", str(tmp_path / "first.json"))
     assert (status, err) == (0, "")
-    assert out == "Restored 4 complaints with 2 notes, 3 replies and 4 changes of history.\n"
+    assert out == "Restored 4 complaints with 2 notes, 3 replies and 4 history entries.\n"
     assert export(capsys, again, tmp_path / "second.json") == first
     restored = Store(again)
     assert restored.complaints() == lived_in.complaints()  # ticks with by/at, assignee, first response: as they were
@@ -146,7 +146,7 @@ def test_into_a_desk_that_holds_some_of_the_ids_those_are_skipped_and_named(
     other.add_complaints([make_complaint(2, subject="Ours, not the file's")])
     status, out, _err = run_cli(capsys, "--data-dir", str(other.directory), "import", str(tmp_path / "out.json"))
     assert status == 0
-    assert "Restored 3 complaints with 1 note, 3 replies and 2 changes of history." in out
+    assert "Restored 3 complaints with 1 note, 3 replies and 2 history entries." in out
     assert "Skipped 1 complaint the desk holds already (kept as stored, nothing added to it): T-2" in out
     assert other.complaint("T-2").subject == "Ours, not the file's" and other.notes("T-2") == []
     assert other.complaint("T-1") == lived_in.complaint("T-1")

@@ -6,6 +6,8 @@ app itself wrote it; only untrusted text (a subject, a customer's name) may be c
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
@@ -13,19 +15,22 @@ from textual.pilot import Pilot
 
 from console import i18n
 from console.app import ConsoleApp
-from console.i18n import _, language_in_ui
+from console.attachments import attachment_line, numbered
+from console.i18n import _, format_moment, language_in_ui
 from console.keys import typed_as_text
+from console.labels import send_state
 from console.playbooks import Playbooks
 from console.query import key_name
 from console.screens.complaint import ComplaintScreen
 from console.screens.compose import ComposeScreen
 from console.screens.inbox import InboxScreen, column_titles
 from console.screens.phrase_picker import PhrasePicker
-from console.store import Store
+from console.store import Attachment, CustomerMessage, Store
 from console.views import DEFAULT_SORT, SORTS, VIEWS, sort_name
+from console.widgets.conversation import Conversation
 from console.widgets.inbox_title import TitleFacts, title_line
 from console.widgets.warnings import WarningsPanel
-from tests.conftest import make_app, screen_text, settle, wait_for
+from tests.conftest import make_app, make_complaint, screen_text, settle, wait_for
 
 LANGUAGES = ("en", "fi", "et", "hr")
 
@@ -264,3 +269,85 @@ def test_a_title_with_a_search_still_running_keeps_its_order_whole_at_80_columns
     assert cell_len(title) <= 78, title
     assert title.endswith(sort_name(DEFAULT_SORT, False)), title
     assert "…" not in title.replace(_("searching…"), ""), title
+
+
+@pytest.fixture
+def mailed_store(tmp_path: Path) -> Store:
+    """M-1 came by mail with two files; of its four replies one was sent, one refused, one cut short (may
+    have been sent) and one not sent yet; then the customer wrote again with a photo."""
+    store = Store(tmp_path / "desk")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    files = tuple(
+        Attachment(name, kind, size, store.keep_attachment(name.encode()))
+        for name, kind, size in (("invoice.pdf", "application/pdf", 12_000), ("note.txt", "text/plain", 512))
+    )
+    first = make_complaint(
+        1, id="M-1", message_id="m1@shop.example", received=now - timedelta(hours=5), attachments=files
+    )
+    store.add_mail([first], [])
+    replies = [
+        store.add_reply("M-1", f"Reply {number}.", "hr", "anna", at=now - timedelta(hours=5 - number))
+        for number in range(1, 5)
+    ]
+    for number, ending in enumerate(("sent", "refused", "cut short"), start=1):
+        claim = store.begin_sending(replies[number - 1].id, "M-1", f"r{number}@shop.example", "anna")
+        if ending == "sent":
+            store.finish_sending(claim, "smtp", now - timedelta(hours=4))
+        else:
+            problem = "mail.shop.example refused the address c1@example.com: 550 no such user"
+            store.abandon_sending(claim, problem if ending == "refused" else "timed out", uncertain=ending != "refused")
+    photo = Attachment("photo.jpg", "image/jpeg", 1_500_000, store.keep_attachment(b"JPG"))
+    at = now - timedelta(minutes=30)
+    later = CustomerMessage("f1@customer.example", "M-1", "Still nothing.", at, "Re: x", (photo,))
+    store.add_mail([], [later])
+    return store
+
+
+def conversation_text(app: ConsoleApp) -> str:
+    """The conversation pane as shown, its wrapped lines joined again (borders and scroll bar left out)."""
+    region = app.screen.query_one(Conversation).region
+    shown = lines(app)[region.y : region.bottom]
+    inside = [line[region.x : region.right].strip("█▌▐▁▂▃▄▅▆▇ ") for line in shown]
+    return " ".join(" ".join(inside).split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_mailed_complaint_its_follow_up_files_and_send_states_fit_80x24(
+    mailed_store: Store, playbooks: Playbooks, language: str
+) -> None:
+    i18n.set_language(language)
+    states = mailed_store.send_states("M-1")
+    replies = mailed_store.replies("M-1")
+    assert len(states) == 3 and len(replies) == 4
+    later = mailed_store.customer_messages("M-1")
+    complaint = mailed_store.complaint("M-1")
+    expected = [send_state(states.get(reply.id)) for reply in replies]
+    expected += [attachment_line(number, file) for number, file in enumerate(numbered(complaint, later), start=1)]
+    expected.append(
+        _("Customer · {customer} · {at}").format(customer="Customer 1", at=format_moment(later[0].at, width="short"))
+    )
+    app = make_app(mailed_store, playbooks, language=language, agent="anna")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ComplaintScreen)
+        conversation = app.screen.query_one(Conversation)
+        await pilot.press("tab")  # from the checklist to the conversation, which pages down
+        await pilot.pause()
+        assert conversation.has_focus
+        await pilot.press("home")
+        await pilot.pause()
+        assert_keys_line_whole(app)
+        pages = [conversation_text(app)]
+        while conversation.scroll_y < conversation.max_scroll_y:
+            await pilot.press("pagedown")
+            await pilot.pause()
+            pages.append(conversation_text(app))
+        shown = " ".join(pages)
+        assert "…" not in shown, shown
+        for words in expected:
+            assert " ".join(words.split()) in shown, (words, shown)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert _("Send replies by mail") in await whole_help(app, pilot)

@@ -76,7 +76,7 @@ def test_sending_twice_sends_once(desk: Store, tmp_path: Path, capsys: pytest.Ca
         assert send(capsys, mail_config(tmp_path, port))[0] == 0
         status, out, _err = send(capsys, mail_config(tmp_path, port))
     assert status == 0
-    assert out == "Nothing to send: every reply to T-1 is sent.\n"
+    assert out == "Nothing to send: T-1 has no unsent reply.\n"
     assert len(keeper.received) == 1
 
 
