@@ -104,6 +104,7 @@ class MailImporter:
         self.default_language = default_language
         self.by = by
         self._customers: dict[str, str] = {}  # complaint id -> its customer's address, as compared
+        self._starters: dict[str, str] = {}  # Message-ID of a mail made a complaint in this import -> its address
 
     def import_messages(
         self, messages: Iterable[RawMessage], advance: Callable[[int], None] = lambda _count: None
@@ -146,7 +147,7 @@ class MailImporter:
         apart: list[tuple[MailRecord, str]] = []
         for record, root in earlier:
             if root in known:
-                self._follow_up(record, known[root], complaints, messages, apart)
+                self._follow_up(record, known[root], root, complaints, messages, apart)
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         for item in fresh:
             root = _root(item.keys.message_id, parent_of)
@@ -160,7 +161,7 @@ class MailImporter:
             if root == record.message_id:
                 complaints.append(self._complaint(record))
             elif root in known:
-                self._follow_up(record, known[root], complaints, messages, apart)
+                self._follow_up(record, known[root], root, complaints, messages, apart)
             else:
                 later.append((record, root))
         result = self.store.add_mail(complaints, messages, by=self.by)
@@ -180,22 +181,25 @@ class MailImporter:
         apart: list[tuple[MailRecord, str]] = []
         for record, root in later:
             if root in stored:
-                self._follow_up(record, stored[root], complaints, messages, apart)
+                self._follow_up(record, stored[root], root, complaints, messages, apart)
         result = self.store.add_mail(complaints, messages, by=self.by)
         self._note_apart(apart)
         return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
 
     def _follow_up(
-        self, record: MailRecord, complaint_id: str, complaints: list[Complaint], messages: list[CustomerMessage],
-        apart: list[tuple[MailRecord, str]],
+        self, record: MailRecord, complaint_id: str, root: str, complaints: list[Complaint],
+        messages: list[CustomerMessage], apart: list[tuple[MailRecord, str]],
     ) -> None:  # fmt: skip
-        """A mail answering complaint `complaint_id` joins its conversation only when it comes from that
-        complaint's customer: Message-IDs leak (quoted in replies) and can be guessed, so a stranger naming one
-        must not reopen another customer's complaint nor put words in it. From any other address it becomes a
-        complaint of its own, with a note naming the complaint it answers (`apart`)."""
-        if complaint_id not in self._customers:
-            self._customers[complaint_id] = _address_key(self.store.complaint(complaint_id).customer_email)
-        if _address_key(record.email) == self._customers[complaint_id]:
+        """A mail answering complaint `complaint_id` (the thread `root` started) joins its conversation only when
+        it comes from that complaint's customer: Message-IDs leak (quoted in replies) and can be guessed, so a
+        stranger naming one must not reopen another customer's complaint nor put words in it. From any other
+        address it becomes a complaint of its own, with a note naming the complaint it answers (`apart`)."""
+        customer = self._starters.get(root)
+        if customer is None:
+            if complaint_id not in self._customers:  # a complaint from before this import: read once
+                self._customers[complaint_id] = _address_key(self.store.complaint(complaint_id).customer_email)
+            customer = self._customers[complaint_id]
+        if _address_key(record.email) == customer:
             messages.append(self._message(record, complaint_id))
         else:
             complaints.append(self._complaint(record))
@@ -225,6 +229,7 @@ class MailImporter:
         )
 
     def _complaint(self, record: MailRecord) -> Complaint:
+        self._starters[record.message_id] = _address_key(record.email)
         return Complaint(
             id=mail_complaint_id(record.message_id),
             received=record.received,
