@@ -132,9 +132,14 @@ class MailImporter:
         asked.update(parent for item in pending for parent in item.keys.parents)
         asked.update(root for _record, root in earlier)
         known = self.store.known_message_ids(asked)
-        for record, root in earlier:  # stored in this batch's transaction: a reply to one joins the same complaint
+        complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
+        messages: list[CustomerMessage] = []
+        apart: list[tuple[MailRecord, str]] = []
+        for record, root in earlier:
             if root in known:
-                known[record.message_id] = known[root]
+                self._follow_up(record, known[root], root, complaints, messages, apart)
+        for message in messages:  # stored in this batch's transaction: a reply to one joins the same complaint
+            known[message.id] = message.complaint_id  # (one kept apart never leads a reply to the complaint it named)
         fresh = _unseen(pending, known, seen)
         present = len(pending) - len(fresh)
         here = {item.keys.message_id for item in fresh}
@@ -142,12 +147,6 @@ class MailImporter:
             item.keys.message_id: next((p for p in item.keys.parents if p in known or p in here), None)
             for item in fresh
         }
-        complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
-        messages: list[CustomerMessage] = []
-        apart: list[tuple[MailRecord, str]] = []
-        for record, root in earlier:
-            if root in known:
-                self._follow_up(record, known[root], root, complaints, messages, apart)
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         for item in fresh:
             root = _root(item.keys.message_id, parent_of)

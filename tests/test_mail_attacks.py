@@ -181,3 +181,19 @@ def test_a_forged_digest_never_reads_outside_the_attachments_folder(
     with pytest.raises(StoreCorrupt, match="not a SHA-256 digest"):
         store.attachment_bytes(Attachment("x", "text/plain", 4, "../../../../etc/passwd"))
     assert read == []
+
+
+def test_a_strangers_second_mail_answering_their_first_does_not_join_the_complaint_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console import mail_import
+
+    monkeypatch.setattr(mail_import, "BATCH", 2)
+    store = Store(tmp_path / "desk")
+    first = mail("My order never came.", sender="ana@example.hr", message_id="<ana-1@example.hr>")
+    hijack = mail("Refund to me.", sender="mallory@evil.example", message_id="<evil-1@evil.example>",
+                  headers=(("In-Reply-To", "<ana-1@example.hr>"),))  # fmt: skip
+    again = mail("Did you get it?", sender="mallory@evil.example", message_id="<evil-2@evil.example>",
+                 headers=(("In-Reply-To", "<evil-1@evil.example>"),))  # fmt: skip
+    _import(store, tmp_path / "box.mbox", [first, hijack, again])
+    assert store.customer_messages(mail_complaint_id("ana-1@example.hr")) == []
