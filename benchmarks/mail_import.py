@@ -70,18 +70,23 @@ def _charset(wanted: str, *texts: str) -> str:
     return wanted
 
 
-def _message(number: int, rng: random.Random, texts: list[tuple[str, str, str, str]], when: datetime) -> bytes:
+def _message(
+    number: int, rng: random.Random, texts: list[tuple[str, str, str, str]], when: datetime, roots: list[int]
+) -> bytes:
+    """Message `number`; `roots` learns which message started its thread (a reply comes from that customer)."""
     name, language, subject, body = texts[number % len(texts)]
     charset = _charset(CHARSETS[language], name, subject, body)
+    parent = rng.randrange(0, number - 1) if number % 5 == 4 and number > 10 else None
+    roots.append(number if parent is None else roots[parent])
+    sender = roots[number]
     headers = [
-        f"From: {Header(name, charset).encode()} <customer{number}@example.com>",
+        f"From: {Header(name, charset).encode()} <customer{sender}@example.com>",
         f"Subject: {Header(f'{subject} #{number}', charset).encode()}",
         f"Date: {format_datetime(when)}",
         f"Message-ID: <bench-{number}@example.com>",
         "MIME-Version: 1.0",
     ]
-    if number % 5 == 4 and number > 10:
-        parent = rng.randrange(0, number - 1)
+    if parent is not None:
         headers += [f"In-Reply-To: <bench-{parent}@example.com>", f"References: <bench-{parent}@example.com>"]
     encoded_body = body.encode(charset)
     if number % 7 == 3:
@@ -110,11 +115,12 @@ def write_mbox(path: Path, count: int) -> None:
     rng = random.Random(14)
     texts = _texts()
     start = datetime(2026, 11, 1, tzinfo=UTC)
+    roots: list[int] = []
     with path.open("wb") as file:
         for number in range(count):
             when = start + timedelta(minutes=3 * number)
             file.write(f"From customer{number}@example.com {when.strftime('%a %b %d %H:%M:%S %Y')}\n".encode())
-            for line in _message(number, rng, texts, when).splitlines(keepends=True):
+            for line in _message(number, rng, texts, when, roots).splitlines(keepends=True):
                 file.write(b">" + line if line.startswith(b"From ") else line)
             file.write(b"\n")
 
@@ -166,8 +172,9 @@ def watch_latency(folder: Path, deliveries: int) -> list[float]:
     try:
         assert watcher.stdout is not None and watcher.stdout.readline().startswith("Watching")
         rng, texts = random.Random(5), _texts()
+        roots: list[int] = []
         for number in range(deliveries):
-            raw = _message(number, rng, texts, datetime.now(UTC)).replace(b"bench-", b"watch-")
+            raw = _message(number, rng, texts, datetime.now(UTC), roots).replace(b"bench-", b"watch-")
             time.sleep(0.3)  # deliveries spaced out, as mail comes
             start = time.perf_counter()
             box.add(raw)

@@ -18,6 +18,7 @@ from console.collector import paused
 from console.desk_export import FORMAT, LISTS, VERSION
 from console.i18n import LANGUAGES, _, ngettext
 from console.importing import ImportFileError, ImportProblems
+from console.mail_reader import is_message_id
 from console.playbooks import Playbooks
 from console.record_json import from_plain
 from console.safe_text import clean_line
@@ -59,12 +60,20 @@ def _complaint_problems(complaint: Complaint, where: str, playbooks: Playbooks) 
         problems.append(
             _("{where}: id {id} is empty or holds control characters").format(where=where, id=ascii(complaint.id))
         )
+    if complaint.message_id and not is_message_id(complaint.message_id):
+        problems.append(_message_id_problem(f"{where}.message_id", complaint.message_id))
     if complaint.playbook is not None and complaint.playbook not in playbooks:
         problems.append(_("{where}: no playbook {id}").format(where=where, id=repr(complaint.playbook)))
     for key, tick in complaint.ticks.items():
         if key != Complaint.tick_key(tick.playbook, tick.step):
             problems.append(_("{where}: tick {key} is not its step's").format(where=where, key=repr(key)))
     return problems
+
+
+def _message_id_problem(where: str, value: str) -> str:
+    return _("{where}: {value} is not a Message-ID (printable ASCII, no spaces or angle brackets)").format(
+        where=where, value=ascii(value)
+    )
 
 
 def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -> ComplaintRecords | None:
@@ -98,6 +107,10 @@ def _records(index: int, data: Any, playbooks: Playbooks, problems: list[str]) -
                     allowed=", ".join(LANGUAGES),
                 )
             )  # fmt: skip
+    for name, field in (("customer_messages", "id"), ("deliveries", "message_id")):
+        for number, item in enumerate(lists[name]):
+            if item is not None and not is_message_id(getattr(item, field)):
+                problems.append(_message_id_problem(f"{where}.{name}[{number}].{field}", getattr(item, field)))
     for number, delivery in enumerate(lists["deliveries"]):
         if delivery is not None and delivery.reply_id not in replies:
             problems.append(_("{where}: no reply {id} to the complaint").format(

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from console.i18n import LANGUAGES, _, match_language, ngettext
-from console.safe_text import clean_line, from_spreadsheet_cell
+from console.safe_text import clean_line, from_spreadsheet_cell, visible
 from console.store import CHANNELS, PRIORITIES, Complaint
 
 REQUIRED = ("id", "received", "customer_name", "customer_email", "channel", "language", "body")
@@ -94,7 +94,9 @@ class ImportProblems(ImportFileError):
 
 
 def _located(path: Path, where: str | None, problem: str) -> str:
-    return f"{path}: {where}: {problem}" if where else f"{path}: {problem}"
+    """One line; a control or line break a hostile file put in a key or value is shown as `\\x1b` text."""
+    line = f"{path}: {where}: {problem}" if where else f"{path}: {problem}"
+    return visible(line).replace("\n", "\\n")
 
 
 def problems_message(problems: Sequence[ImportFileError]) -> str:

@@ -120,6 +120,8 @@ class MailImporter:
         self.playbook = playbook
         self.default_language = default_language
         self.by = by
+        self._customers: dict[str, str] = {}  # complaint id -> its customer's address, as compared
+        self._starters: dict[str, str] = {}  # Message-ID of a mail made a complaint in this import -> its address
 
     def import_messages(
         self, messages: Iterable[RawMessage], advance: Callable[[int], None] = lambda _count: None
@@ -150,9 +152,14 @@ class MailImporter:
         asked.update(parent for item in pending for parent in item.keys.parents)
         asked.update(root for _record, root in earlier)
         known = self.store.known_message_ids(asked)
-        for record, root in earlier:  # stored in this batch's transaction: a reply to one joins the same complaint
+        complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
+        messages: list[CustomerMessage] = []
+        apart: list[tuple[MailRecord, str]] = []
+        for record, root in earlier:
             if root in known:
-                known[record.message_id] = known[root]
+                self._follow_up(record, known[root], root, complaints, messages, apart)
+        for message in messages:  # stored in this batch's transaction: a reply to one joins the same complaint
+            known[message.id] = message.complaint_id  # (one kept apart never leads a reply to the complaint it named)
         fresh = _unseen(pending, known, seen)
         present = len(pending) - len(fresh)
         advance(len(batch) - len(fresh))  # known or unreadable: nothing to parse
@@ -162,8 +169,6 @@ class MailImporter:
             for item in fresh
         }
         ours = {item.keys.message_id for item in fresh if sent_by_shop(item.raw, self.shop)}
-        complaints = [self._complaint(record) for record, root in earlier if root not in known]  # root was broken
-        messages = [self._message(record, known[root]) for record, root in earlier if root in known]
         later: list[tuple[MailRecord, str]] = []  # follow-ups of complaints in this batch, and their root
         for number, item in enumerate(fresh, 1):
             if number % PROGRESS_STEP == 0:
@@ -181,11 +186,12 @@ class MailImporter:
             if root == record.message_id:
                 complaints.append(self._complaint(record))
             elif root in known:
-                messages.append(self._message(record, known[root]))
+                self._follow_up(record, known[root], root, complaints, messages, apart)
             else:
                 later.append((record, root))
         advance(len(fresh) % PROGRESS_STEP)
         result = self.store.add_mail(complaints, messages, by=self.by)
+        self._note_apart(apart)
         skipped.sort(key=lambda item: item.position.number)
         stored = MailImportResult(
             result.added, result.joined, present + result.already_present, tuple(skipped), result.reopened, len(ours)
@@ -197,8 +203,13 @@ class MailImporter:
         taken "-2"). A follow-up whose first message was broken becomes a complaint of its own."""
         stored = self.store.known_message_ids({root for _record, root in later})
         complaints = [self._complaint(record) for record, root in later if root not in stored]
-        messages = [self._message(record, stored[root]) for record, root in later if root in stored]
+        messages: list[CustomerMessage] = []
+        apart: list[tuple[MailRecord, str]] = []
+        for record, root in later:
+            if root in stored:
+                self._follow_up(record, stored[root], root, complaints, messages, apart)
         result = self.store.add_mail(complaints, messages, by=self.by)
+        self._note_apart(apart)
         return MailImportResult(result.added, result.joined, result.already_present, (), result.reopened)
 
     def _after_our_reply(self, record: MailRecord, complaint_id: str) -> datetime:
@@ -213,6 +224,36 @@ class MailImporter:
         sent = [delivery.at for delivery in self.store.deliveries(complaint_id) if delivery.message_id in ours]
         return max([record.received, *sent])
 
+    def _follow_up(
+        self, record: MailRecord, complaint_id: str, root: str, complaints: list[Complaint],
+        messages: list[CustomerMessage], apart: list[tuple[MailRecord, str]],
+    ) -> None:  # fmt: skip
+        """A mail answering complaint `complaint_id` (the thread `root` started) joins its conversation only when
+        it comes from that complaint's customer: Message-IDs leak (quoted in replies) and can be guessed, so a
+        stranger naming one must not reopen another customer's complaint nor put words in it. From any other
+        address it becomes a complaint of its own, with a note naming the complaint it answers (`apart`)."""
+        customer = self._starters.get(root)
+        if customer is None:
+            if complaint_id not in self._customers:  # a complaint from before this import: read once
+                self._customers[complaint_id] = _address_key(self.store.complaint(complaint_id).customer_email)
+            customer = self._customers[complaint_id]
+        if _address_key(record.email) == customer:
+            messages.append(self._message(record, complaint_id))
+        else:
+            complaints.append(self._complaint(record))
+            apart.append((record, complaint_id))
+
+    def _note_apart(self, apart: list[tuple[MailRecord, str]]) -> None:
+        """A note on each complaint kept apart by `_follow_up` (as stored: its id may have taken "-2")."""
+        stored = self.store.known_message_ids(record.message_id for record, _answered in apart) if apart else {}
+        for record, answered in apart:
+            if record.message_id in stored:
+                text = _(
+                    "This mail answers complaint {id}, but it comes from {address}, not from that complaint's "
+                    "customer, so it was kept apart as a complaint of its own."
+                ).format(id=answered, address=record.email)
+                self.store.add_note(stored[record.message_id], self.by, text)
+
     def _language(self, record: MailRecord) -> str:
         """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""
         from console.language_detection import detect_language
@@ -226,6 +267,7 @@ class MailImporter:
         )
 
     def _complaint(self, record: MailRecord) -> Complaint:
+        self._starters[record.message_id] = _address_key(record.email)
         return Complaint(
             id=mail_complaint_id(record.message_id),
             received=record.received,
@@ -262,6 +304,11 @@ def _next_batch(iterator: Iterator[RawMessage]) -> list[RawMessage]:
         if len(batch) == BATCH or size >= BATCH_BYTES:
             break
     return batch
+
+
+def _address_key(address: str) -> str:
+    """A mail address as compared to tell the same customer: without surrounding space, in lower case."""
+    return address.strip().lower()
 
 
 def _unseen(pending: list[_Pending], known: dict[str, str], seen: set[str]) -> list[_Pending]:

@@ -10,20 +10,30 @@ caller reports it with the message's `Position` and goes on with the next.
 from __future__ import annotations
 
 import email
+import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.errors import MessageError
 from email.message import Message
 from email.policy import EmailPolicy
 from pathlib import Path
 from typing import NamedTuple
 
-from console.i18n import _, match_language
+from console.i18n import _, format_size, match_language, ngettext
 from console.safe_text import clean, clean_line
 
+MESSAGE_LIMIT = 40 * 10**6
+"""The largest message read, in bytes as stored: room for the 25 MB of files common mail servers take, base64
+encoded (a third more). A larger one is skipped unread, by its position, so a hostile mailbox cannot make the
+import hold gigabytes at once."""
+MAX_ATTACHMENTS = 250
+"""The most files a mail may bring: each is kept (and synced) in the desk and listed in the conversation, so a
+mail of ten thousand tiny parts would cost minutes and a conversation nobody can read. One with more is
+skipped by its position."""
 MAILDIR_FOLDERS = ("cur", "new")
 """Where a Maildir's delivered messages are; tmp/ holds those still being written, never read."""
 _MBOX_START = b"From "
@@ -125,8 +135,10 @@ class Mailbox:
         if is_maildir(path):
             self._files: list[tuple[str, Path]] | None = maildir_files(path)
             self._lines: list[int] = []
+            self._sizes: list[int] = []
         elif is_mbox(path):
-            self._files, self._lines = None, _from_line_numbers(path)
+            self._files = None
+            self._lines, self._sizes = _from_lines(path)
         else:
             raise NotMail(_("{path}: neither an mbox file nor a Maildir folder").format(path=path))
 
@@ -135,7 +147,7 @@ class Mailbox:
 
     def __iter__(self) -> Iterator[RawMessage]:
         if self._files is None:
-            yield from _mbox_messages(self.path, self._lines)
+            yield from _mbox_messages(self.path, self._lines, self._sizes)
             return
         for number, (name, file) in enumerate(self._files, start=1):
             data = read_maildir_file(file)
@@ -150,7 +162,8 @@ def raw_messages(path: Path) -> Mailbox:
 
 def maildir_files(path: Path) -> list[tuple[str, Path]]:
     """The delivered messages of a Maildir ("cur/NAME" or "new/NAME", file), oldest name first: a delivery's
-    name starts with its time. Dot files and anything not a regular file are left alone."""
+    name starts with its time. Dot files and folders are left alone; a link or special file is listed, so that
+    reading it names it as skipped (never followed)."""
     found: list[tuple[str, Path]] = []
     for folder in MAILDIR_FOLDERS:
         try:
@@ -158,7 +171,7 @@ def maildir_files(path: Path) -> list[tuple[str, Path]]:
         except FileNotFoundError:
             continue
         for entry in entries:
-            if not entry.name.startswith(".") and entry.is_file(follow_symlinks=False):
+            if not entry.name.startswith(".") and not entry.is_dir(follow_symlinks=False):
                 found.append((f"{folder}/{entry.name}", Path(entry.path)))
     found.sort(key=lambda item: item[0].split("/", 1)[1])
     return found
@@ -177,30 +190,55 @@ def read_maildir_file(file: Path) -> bytes | Unreadable | None:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         descriptor = os.open(file, flags)
         with os.fdopen(descriptor, "rb") as opened:
-            return opened.read()
+            status = os.fstat(descriptor)
+            if not stat.S_ISREG(status.st_mode):  # put in its place after the folder was listed
+                return Unreadable(_("not a regular file"))
+            if status.st_size > MESSAGE_LIMIT:
+                return too_large(status.st_size)
+            return opened.read(MESSAGE_LIMIT + 1)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            return Unreadable(_("a link: not followed"))
         return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
 
 
-def _mbox_messages(path: Path, lines: list[int]) -> Iterator[RawMessage]:
+def too_large(size: int) -> Unreadable:
+    return Unreadable(
+        _("too large: {size}; a mail of at most {limit} is read").format(
+            size=format_size(size), limit=format_size(MESSAGE_LIMIT)
+        )
+    )
+
+
+def _mbox_messages(path: Path, lines: list[int], sizes: list[int]) -> Iterator[RawMessage]:
     import mailbox
 
     box = mailbox.mbox(path, create=False)
     try:
         for number, key in enumerate(box.iterkeys(), start=1):
             line = lines[number - 1] if number <= len(lines) else 0
-            yield Position(number, line), box.get_bytes(key)
+            size = sizes[number - 1] if number <= len(sizes) else 0
+            yield Position(number, line), too_large(size) if size > MESSAGE_LIMIT else box.get_bytes(key)
     finally:
         box.close()
 
 
-def _from_line_numbers(path: Path) -> list[int]:
-    """The line number of every "From " line: where `mailbox.mbox` starts a message (a line that starts with
-    "From "), counted apart because `mailbox` keeps only byte offsets."""
+def _from_lines(path: Path) -> tuple[list[int], list[int]]:
+    """The line number of every "From " line (where `mailbox.mbox` starts a message: a line that starts with
+    "From "), counted apart because `mailbox` keeps only byte offsets, and each message's size in bytes."""
+    numbers: list[int] = []
+    offsets: list[int] = []
+    offset = 0
     with path.open("rb") as file:
-        return [number for number, line in enumerate(file, start=1) if line.startswith(_MBOX_START)]
+        for number, line in enumerate(file, start=1):
+            if line.startswith(_MBOX_START):
+                numbers.append(number)
+                offsets.append(offset)
+            offset += len(line)
+    ends = [*offsets[1:], offset]
+    return numbers, [end - start for start, end in zip(offsets, ends, strict=True)]
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -214,6 +252,12 @@ def _ids(value: str) -> list[str]:
 
 def _acceptable_id(value: str) -> bool:
     return 0 < len(value) <= 250 and value.isprintable() and value.isascii()
+
+
+def is_message_id(value: str) -> bool:
+    """Whether `value` is a Message-ID as the desk keeps one (`message_keys` makes no other): printable ASCII
+    without white space or angle brackets, at most 250 characters, so it can go into a mail header as it is."""
+    return _acceptable_id(value) and not any(character in value for character in " <>")
 
 
 def message_keys(raw: bytes) -> MessageKeys:
@@ -327,13 +371,19 @@ def _sender(message: Message) -> tuple[str, str]:
 def _received(message: Message) -> datetime:
     from email.utils import parsedate_to_datetime
 
+    now = datetime.now(UTC)
     try:
         moment = parsedate_to_datetime(_header(message, "Date"))
-    except (ValueError, TypeError, IndexError):
-        return datetime.now(UTC)  # documented: a mail without a readable date counts as received now
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+    except (ValueError, TypeError, IndexError, OverflowError):  # year 9999 at -2359 is past datetime's end
+        return now  # documented: a mail without a readable date counts as received now
+    return now if moment > now + _AHEAD else moment  # a date years ahead would sit atop the inbox for ever
+
+
+_AHEAD = timedelta(days=1)
+"""How far ahead of the import a mail's Date may be (clocks are wrong, time zones mislabelled); later is now."""
 
 
 def _text_of(part: Message) -> str:
@@ -368,6 +418,15 @@ def _clean_file_name(name: str) -> str:
 
 
 def _attachments(leaves: list[Message], body: Message | None) -> list[MailAttachment]:
+    count = sum(1 for part in leaves if part is not body and _is_attachment(part))
+    if count > MAX_ATTACHMENTS:
+        raise BrokenMail(
+            ngettext(
+                "{count} file attached; a mail of at most {limit} files is read",
+                "{count} files attached; a mail of at most {limit} files is read",
+                count,
+            ).format(count=count, limit=MAX_ATTACHMENTS)
+        )
     found: list[MailAttachment] = []
     for part in leaves:
         if part is body or not _is_attachment(part):

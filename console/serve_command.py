@@ -10,6 +10,7 @@ and console/web_server.py, imported when it runs.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from typing import Protocol
@@ -86,8 +87,13 @@ def _port(text: str) -> int:
     return number
 
 
+_PLAIN_URL = re.compile(r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?")
+"""What a browser can be sent to: a scheme, a host name or address, a port, a path; no log-in, query or quote
+(textual-serve writes it into its page as it is, unescaped)."""
+
+
 def _public_url(text: str) -> str:
-    if not text.startswith(("http://", "https://")) or text != clean_line(text) or " " in text:
+    if not _PLAIN_URL.fullmatch(text):
         raise argparse.ArgumentTypeError(
             i18n._("{value} is not an http:// or https:// address").format(value=repr(clean_line(text)))
         )

@@ -59,6 +59,49 @@ def check_host(host: str, public: bool) -> None:
         raise ServeError(message.format(host=clean_line(host), flag=PUBLIC_FLAG))
 
 
+def _host_and_port(text: str, default_port: int | None = None) -> tuple[str, int | None] | None:
+    """The host name (lower case, without a final dot or brackets) and port of "host:port" or of a URL."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text if "//" in text else f"//{text}")
+        port = parts.port
+    except ValueError:
+        return None
+    if not parts.hostname:
+        return None
+    if port is None:
+        port = {"http": 80, "https": 443}.get(parts.scheme, default_port)
+    return parts.hostname.lower().removesuffix("."), port
+
+
+def _trusted_name(name: str, public_url: str) -> bool:
+    """A name no attacker can point at this machine: an address, localhost, this machine's own name or the
+    public URL's."""
+    named = _host_and_port(public_url)
+    return (
+        _address(name) is not None
+        or name == "localhost"
+        or name == socket.gethostname().lower()
+        or (named is not None and name == named[0])
+    )
+
+
+def request_allowed(host: str | None, origin: str | None, public_url: str) -> bool:
+    """Whether a request may reach the desk (textual-serve checks nothing, and whoever gets a session is the
+    agent). Its Host must be a name no attacker controls: a web page whose own name is pointed at 127.0.0.1
+    (DNS rebinding) is refused. A browser's websocket carries the Origin of the page that opened it, which
+    must be a page of this server (the same host and port asked for, or the public URL): any other site the
+    agent has open in the same browser is refused (cross-site WebSocket hijacking)."""
+    asked = _host_and_port(host, 80) if host else None
+    if asked is None or not _trusted_name(asked[0], public_url):
+        return False
+    if origin is None:
+        return True  # not a browser, so no page of another site behind it
+    came_from = _host_and_port(origin)
+    return came_from is not None and came_from in (asked, _host_and_port(public_url))
+
+
 def default_url(host: str, port: int) -> str:
     """What browsers reach the server at: an IPv6 address in brackets; for every address of the machine
     (0.0.0.0, ::) its name, since a browser cannot connect to a wildcard."""

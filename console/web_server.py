@@ -8,7 +8,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from console import i18n
-from console.serving import listen_error
+from console.serving import listen_error, request_allowed
 
 
 class DeskServer(Server):
@@ -27,7 +27,20 @@ class DeskServer(Server):
         for session in self.sessions:
             session.cancel()  # textual-serve then tells the session's app to quit and closes the websocket
 
+    def _refuse_strangers(self, request: web.Request) -> None:
+        if not request_allowed(request.headers.get("Host"), request.headers.get("Origin"), self.public_url):
+            raise web.HTTPForbidden(text=i18n._("This page is not the desk's own: refused."))
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        self._refuse_strangers(request)
+        return await super().handle_index(request)  # the template decorator has rendered it
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        self._refuse_strangers(request)
+        return await super().handle_download(request)
+
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        self._refuse_strangers(request)
         session = asyncio.current_task()
         assert session is not None
         self.sessions.add(session)

@@ -329,3 +329,55 @@ async def test_a_browser_session_runs_the_desk_named_in_the_language_asked(
     status, _out, err = stop(server)  # the session's app quits with the server: no process is left
     assert status == 0
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("host", "origin", "allowed"),
+    [
+        ("127.0.0.1:8000", "http://127.0.0.1:8000", True),
+        ("127.0.0.1:8000", None, True),  # not a browser: no Origin, and no page of another site behind it
+        ("localhost:8000", "http://localhost:8000", True),  # ssh -L 8000:localhost:8000
+        ("[::1]:8000", "http://[::1]:8000", True),
+        ("127.0.0.1:8000", "http://localhost:9000", True),  # the page from the public URL, its websocket here
+        ("127.0.0.1:8000", "http://evil.example", False),  # another site the agent has open
+        ("127.0.0.1:8000", "http://127.0.0.1:8001", False),  # another server on this machine
+        ("127.0.0.1:8000", "null", False),
+        ("evil.example:8000", "http://evil.example:8000", False),  # a name pointed at 127.0.0.1: DNS rebinding
+        ("localhost.evil.example:8000", None, False),
+        (None, None, False),
+    ],
+)
+def test_only_the_desks_own_pages_reach_it(host: str | None, origin: str | None, allowed: bool) -> None:
+    assert serving.request_allowed(host, origin, "http://localhost:9000") is allowed
+
+
+async def test_a_websocket_from_another_site_or_a_rebound_name_is_refused_and_starts_no_session(
+    tmp_path: Path, served: list[subprocess.Popen[str]]
+) -> None:
+    port = free_port()
+    server = start_serve("--port", str(port), "--data-dir", str(tmp_path / "desk"))
+    served.append(server)
+    wait_until_answering(server, f"http://127.0.0.1:{port}/")
+    url = f"http://127.0.0.1:{port}/ws?width=80&height=24"
+    for headers in ({"Origin": "http://evil.example"}, {"Host": f"evil.example:{port}"}):
+        async with aiohttp.ClientSession() as client:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                async with client.ws_connect(url, headers=headers):
+                    pass
+            assert refused.value.status == 403
+    rebound = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": f"evil.example:{port}"})
+    with pytest.raises(urllib.error.HTTPError) as page:
+        urllib.request.urlopen(rebound, timeout=5)
+    assert page.value.code == 403
+    assert len(group_members(server.pid)) == 1  # no session was started for them
+    assert stop(server)[0] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ['http://127.0.0.1:8000/"><script>alert(1)</script>', "http://user:pw@127.0.0.1:8000", "http://", "http://a b"],
+)
+def test_a_public_url_that_is_not_a_plain_address_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        run_cli(capsys, "serve", "--host", "0.0.0.0", "--public-url", url)  # were it taken: refused, not served
+    assert "is not an http:// or https:// address" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
@@ -306,6 +307,9 @@ def _joined(table: Table, document: Document, messages: list[CustomerMessage], b
 # Attachments
 
 
+_DIGEST = re.compile("[0-9a-f]{64}")
+
+
 def digest_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -340,6 +344,8 @@ def _kept_already(path: Path, digest: str) -> bool:
 
 def attachment_bytes(reader: DeskReader, attachment: Attachment) -> bytes:
     """The kept bytes of `attachment`, checked against its digest: StoreCorrupt when gone or different."""
+    if not _DIGEST.fullmatch(attachment.digest):  # a record edited by hand names a path: never read it
+        raise StoreCorrupt(reader.layout.directory / ATTACHMENTS, f"{attachment.digest!r} is not a SHA-256 digest")
     path = reader.layout.attachment(attachment.digest)
     try:
         data = read_regular(path)
