@@ -83,6 +83,7 @@ def test_an_answer_to_our_sent_reply_dated_before_it_still_reopens_and_comes_aft
     store.finish_sending(claim, "smtp", sent_at)
     store.set_field("R-1", "status", "resolved", "anna")
     answer = mail("Not on my card yet.", message_id="<a2@customer.example>", when=sent_at - timedelta(minutes=5),
+                  sender="Customer <c1@example.com>",  # the complaint's customer: only they join (mail_import)
                   headers=(("In-Reply-To", f"<{reply.id}@shop.example>"),))  # fmt: skip
     importer = MailImporter(store, "complaint", shop="help@shop.example")
     result = importer.import_messages([(Position(1), answer)])

@@ -155,19 +155,25 @@ def shop_reply_mbox(path: Path, sender: str, marked: bool) -> Path:
 @pytest.mark.parametrize(
     ("sender", "marked", "kept"),
     [
-        ("Shop <help@shop.example>", True, []),  # ours: left out
-        ("Ana <ana@customer.example>", True, ["Šaljemo novu šalicu."]),  # the mark alone is forgeable
-        ("Shop <HELP@shop.example>", False, ["Šaljemo novu šalicu."]),  # From the shop unmarked: a forward, kept
+        ("Shop <help@shop.example>", True, "left out"),  # ours: left out
+        ("Ana <ana@customer.example>", True, "follow-up"),  # the mark alone is forgeable: the customer's answer
+        # From the shop unmarked (a forward, say): not the shop's reply, and not from the customer either, so a
+        # complaint of its own (mail_import: only the customer's own address joins a thread)
+        ("Shop <HELP@shop.example>", False, "complaint"),
     ],
 )
 def test_only_marked_mail_from_the_shops_address_is_taken_for_its_own_reply(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], sender: str, marked: bool, kept: list[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sender: str, marked: bool, kept: str
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[mail]\nfrom = "Shop <help@shop.example>"\nsendmail = "true"\n', encoding="utf-8")
     path = shop_reply_mbox(tmp_path / "in.mbox", sender, marked)
     status, out, err = run_cli(capsys, "--config", str(config), "--data-dir", str(tmp_path / "d"), "import", str(path))
     assert status == 0, err
-    (complaint,) = Store(tmp_path / "d").complaints()
-    assert [m.text.rstrip("\n") for m in Store(tmp_path / "d").customer_messages(complaint.id)] == kept
-    assert ("1 reply the shop sent was left out" in out) == (not kept)
+    store = Store(tmp_path / "d")
+    complaints = sorted(store.complaints(), key=lambda complaint: complaint.received)
+    first = complaints[0]
+    answers = [m.text.rstrip("\n") for m in store.customer_messages(first.id)]
+    assert answers == (["Šaljemo novu šalicu."] if kept == "follow-up" else [])
+    assert [c.body.rstrip("\n") for c in complaints[1:]] == (["Šaljemo novu šalicu."] if kept == "complaint" else [])
+    assert ("1 reply the shop sent was left out" in out) == (kept == "left out")
