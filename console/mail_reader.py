@@ -36,6 +36,8 @@ mail of ten thousand tiny parts would cost minutes and a conversation nobody can
 skipped by its position."""
 MAILDIR_FOLDERS = ("cur", "new")
 """Where a Maildir's delivered messages are; tmp/ holds those still being written, never read."""
+MAILDIR_PARTS = ("cur", "new", "tmp")
+_FOLDER_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
 _MBOX_START = b"From "
 _MADE_UP_DOMAIN = "mail.agent-console.invalid"
 _ID_IN_BRACKETS = re.compile(r"<([^<>]*)>")
@@ -108,7 +110,58 @@ class NotMail(ValueError):
 
 
 def is_maildir(path: Path) -> bool:
-    return path.is_dir() and all((path / folder).is_dir() for folder in MAILDIR_FOLDERS)
+    """A folder with cur/ and new/ (a link in place of one counts, so that `maildir_root` refuses it by name)."""
+    return path.is_dir() and all((path / folder).is_dir() or (path / folder).is_symlink() for folder in MAILDIR_FOLDERS)
+
+
+def maildir_root(path: Path) -> Path:
+    """The Maildir at `path` as it is read from now on: its real path, resolved once (the agent may name it
+    through a link of their own). NotMail when its cur/, new/ or tmp/ is a link: a neighbour with write access
+    to the Maildir could point one at mail that is not the shop's. Every later read opens the Maildir and its
+    folders without following a link (`_open_folder`), so a link put in place of either afterwards is refused
+    too; the folders above the Maildir are trusted as resolved here."""
+    root = path.resolve()
+    for folder in MAILDIR_PARTS:
+        if (root / folder).is_symlink():
+            raise NotMail(_linked_folder(path, folder))
+    return root
+
+
+def _linked_folder(path: Path, folder: str) -> str:
+    problem = _("{path}: {folder}/ is a link, not a folder; a Maildir whose cur/, new/ or tmp/ is a link is not read")
+    return problem.format(path=path, folder=folder)
+
+
+def _open_folder(root: Path, folder: str) -> int:
+    """A descriptor of the Maildir's `folder`, opened without following a link in place of the Maildir or of
+    the folder (NotMail then). FileNotFoundError or NotADirectoryError when there is no such folder."""
+    try:
+        root_descriptor = _open_directory(root)
+    except _LinkMet:
+        raise NotMail(_("{path}: the Maildir was replaced by a link; it is not followed").format(path=root)) from None
+    try:
+        return _open_directory(Path(folder), root_descriptor)
+    except _LinkMet:
+        raise NotMail(_linked_folder(root, folder)) from None
+    finally:
+        os.close(root_descriptor)
+
+
+class _LinkMet(OSError):
+    """A link where a folder was opened."""
+
+
+def _open_directory(path: Path, inside: int | None = None) -> int:
+    """Open a folder, never through a link as its last part (_LinkMet: Linux says ELOOP or, with O_DIRECTORY,
+    ENOTDIR for a link)."""
+    try:
+        return os.open(path, _FOLDER_FLAGS, dir_fd=inside)
+    except OSError as error:
+        if error.errno == errno.ELOOP or (
+            error.errno == errno.ENOTDIR and stat.S_ISLNK(os.stat(path, dir_fd=inside, follow_symlinks=False).st_mode)
+        ):
+            raise _LinkMet(error.errno, error.strerror) from None
+        raise
 
 
 def is_mbox(path: Path) -> bool:
@@ -133,7 +186,7 @@ class Mailbox:
     def __init__(self, path: Path) -> None:
         self.path = path
         if is_maildir(path):
-            self._files: list[tuple[str, Path]] | None = maildir_files(path)
+            self._files: list[tuple[str, Path]] | None = maildir_files(maildir_root(path))
             self._lines: list[int] = []
             self._sizes: list[int] = []
         elif is_mbox(path):
@@ -160,19 +213,25 @@ def raw_messages(path: Path) -> Mailbox:
     return Mailbox(path)
 
 
-def maildir_files(path: Path) -> list[tuple[str, Path]]:
-    """The delivered messages of a Maildir ("cur/NAME" or "new/NAME", file), oldest name first: a delivery's
-    name starts with its time. Dot files and folders are left alone; a link or special file is listed, so that
-    reading it names it as skipped (never followed)."""
+def maildir_files(root: Path) -> list[tuple[str, Path]]:
+    """The delivered messages of the Maildir at `root` (from `maildir_root`) ("cur/NAME" or "new/NAME", file),
+    oldest name first: a delivery's name starts with its time. Dot files and folders are left alone; a link or
+    special file is listed, so that reading it names it as skipped (never followed). NotMail when the Maildir
+    or its cur/ or new/ has become a link."""
     found: list[tuple[str, Path]] = []
     for folder in MAILDIR_FOLDERS:
         try:
-            entries = list(os.scandir(path / folder))
-        except FileNotFoundError:
+            descriptor = _open_folder(root, folder)
+        except (FileNotFoundError, NotADirectoryError):
             continue
+        try:
+            with os.scandir(descriptor) as listing:
+                entries = list(listing)
+        finally:
+            os.close(descriptor)
         for entry in entries:
             if not entry.name.startswith(".") and not entry.is_dir(follow_symlinks=False):
-                found.append((f"{folder}/{entry.name}", Path(entry.path)))
+                found.append((f"{folder}/{entry.name}", root / folder / entry.name))
     found.sort(key=lambda item: item[0].split("/", 1)[1])
     return found
 
@@ -185,10 +244,18 @@ def maildir_key(name: str) -> str:
 
 def read_maildir_file(file: Path) -> bytes | Unreadable | None:
     """The file's bytes; None when it is gone (a mail client moved or deleted it since it was listed), or
-    why it cannot be read (no permission, a link put in its place: never followed)."""
+    why it cannot be read (no permission, a link put in its place or in its folder's: never followed)."""
+    try:
+        folder = _open_folder(file.parent.parent, file.parent.name)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except NotMail:
+        return Unreadable(_("a link: not followed"))
+    except OSError as error:
+        return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
     try:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        descriptor = os.open(file, flags)
+        descriptor = os.open(file.name, flags, dir_fd=folder)
         with os.fdopen(descriptor, "rb") as opened:
             status = os.fstat(descriptor)
             if not stat.S_ISREG(status.st_mode):  # put in its place after the folder was listed
@@ -202,6 +269,8 @@ def read_maildir_file(file: Path) -> bytes | Unreadable | None:
         if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
             return Unreadable(_("a link: not followed"))
         return Unreadable(_("cannot be read: {problem}").format(problem=error.strerror))
+    finally:
+        os.close(folder)
 
 
 def too_large(size: int) -> Unreadable:

@@ -7,6 +7,8 @@ the shop's IMAP server. Leaving them costs nothing: a file is read once per run 
 remembered, whatever folder or flags it has later), and on a restart the Message-ID lookup skips what the desk
 has after a header-only read. An MDA writes in tmp/ and moves the whole file into new/, so a half-written
 message is never seen; a file moved or deleted between listing and reading is looked for again next time.
+A Maildir whose cur/, new/ or tmp/ is a link is refused, before the watch and whenever it is listed again
+(`maildir_root`, `maildir_files`): the watch ends with one line.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from console.i18n import _, format_moment
 from console.mail_import import MailImporter, MailImportError, reopened_line, report_skipped, summary
 from console.mail_reader import (
     MAILDIR_FOLDERS,
+    NotMail,
     Position,
     RawMessage,
     is_maildir,
     maildir_files,
     maildir_key,
+    maildir_root,
     read_maildir_file,
 )
 from console.store import StoreLocked, StoreUnavailable
@@ -53,10 +57,11 @@ class _Stop:
 
 
 class MaildirWatch:
-    """The files of a Maildir not imported yet in this run."""
+    """The files of a Maildir not imported yet in this run (NotMail when it has a linked folder, now or later)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.root = maildir_root(path)
         self.done: set[str] = set()
         self._stamps: tuple[int, ...] = ()
         self._listed_at = 0.0
@@ -69,7 +74,7 @@ class MaildirWatch:
         stamps = []
         for folder in MAILDIR_FOLDERS:
             try:
-                stamps.append(os.stat(self.path / folder).st_mtime_ns)
+                stamps.append(os.stat(self.root / folder, follow_symlinks=False).st_mtime_ns)
             except FileNotFoundError:
                 stamps.append(0)
         return tuple(stamps)
@@ -81,7 +86,7 @@ class MaildirWatch:
         if stamps == self._stamps and now - self._listed_at < RELIST_SECONDS:
             return []
         self._stamps, self._listed_at = stamps, now
-        return [(name, file) for name, file in maildir_files(self.path) if maildir_key(name) not in self.done]
+        return [(name, file) for name, file in maildir_files(self.root) if maildir_key(name) not in self.done]
 
     def read(self, arrived: list[tuple[str, Path]]) -> list[RawMessage]:
         """The arrived files' bytes; one that vanished meanwhile is left for the next listing (its new name)."""
@@ -122,9 +127,12 @@ def watch(importer: MailImporter, paths: list[Path]) -> int:
     if len(paths) != 1 or not is_maildir(paths[0]):
         raise MailImportError(_("--watch takes one Maildir folder (with cur/, new/ and tmp/)"))
     path = paths[0]
+    try:
+        folder = MaildirWatch(path)
+    except NotMail as error:
+        raise MailImportError(str(error)) from None
     stop = _Stop()
     previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    folder = MaildirWatch(path)
     from console.language_detection import warm_up
 
     warm_up()
@@ -134,6 +142,8 @@ def watch(importer: MailImporter, paths: list[Path]) -> int:
             _import_arrivals(importer, folder)
             if not stop.requested:
                 time.sleep(POLL_SECONDS)
+    except NotMail as error:  # a folder became a link while watching
+        raise MailImportError(str(error)) from None
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
