@@ -4,9 +4,12 @@ shell). Every failure is one `SendFailed` line; `uncertain` says the mail may ha
 
 from __future__ import annotations
 
+import os
+import selectors
 import smtplib
 import ssl
 import subprocess
+import time
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -16,6 +19,9 @@ from console.safe_text import clean_line
 
 MAX_ERROR = 200
 """A server's or command's words, as much as one line shows."""
+PASSWORD_LIMIT = 4096
+"""The most a password_command may print: a password (and the few lines `pass` adds) is far shorter, and a
+command that prints without end is stopped here rather than filling memory."""
 
 
 class SendFailed(Exception):
@@ -56,9 +62,11 @@ def _first_line(data: bytes) -> str:
 
 
 def password(command: tuple[str, ...], timeout: float) -> str:
-    """The first line `command` prints: run without a shell, its stdin closed, never echoed nor kept."""
+    """The first line `command` prints: run without a shell, its stdin closed, never echoed nor kept. What it
+    prints is read up to PASSWORD_LIMIT: more is refused (the command is stopped), and its output is never
+    part of an error line."""
     try:
-        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
+        status, printed, complaint = _bounded_run(command, timeout)
     except FileNotFoundError:
         raise SendFailed(_("password_command: no program {program}").format(program=clean_line(command[0]))) from None
     except subprocess.TimeoutExpired:
@@ -67,15 +75,51 @@ def password(command: tuple[str, ...], timeout: float) -> str:
         ) from None
     except OSError as error:
         raise SendFailed(_("password_command cannot be run: {problem}").format(problem=error.strerror)) from None
-    lines = done.stdout.decode("utf-8", "replace").splitlines()
-    if done.returncode != 0 or not lines or not lines[0]:
-        problem = _first_line(done.stderr) or _("no password printed")
+    if len(printed) > PASSWORD_LIMIT:
+        raise SendFailed(_("password_command printed more than 4 KiB; it should print the password alone"))
+    if status != 0:
         raise SendFailed(
             _("password_command failed (exit status {status}): {problem}").format(
-                status=done.returncode, problem=problem
+                status=status, problem=_first_line(complaint) or _("no message")
             )
         )
+    lines = printed.decode("utf-8", "replace").splitlines()
+    if not lines or not lines[0]:
+        raise SendFailed(_("password_command printed no password"))
     return lines[0]
+
+
+def _bounded_run(command: tuple[str, ...], timeout: float) -> tuple[int, bytes, bytes]:
+    """Run `command` (no shell, stdin closed): its exit status and the first PASSWORD_LIMIT + 1 bytes of its
+    stdout and of its stderr. It is killed as soon as its stdout passes the limit (TimeoutExpired when it has
+    not finished within `timeout` seconds), so an endless printer costs no memory."""
+    deadline = time.monotonic() + timeout
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    printed, complaint = bytearray(), bytearray()
+    buffers = {process.stdout.fileno(): printed, process.stderr.fileno(): complaint}
+    with process, selectors.DefaultSelector() as selector:
+        for pipe in (process.stdout, process.stderr):
+            selector.register(pipe, selectors.EVENT_READ)
+        while selector.get_map() and len(printed) <= PASSWORD_LIMIT:
+            ready = selector.select(max(0.0, deadline - time.monotonic()))
+            if not ready:
+                process.kill()
+                raise subprocess.TimeoutExpired(command, timeout)
+            for key, _events in ready:
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    selector.unregister(key.fileobj)
+                buffer = buffers[key.fd]
+                buffer += chunk[: PASSWORD_LIMIT + 1 - len(buffer)]
+        if len(printed) > PASSWORD_LIMIT:
+            process.kill()
+        try:
+            status = process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return status, bytes(printed), bytes(complaint)
 
 
 def _smtp(message: EmailMessage, mail: MailConfig) -> None:

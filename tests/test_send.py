@@ -281,3 +281,34 @@ def test_two_processes_sending_at_once_send_once(desk: Store, tmp_path: Path) ->
     others = [output for output in outputs if "sent to" not in output]
     assert all("being sent by" in output or "sent at" in output or "Nothing to send" in output for output in others)
     assert len(desk.deliveries("T-1")) == 1
+
+
+def password_script(tmp_path: Path, body: str) -> str:
+    script = tmp_path / "password.sh"
+    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    script.chmod(0o700)
+    return f'username = "pomoc"\npassword_command = "{script}"\n'
+
+
+@pytest.mark.parametrize("body", ["yes SECRET-WORD | head -c 100000", "exec yes SECRET-WORD"])
+def test_a_password_command_printing_too_much_is_one_line_that_never_shows_it(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    keeper = Keeper()
+    with smtp_server(keeper) as port:
+        status, out, err = send(capsys, mail_config(tmp_path, port, password_script(tmp_path, body)))
+    assert status == 1
+    (line,) = out.splitlines()
+    assert "password_command printed more than 4 KiB" in line
+    assert "SECRET" not in out + err
+    assert keeper.received == [] and desk.send_states("T-1")["a1b2c3"].state == "failed"
+
+
+def test_a_password_command_printing_nothing_says_so_in_one_line(
+    desk: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with smtp_server(Keeper()) as port:
+        status, out, _err = send(capsys, mail_config(tmp_path, port, password_script(tmp_path, "exit 0")))
+    assert status == 1
+    (line,) = out.splitlines()
+    assert line.endswith(": not sent: password_command printed no password")
