@@ -4,6 +4,7 @@ before anything is written into another folder; the meta file and the journal's 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import Counter
 from datetime import timedelta
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from console.store import CustomerMessage, Store
+from console.store import Attachment, CustomerMessage, Store
 from tests.conftest import RECEIVED_BASE, make_complaint
 
 
@@ -103,3 +104,31 @@ def test_each_folder_is_fsynced_once_after_its_files_before_another_folder_is_wr
     reopened = Store(disk.desk)
     assert reopened.complaint("T-1").status == "open" and reopened.complaint("T-599").priority == "low"
     assert [message.text for message in reopened.customer_messages("T-51")] == ["Any news? 1"]
+
+
+def test_a_folder_made_for_attachments_is_fsynced_in_its_parent_once(
+    disk: Disk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(disk.desk)
+    store.add_complaints([make_complaint(1)])
+    disk.directory_syncs.clear()
+    real_mkdir = os.mkdir
+
+    def mkdir(path: str | Path, mode: int = 0o777, **options: object) -> None:
+        real_mkdir(path, mode, **options)  # type: ignore[arg-type]
+        disk.created(Path(path))  # a new folder's name is an entry in its parent, like a new file
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    receipt = b"%PDF-1.4 the receipt"
+    first = store.keep_attachment(receipt)
+    photo = next(
+        data for n in range(10_000) if hashlib.sha256(data := f"photo {n}".encode()).hexdigest()[:2] == first[:2]
+    )
+    second = store.keep_attachment(photo)
+    assert disk.problems == [] and not disk.pending
+    attachments = disk.desk / "attachments"
+    assert disk.directory_syncs[disk.desk] == 1  # attachments/ made once
+    assert disk.directory_syncs[attachments] == 1  # attachments/XX/ made once, then only files land in it
+    assert disk.directory_syncs[attachments / first[:2]] == 2  # each file's rename
+    kept = [Attachment("receipt.pdf", "application/pdf", len(receipt), first), Attachment("p", "text/plain", 0, second)]
+    assert [store.attachment_bytes(attachment) for attachment in kept] == [receipt, photo]

@@ -144,12 +144,14 @@ def remove_orphans(directory: Path) -> list[Path]:
     return removed
 
 
-def make_folder(path: Path, mode: int) -> None:
-    """Create `path` with exactly `mode` (the umask would take the group's write bit off a shared one)."""
+def make_folder(path: Path, mode: int) -> bool:
+    """Create `path` with exactly `mode` (the umask would take the group's write bit off a shared one); whether
+    it was made now (then its parent needs an fsync for the folder to survive a power cut)."""
     try:
         path.mkdir()
     except FileExistsError:
         if not stat.S_ISDIR(os.lstat(path).st_mode):  # a link planted in place of a folder is not followed
             raise UnsafeFile(errno.ENOTDIR, "is not a folder, refused", str(path)) from None
-        return
+        return False
     os.chmod(path, mode)
+    return True

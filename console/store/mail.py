@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from tinydb import Query
 
 from console.response_clock import CLOCK_STOPPED
-from console.store.atomic import make_folder, read_regular, write_atomically
+from console.store.atomic import fsync_directory, make_folder, read_regular, write_atomically
 from console.store.documents import (
     attachments_document,
     attachments_record,
@@ -321,8 +321,9 @@ def keep_attachment(store: Store, data: bytes) -> str:
     digest = digest_of(data)
     path = store.layout.attachment(digest)
     try:
-        make_folder(path.parent.parent, store.folder_mode)
-        make_folder(path.parent, store.folder_mode)
+        for folder in (path.parent.parent, path.parent):
+            if make_folder(folder, store.folder_mode):  # made now: its name is an entry of its parent
+                fsync_directory(folder.parent)
         if _kept_already(path, digest):
             return digest
         write_atomically(path, data, store.mode)
