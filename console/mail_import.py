@@ -36,7 +36,8 @@ from console.mail_reader import (
     sent_by_shop,
 )
 from console.safe_text import clean_line
-from console.store import Attachment, Complaint, CustomerMessage
+from console.store import Attachment, Complaint, CustomerMessage, Note
+from console.store.records import utc_now
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -244,15 +245,20 @@ class MailImporter:
             apart.append((record, complaint_id))
 
     def _note_apart(self, apart: list[tuple[MailRecord, str]]) -> None:
-        """A note on each complaint kept apart by `_follow_up` (as stored: its id may have taken "-2")."""
-        stored = self.store.known_message_ids(record.message_id for record, _answered in apart) if apart else {}
+        """A note on each complaint kept apart by `_follow_up` (as stored: its id may have taken "-2"), all in one
+        transaction."""
+        if not apart:
+            return
+        stored = self.store.known_message_ids(record.message_id for record, _answered in apart)
+        notes: list[Note] = []
         for record, answered in apart:
             if record.message_id in stored:
                 text = _(
                     "This mail answers complaint {id}, but it comes from {address}, not from that complaint's "
                     "customer, so it was kept apart as a complaint of its own."
                 ).format(id=answered, address=record.email)
-                self.store.add_note(stored[record.message_id], self.by, text)
+                notes.append(Note(stored[record.message_id], self.by, utc_now(), text))
+        self.store.add_notes(notes)  # one transaction for them all
 
     def _language(self, record: MailRecord) -> str:
         """For a message read as a follow-up that has to be a complaint after all (its thread's start was broken)."""

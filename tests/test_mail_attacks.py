@@ -197,3 +197,23 @@ def test_a_strangers_second_mail_answering_their_first_does_not_join_the_complai
                  headers=(("In-Reply-To", "<evil-1@evil.example>"),))  # fmt: skip
     _import(store, tmp_path / "box.mbox", [first, hijack, again])
     assert store.customer_messages(mail_complaint_id("ana-1@example.hr")) == []
+
+
+def test_many_strangers_kept_apart_are_noted_in_one_change_of_the_desk(tmp_path: Path) -> None:
+    store = Store(tmp_path / "desk")
+    _import(store, tmp_path / "one.mbox", [mail("My order never came.", sender="ana@example.hr", message_id="<a@x>")])
+    changes = tmp_path / "desk" / ".changes"
+    before = changes.stat().st_size
+    strangers = [
+        mail(
+            f"Refund me {n}.", sender=f"m{n}@evil.example", message_id=f"<e{n}@x>", headers=(("In-Reply-To", "<a@x>"),)
+        )
+        for n in range(30)
+    ]
+    result = _import(store, tmp_path / "two.mbox", strangers)
+    assert result.added == 30 and result.joined == 0
+    assert changes.stat().st_size - before <= 2  # the mails, then their notes: open desks reload twice, not 31 times
+    for n in range(30):
+        [note] = store.notes(mail_complaint_id(f"e{n}@x"))
+        assert f"m{n}@evil.example" in note.text and mail_complaint_id("a@x") in note.text
+        assert note.author == "mail"

@@ -396,6 +396,16 @@ class Store(DeskReader):
             notes.insert(note_document(note))
         return note
 
+    def add_notes(self, notes: Iterable[Note]) -> None:
+        """Add several new notes in one transaction (an importer's notes on the complaints it just made); a
+        note without an id gets one."""
+        with self.transaction() as transaction:
+            for number, group in grouped(list(notes), lambda note: self.shard_of(note.complaint_id)).items():
+                transaction.log("notes", number).insert_multiple(
+                    note_document(note._replace(id=note.id or new_note_id()))
+                    for note in sorted(group, key=lambda note: note.at)
+                )
+
     def set_step(self, complaint_id: str, playbook: str, step: str, done: bool, by: str) -> Complaint:
         """Tick (or untick) one step of a playbook; records who and when, and keeps it as history."""
         key = Complaint.tick_key(playbook, step)
