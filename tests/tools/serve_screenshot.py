@@ -6,7 +6,9 @@ For the README and review notes, not for CI (it needs Debian's `chromium`: `apt-
 
 Chromium's own `--screenshot` shoots before the page's websocket has connected and the app has drawn, so
 this drives it over the Chrome DevTools Protocol: it waits until the page has had its first bytes from the
-app and two shots a moment apart are the same, then saves the last one.
+app and its fonts, has the terminal fitted again (xterm.js measures its cells once, when it opens) when it
+does not lie wholly inside the window, waits until two shots a moment apart are the same, and saves the last
+one, saying how many cells the app was given. A terminal still larger than the window is an error, not a shot.
 """
 
 from __future__ import annotations
@@ -86,13 +88,50 @@ class DevTools:
                 return dict(answer.get("result", {}))
 
     async def evaluate(self, expression: str) -> Any:
-        return (await self.call("Runtime.evaluate", expression=expression, returnByValue=True))["result"].get("value")
+        answer = await self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        return answer["result"].get("value")
 
     async def shot(self) -> bytes:
         return base64.b64decode((await self.call("Page.captureScreenshot", format="png"))["data"])
 
 
-async def shoot(devtools_port: int, url: str, width: int, height: int) -> bytes:
+SIZE_RECORDER = """
+window.terminalSize = null;
+const PageSocket = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const query = new URL(url).searchParams;
+  window.terminalSize = [Number(query.get("width")), Number(query.get("height"))];
+  const socket = new PageSocket(url, protocols);
+  const send = socket.send.bind(socket);
+  socket.send = (data) => {
+    const message = typeof data === "string" && data.startsWith('["resize"') ? JSON.parse(data)[1] : null;
+    if (message) window.terminalSize = [message.width, message.height];
+    send(data);
+  };
+  return socket;
+};
+"""
+"""The cells the page gives the app (the websocket's URL, then each resize), for the report."""
+OVERFLOWS = """(() => {
+  const screen = document.querySelector(".xterm-screen");
+  if (!screen) return true;
+  const box = screen.getBoundingClientRect();
+  return box.right > window.innerWidth || box.bottom > window.innerHeight;
+})()"""
+
+
+async def settled(page: DevTools, deadline: float) -> bytes:
+    """A shot once a shot a moment later is the same."""
+    previous, current = b"", await page.shot()
+    while current != previous:
+        if time.monotonic() > deadline:
+            raise SystemExit("serve_screenshot: the page never settled")
+        await asyncio.sleep(0.5)
+        previous, current = current, await page.shot()
+    return current
+
+
+async def shoot(devtools_port: int, url: str, width: int, height: int) -> tuple[bytes, list[int]]:
     with urllib.request.urlopen(f"http://127.0.0.1:{devtools_port}/json/list", timeout=10) as listing:
         pages = [target for target in json.load(listing) if target["type"] == "page"]
     async with aiohttp.ClientSession() as client, client.ws_connect(pages[0]["webSocketDebuggerUrl"]) as socket_:
@@ -100,19 +139,21 @@ async def shoot(devtools_port: int, url: str, width: int, height: int) -> bytes:
         await page.call(
             "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
         )
+        await page.call("Page.enable")
+        await page.call("Page.addScriptToEvaluateOnNewDocument", source=SIZE_RECORDER)
         await page.call("Page.navigate", url=url)
         deadline = time.monotonic() + TIMEOUT
         while not await page.evaluate("document.body !== null && document.body.classList.contains('-first-byte')"):
             if time.monotonic() > deadline:
                 raise SystemExit("serve_screenshot: the app never drew in the page")
             await asyncio.sleep(0.1)
-        previous, current = b"", await page.shot()
-        while current != previous:  # drawn when a shot a moment later is the same
-            if time.monotonic() > deadline:
-                raise SystemExit("serve_screenshot: the page never settled")
-            await asyncio.sleep(0.5)
-            previous, current = current, await page.shot()
-        return current
+        await page.evaluate("document.fonts.ready.then(() => true)")
+        if await page.evaluate(OVERFLOWS):  # measured before a font came: fit the terminal to the window again
+            await page.evaluate("window.dispatchEvent(new Event('resize')), true")
+        shot = await settled(page, deadline)
+        if await page.evaluate(OVERFLOWS):
+            raise SystemExit(f"serve_screenshot: the terminal does not fit in {width}x{height} px")
+        return shot, list(await page.evaluate("window.terminalSize") or [])
 
 
 def main() -> int:
@@ -146,9 +187,12 @@ def main() -> int:
         active = profile / "DevToolsActivePort"
         wait_for(lambda: active.exists() and active.read_text().count("\n") >= 1, "DevTools port from chromium")
         devtools_port = int(active.read_text().split()[0])
-        png = asyncio.run(shoot(devtools_port, url, arguments.width, arguments.height))
+        png, cells = asyncio.run(shoot(devtools_port, url, arguments.width, arguments.height))
         arguments.output.write_bytes(png)
-        print(f"{arguments.output}: {len(png)} bytes")
+        given = "x".join(map(str, cells)) or "?"
+        print(
+            f"{arguments.output}: {len(png)} bytes, the whole terminal ({given} cells) in {size.replace(',', 'x')} px"
+        )
     finally:
         if browser is not None:
             os.killpg(browser.pid, signal.SIGTERM)
