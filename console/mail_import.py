@@ -29,6 +29,7 @@ from console.mail_reader import (
     Position,
     RawMessage,
     Unreadable,
+    address_key,
     is_mail,
     message_keys,
     raw_messages,
@@ -236,9 +237,9 @@ class MailImporter:
         customer = self._starters.get(root)
         if customer is None:
             if complaint_id not in self._customers:  # a complaint from before this import: read once
-                self._customers[complaint_id] = _address_key(self.store.complaint(complaint_id).customer_email)
+                self._customers[complaint_id] = address_key(self.store.complaint(complaint_id).customer_email)
             customer = self._customers[complaint_id]
-        if _address_key(record.email) == customer:
+        if address_key(record.email) == customer:
             messages.append(self._message(record, complaint_id))
         else:
             complaints.append(self._complaint(record))
@@ -273,7 +274,7 @@ class MailImporter:
         )
 
     def _complaint(self, record: MailRecord) -> Complaint:
-        self._starters[record.message_id] = _address_key(record.email)
+        self._starters[record.message_id] = address_key(record.email)
         return Complaint(
             id=mail_complaint_id(record.message_id),
             received=record.received,
@@ -310,11 +311,6 @@ def _next_batch(iterator: Iterator[RawMessage]) -> list[RawMessage]:
         if len(batch) == BATCH or size >= BATCH_BYTES:
             break
     return batch
-
-
-def _address_key(address: str) -> str:
-    """A mail address as compared to tell the same customer: without surrounding space, in lower case."""
-    return address.strip().lower()
 
 
 def _unseen(pending: list[_Pending], known: dict[str, str], seen: set[str]) -> list[_Pending]:

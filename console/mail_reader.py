@@ -361,7 +361,13 @@ def sent_by_shop(raw: bytes, shop_address: str) -> bool:
     from email.utils import getaddresses
 
     senders = getaddresses([found.group(1).decode("ascii", "replace")])
-    return len(senders) == 1 and senders[0][1].strip().lower() == shop_address.strip().lower() != ""
+    return len(senders) == 1 and address_key(senders[0][1]) == address_key(shop_address) != ""
+
+
+def address_key(address: str) -> str:
+    """A mail address as compared to tell the same sender (a customer, the shop): without surrounding space,
+    in lower case."""
+    return address.strip().lower()
 
 
 def _unescaped(text: str) -> str:

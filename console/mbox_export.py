@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 from console.collector import paused
 from console.config import Config
-from console.mail_out import MailAddressError, message_id, parse_address, reply_subject
+from console.mail_out import MailAddressError, message_id, parse_address, reply_subject, with_agent_name
 from console.safe_text import clean_line
 from console.store import Attachment, Complaint, Store
 from console.store.restore_records import ComplaintRecords, every_record
@@ -94,7 +94,7 @@ def mail_message(
     """The mail of `mail`, answering the latest of `earlier` from the other side (else the latest), with its
     files' bytes from `file`."""
     customer = _address(complaint.customer_name, complaint.customer_email)
-    agent = Address(display_name=clean_line(mail.author), username=shop.username, domain=shop.domain)
+    agent = with_agent_name(shop, mail.author)
     message = EmailMessage()
     message["From"] = customer if mail.from_customer else agent
     message["To"] = shop if mail.from_customer else customer
